@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources under test (the "@baton/source" export
+// condition); child processes started by tests run the compiled dist/ that `pnpm test` builds first.
+// Vite's own SSR conditions are kept after ours: replacing them breaks CommonJS dependencies that
+// require() dual packages (e.g. @fastify/helmet -> helmet).
+const conditions = ['@baton/source', 'module', 'node', 'development|production'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    include: ['packages/**/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
