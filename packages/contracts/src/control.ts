@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * Messages from the orchestrator to agents, appended to the agent type's control stream (a Redis
+ * stream, so an agent that was briefly disconnected still reads them when it reconnects).
+ */
+export const ControlMessage = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cancel'), jobId: z.string(), reason: z.string() }),
+  z.object({ kind: z.literal('drain'), agentId: z.string() }),
+  z.object({ kind: z.literal('restart'), agentId: z.string() }),
+]);
+export type ControlMessage = z.infer<typeof ControlMessage>;
+
+/** Doorbells published by agent runtimes so the orchestrator looks at a job now rather than at its next sweep. */
+export const JobNotice = z.object({
+  queue: z.string(),
+  jobId: z.string(),
+  event: z.enum(['active', 'progress', 'completed', 'failed']),
+});
+export type JobNotice = z.infer<typeof JobNotice>;
+
+/** Published after each committed run transition (live notification only; the events stream is the record). */
+export const RunNotice = z.object({ runId: z.string(), rev: z.int() });
+export type RunNotice = z.infer<typeof RunNotice>;

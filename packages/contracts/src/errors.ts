@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * The one catalogue of error codes. API errors carry an HTTP status; stage errors say whether a
+ * retry could help. Callers branch on `code`, never on message text.
+ */
+export const API_ERRORS = {
+  INVALID_REQUEST: { status: 400, message: 'The request is invalid' },
+  INVALID_PIPELINE: { status: 400, message: 'The pipeline definition is invalid' },
+  UNAUTHORIZED: { status: 401, message: 'Authentication is required' },
+  FORBIDDEN: { status: 403, message: 'This key may not do that' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  RUN_NOT_FOUND: { status: 404, message: 'No such run' },
+  PIPELINE_NOT_FOUND: { status: 404, message: 'No such pipeline' },
+  AGENT_NOT_FOUND: { status: 404, message: 'No such agent' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  INVALID_STATE: { status: 409, message: 'The run is not in a state that allows this' },
+  IDEMPOTENCY_CONFLICT: { status: 409, message: 'This Idempotency-Key was used with a different request' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+  REDIS_UNAVAILABLE: { status: 503, message: 'The state store is unavailable; retry later' },
+  REDIS_OUT_OF_MEMORY: { status: 503, message: 'The state store is full; retry later' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export const ApiIssue = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  message: z.string(),
+});
+export type ApiIssue = z.infer<typeof ApiIssue>;
+
+/** Body of every 4xx/5xx response. */
+export const ApiErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(ApiIssue).optional(),
+  }),
+  requestId: z.string().optional(),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/** Stage failure codes the platform itself produces. Agents may add their own (any UPPER_SNAKE code). */
+export const STAGE_ERRORS = {
+  HANDLER_ERROR: { retryable: true, message: 'The agent handler threw' },
+  STAGE_TIMEOUT: { retryable: true, message: 'The stage ran past its timeoutMs' },
+  CANCELLED: { retryable: false, message: 'The stage was cancelled' },
+  AGENT_LOST: { retryable: false, message: 'The agent holding the stage died too many times' },
+  INVALID_INPUT: { retryable: false, message: 'The stage input does not match the agent input schema' },
+  INVALID_OUTPUT: { retryable: false, message: 'The agent returned output that does not match its output schema' },
+  INPUT_RESOLUTION_FAILED: { retryable: false, message: 'A $from reference in the stage input could not be resolved' },
+  PROTOCOL_MISMATCH: { retryable: false, message: 'The agent and orchestrator speak incompatible protocol versions' },
+  OUTPUT_TOO_LARGE: { retryable: false, message: 'The stage output exceeds the size limit' },
+  NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
+} as const satisfies Record<string, { retryable: boolean; message: string }>;
+
+export type PlatformStageErrorCode = keyof typeof STAGE_ERRORS;
+
+export const StageError = z.object({
+  code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/),
+  message: z.string().max(4096),
+  retryable: z.boolean(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type StageError = z.infer<typeof StageError>;

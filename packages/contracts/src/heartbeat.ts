@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { AgentId, AgentType } from './names.js';
+
+/** An agent's own view of its lifecycle. */
+export const AgentState = z.enum(['starting', 'running', 'draining', 'stopping']);
+export type AgentState = z.infer<typeof AgentState>;
+
+/** Written by every agent process every few seconds (from a worker thread, so CPU-bound handlers don't stop it). */
+export const AgentHeartbeat = z.object({
+  protocol: z.int().positive(),
+  id: AgentId,
+  type: AgentType,
+  host: z.string(),
+  pid: z.int(),
+  version: z.string(),
+  concurrency: z.int().positive(),
+  state: AgentState,
+  /** Job ids the agent is working on. */
+  active: z.array(z.string()),
+  lastTaskAt: z.string().nullable(),
+  startedAt: z.string(),
+  beatAt: z.string(),
+  /** Heartbeat interval the agent promised; liveness thresholds derive from it. */
+  intervalMs: z.int().positive(),
+  /** How long the agent's main event loop has been unresponsive, as seen by the heartbeat thread. */
+  eventLoopBlockedMs: z.int().nonnegative(),
+  metricsPort: z.int().nullable(),
+});
+export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
+
+/**
+ * alive: beating on time. stale: beats are late. dead: no beat for long (kept listed a while).
+ * deaf: beating, free slots, but not taking tasks although its queue has waiting work.
+ * draining: beating on time while draining or stopping (not taking tasks on purpose).
+ */
+export const LIVENESS_STATES = ['alive', 'stale', 'dead', 'deaf', 'draining'] as const;
+export const Liveness = z.enum(LIVENESS_STATES);
+export type Liveness = z.infer<typeof Liveness>;
+
+export const AgentView = AgentHeartbeat.extend({
+  liveness: Liveness,
+  lastSeenAgoMs: z.int().nonnegative(),
+  compatible: z.boolean(),
+  incompatibleReason: z.string().nullable(),
+});
+export type AgentView = z.infer<typeof AgentView>;
+
+export const AgentList = z.object({ items: z.array(AgentView) });
+export type AgentList = z.infer<typeof AgentList>;
+
+/** Registration of an agent type (written on agent start), so user-defined agents are known to the orchestrator. */
+export const AgentTypeRegistration = z.object({
+  type: AgentType,
+  protocol: z.int().positive(),
+  version: z.string(),
+  description: z.string(),
+  inputSchema: z.unknown(),
+  outputSchema: z.unknown(),
+  registeredAt: z.string(),
+});
+export type AgentTypeRegistration = z.infer<typeof AgentTypeRegistration>;

@@ -1,0 +1,110 @@
+import type { RunStatus } from './run.js';
+
+/**
+ * The one place that builds Redis keys, BullMQ queue names and pub/sub channels.
+ *
+ * Cluster layout (deliberate): every key of a deployment carries the hash tag `{<namespace>}`, so
+ * all of them live in one slot. That lets each run transition commit the run document, its events
+ * stream, the run indexes and the fleet-wide counters in one atomic script, and lets BullMQ's own
+ * scripts run unchanged. On Redis Cluster a deployment therefore occupies one shard (use replicas for
+ * availability); separate namespaces spread over shards.
+ */
+export interface Keys {
+  readonly namespace: string;
+  /** BullMQ `prefix` option: queue keys become `{ns}:q:<queue>:<suffix>`. */
+  readonly bullPrefix: string;
+  /** BullMQ queue name for an agent type. */
+  queue(agentType: string): string;
+
+  run(runId: string): string;
+  runEvents(runId: string): string;
+  runsByCreated(): string;
+  runsByStatus(status: RunStatus): string;
+  runsByPipeline(pipeline: string): string;
+  runsActive(): string;
+  runsFinished(): string;
+  idempotency(keyHash: string): string;
+  /** Artifact metadata of a run (hash: artifact id -> JSON). */
+  runArtifacts(runId: string): string;
+  /** Reference counts of content-addressed artifact files (hash: sha256 -> count). */
+  artifactRefs(): string;
+  /** sha256 of artifact files no run references any more (set), for the reconciler to delete. */
+  artifactGarbage(): string;
+
+  pipelines(): string;
+  pipelineVersions(name: string): string;
+
+  agents(): string;
+  agent(agentId: string): string;
+  agentTypes(): string;
+  control(agentType: string): string;
+  /** The rolling drain of an agent type, while one runs (JSON). */
+  fleetDrain(agentType: string): string;
+
+  metrics(): string;
+  lease(name: string): string;
+  /** An API key record (hash). */
+  apiKey(id: string): string;
+  /** Ids of every API key (set). */
+  apiKeys(): string;
+  /** The audit log (capped stream). */
+  audit(): string;
+  /** Prefix of the rate limiter's counters. */
+  rateLimitPrefix(): string;
+
+  runNotices(): string;
+  jobNotices(): string;
+}
+
+export const NAMESPACE_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+
+export function keys(namespace = 'baton'): Keys {
+  if (!NAMESPACE_PATTERN.test(namespace)) throw new Error(`invalid Baton namespace "${namespace}"`);
+  const t = `{${namespace}}`;
+  return {
+    namespace,
+    bullPrefix: `${t}:q`,
+    queue: (agentType) => agentType,
+
+    run: (id) => `${t}:run:${id}`,
+    runEvents: (id) => `${t}:run:${id}:events`,
+    runsByCreated: () => `${t}:runs:created`,
+    runsByStatus: (status) => `${t}:runs:status:${status}`,
+    runsByPipeline: (pipeline) => `${t}:runs:pipeline:${pipeline}`,
+    runsActive: () => `${t}:runs:active`,
+    runsFinished: () => `${t}:runs:finished`,
+    idempotency: (h) => `${t}:idem:${h}`,
+    runArtifacts: (id) => `${t}:run:${id}:artifacts`,
+    artifactRefs: () => `${t}:artifacts:refs`,
+    artifactGarbage: () => `${t}:artifacts:garbage`,
+
+    pipelines: () => `${t}:pipelines`,
+    pipelineVersions: (name) => `${t}:pipeline:${name}`,
+
+    agents: () => `${t}:agents`,
+    agent: (id) => `${t}:agent:${id}`,
+    agentTypes: () => `${t}:agent-types`,
+    control: (type) => `${t}:control:${type}`,
+    fleetDrain: (type) => `${t}:fleet-drain:${type}`,
+
+    metrics: () => `${t}:metrics`,
+    lease: (name) => `${t}:lease:${name}`,
+    apiKey: (id) => `${t}:apikey:${id}`,
+    apiKeys: () => `${t}:apikeys`,
+    audit: () => `${t}:audit`,
+    rateLimitPrefix: () => `${t}:rl:`,
+
+    runNotices: () => `${t}:notify:runs`,
+    jobNotices: () => `${t}:notify:jobs`,
+  };
+}
+
+/** Job ids: `<runId>.<stage>.<dispatch>` (BullMQ forbids ':' in custom ids). */
+export function jobIdFor(runId: string, stage: string, dispatch: number): string {
+  return `${runId}.${stage}.${dispatch}`;
+}
+
+export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number } | null {
+  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})$/.exec(jobId);
+  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]) } : null;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { JsonObject } from './json.js';
+import { AgentType, PipelineName, StageName } from './names.js';
+
+export const Backoff = z
+  .object({
+    type: z.enum(['fixed', 'exponential']).default('exponential'),
+    delayMs: z.int().min(0).max(3_600_000).default(1000),
+  })
+  .strict();
+export type Backoff = z.infer<typeof Backoff>;
+
+export const RetryPolicy = z
+  .object({
+    /** Total attempts including the first. 1 = no retries. */
+    maxAttempts: z.int().min(1).max(25).default(1),
+    backoff: Backoff.default({ type: 'exponential', delayMs: 1000 }),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+/** What the run does when this stage fails for good: fail the whole run, or tolerate it and continue. */
+export const OnFailure = z.enum(['fail-run', 'continue']);
+export type OnFailure = z.infer<typeof OnFailure>;
+
+export const StageDefinition = z
+  .object({
+    name: StageName,
+    agent: AgentType,
+    dependsOn: z.array(StageName).max(64).default([]),
+    /**
+     * Static JSON, in which any object of the form `{ "$from": "<path>", "default"?: any }` is replaced
+     * at dispatch time. Paths: `input`, `input.a.b`, `stages.<name>.output`, `stages.<name>.output.a.0`.
+     * A stage may only reference stages it (transitively) depends on.
+     */
+    input: JsonObject.default({}),
+    timeoutMs: z.int().min(100).max(86_400_000).default(300_000),
+    retry: RetryPolicy.default({ maxAttempts: 1, backoff: { type: 'exponential', delayMs: 1000 } }),
+    onFailure: OnFailure.default('fail-run'),
+  })
+  .strict();
+export type StageDefinition = z.infer<typeof StageDefinition>;
+export type StageDefinitionInput = z.input<typeof StageDefinition>;
+
+export const PipelineDefinition = z
+  .object({
+    description: z.string().max(1000).optional(),
+    stages: z.array(StageDefinition).min(1).max(100),
+  })
+  .strict();
+export type PipelineDefinition = z.infer<typeof PipelineDefinition>;
+export type PipelineDefinitionInput = z.input<typeof PipelineDefinition>;
+
+export const PipelineView = z.object({
+  name: PipelineName,
+  version: z.int().positive(),
+  createdAt: z.string(),
+  definition: PipelineDefinition,
+});
+export type PipelineView = z.infer<typeof PipelineView>;
+
+export const PipelineList = z.object({ items: z.array(PipelineView) });
+export type PipelineList = z.infer<typeof PipelineList>;

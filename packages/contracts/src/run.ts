@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { StageError } from './errors.js';
+import { JsonObject, JsonValue } from './json.js';
+import { AgentType, Labels, PipelineName, RunId, StageName } from './names.js';
+import { PipelineDefinition } from './pipeline.js';
+
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export const STAGE_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export const StageStatus = z.enum(STAGE_STATUSES);
+export type StageStatus = z.infer<typeof StageStatus>;
+export const TERMINAL_STAGE_STATUSES: ReadonlySet<StageStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+/** POST /v1/runs body: a registered pipeline by name (optionally pinned to a version) or an inline definition. */
+export const RunRequest = z
+  .object({
+    pipeline: PipelineName.optional(),
+    version: z.int().positive().optional(),
+    definition: PipelineDefinition.optional(),
+    input: JsonObject.default({}),
+    labels: Labels.optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if ((r.pipeline === undefined) === (r.definition === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['pipeline'], message: 'give exactly one of "pipeline" or "definition"' });
+    }
+    if (r.version !== undefined && r.pipeline === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['version'], message: '"version" needs "pipeline"' });
+    }
+  });
+export type RunRequest = z.infer<typeof RunRequest>;
+export type RunRequestInput = z.input<typeof RunRequest>;
+
+export const StageProgress = z
+  .object({
+    percent: z.number().min(0).max(100).optional(),
+    message: z.string().max(500).optional(),
+  })
+  .strict();
+export type StageProgress = z.infer<typeof StageProgress>;
+
+export const StageView = z.object({
+  name: StageName,
+  agent: AgentType,
+  dependsOn: z.array(StageName),
+  status: StageStatus,
+  /** Attempts started for the current dispatch (resets when the stage is retried from the API). */
+  attempts: z.int().nonnegative(),
+  maxAttempts: z.int().positive(),
+  agentId: z.string().nullable(),
+  queuedAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.int().nullable(),
+  progress: StageProgress.nullable(),
+  output: JsonValue.nullable(),
+  error: StageError.nullable(),
+  /** Why a queued stage is not running, when the orchestrator can tell (e.g. no alive agent). */
+  waitingReason: z.string().nullable().optional(),
+});
+export type StageView = z.infer<typeof StageView>;
+
+export const RunView = z.object({
+  id: RunId,
+  status: RunStatus,
+  pipeline: z.object({ name: z.string(), version: z.int().nullable() }),
+  input: JsonObject,
+  labels: Labels,
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  updatedAt: z.string(),
+  error: StageError.nullable(),
+  /** API key id of the submitter (null when auth is disabled). */
+  createdBy: z.string().nullable(),
+  stages: z.array(StageView),
+});
+export type RunView = z.infer<typeof RunView>;
+
+export const RunSummary = RunView.pick({
+  id: true,
+  status: true,
+  pipeline: true,
+  labels: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  updatedAt: true,
+  error: true,
+  createdBy: true,
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunList = z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() });
+export type RunList = z.infer<typeof RunList>;
+
+export const RunListQuery = z
+  .object({
+    status: RunStatus.optional(),
+    pipeline: z.string().max(63).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type RunListQuery = z.infer<typeof RunListQuery>;
+
+export const RetryRequest = z.object({ fromStage: StageName.optional() }).strict();
+export type RetryRequest = z.infer<typeof RetryRequest>;
+
+export const CancelRequest = z.object({ reason: z.string().max(500).optional() }).strict();
+export type CancelRequest = z.infer<typeof CancelRequest>;
