@@ -1,0 +1,45 @@
+import { collectNodeMetrics } from '@baton/platform';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type TaskOutcome = 'succeeded' | 'failed' | 'retried' | 'handed_back';
+
+/** An agent process's own metrics (served on BATON_METRICS_PORT + NODE_APP_INSTANCE when set). */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  private readonly tasks: Counter;
+  private readonly duration: Histogram;
+
+  constructor(
+    private readonly agentType: string,
+    activeTasks: () => number,
+  ) {
+    collectNodeMetrics(this.registry);
+    this.tasks = new Counter({
+      name: 'baton_agent_tasks_total',
+      help: 'Tasks this agent process finished, by outcome',
+      labelNames: ['agent', 'outcome'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'baton_agent_task_duration_seconds',
+      help: 'Handler time per task attempt on this agent process, by outcome',
+      labelNames: ['agent', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'baton_agent_active_tasks',
+      help: 'Tasks this agent process is running',
+      labelNames: ['agent'],
+      registers: [this.registry],
+      collect() {
+        this.set({ agent: agentType }, activeTasks());
+      },
+    });
+  }
+
+  taskFinished(outcome: TaskOutcome, seconds: number): void {
+    this.tasks.inc({ agent: this.agentType, outcome });
+    this.duration.observe({ agent: this.agentType, outcome }, seconds);
+  }
+}

@@ -1,0 +1,235 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  BATON_VERSION,
+  PROTOCOL_VERSION,
+  type AgentState,
+  type AgentTypeRegistration,
+  type ControlMessage,
+  type JobNotice,
+  type Keys,
+  type TaskEnvelope,
+  type TaskResult,
+} from '@baton/contracts';
+import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisConfig } from '@baton/platform';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { AgentMetrics } from './agent-metrics.js';
+import { artifactWriter, type ArtifactConfig } from './artifacts.js';
+import { ControlListener } from './control-listener.js';
+import type { AgentDefinition } from './define-agent.js';
+import { Heartbeat } from './heartbeat.js';
+import { TaskRunner } from './task-runner.js';
+
+export interface AgentOptions {
+  redis: RedisConfig;
+  keys: Keys;
+  log: Logger;
+  agentId?: string;
+  concurrency?: number;
+  heartbeatMs?: number;
+  drainGraceMs?: number;
+  abortGraceMs?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalled?: number;
+  /** Artifact storage; without it `ctx.artifacts.save` fails. */
+  artifacts?: ArtifactConfig;
+  /** Serve this process's metrics and /health on this port (+ NODE_APP_INSTANCE under PM2). */
+  metricsPort?: number;
+  metricsHost?: string;
+}
+
+/** Why an agent stopped, and the exit code its process should use. */
+export interface StopReason {
+  mode: StopMode;
+  exitCode: number;
+}
+
+/**
+ * drain: stop taking tasks, finish held ones (up to the grace period), exit 0.
+ * shutdown: the same, on SIGTERM/SIGINT.
+ * restart: stop taking tasks, hand held ones back to the queue at once, exit with EXIT_RESTART.
+ */
+export type StopMode = 'drain' | 'shutdown' | 'restart';
+
+export const EXIT_OK = 0;
+export const EXIT_RESTART = 75;
+
+export interface AgentHandle {
+  readonly id: string;
+  readonly type: string;
+  /** Stops the agent (idempotent); resolves when it has stopped. */
+  stop(mode?: StopMode): Promise<StopReason>;
+  /** Resolves when the agent stopped, however that was triggered (e.g. a drain control message). */
+  readonly stopped: Promise<StopReason>;
+}
+
+function defaultAgentId(type: string): string {
+  const host = hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  return `${type}-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+function jsonSchemaOf(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts an agent in this process: registers its type, heartbeats from a worker thread, listens for
+ * control messages, and consumes its queue with one BullMQ worker. The runtime owns every
+ * connection; the handler only does the agent's domain work.
+ */
+export async function startAgent(def: AgentDefinition, opts: AgentOptions): Promise<AgentHandle> {
+  const id = opts.agentId ?? defaultAgentId(def.type);
+  const version = def.version ?? BATON_VERSION;
+  const concurrency = opts.concurrency ?? def.concurrency ?? 1;
+  const heartbeatMs = opts.heartbeatMs ?? 2000;
+  const log = opts.log.child({ agentId: id, agent: def.type });
+  const { keys } = opts;
+
+  const command: Redis = createRedis(opts.redis, 'blocking', `baton-agent-${id}`, log);
+  const registration: AgentTypeRegistration = {
+    type: def.type,
+    protocol: PROTOCOL_VERSION,
+    version,
+    description: def.description ?? '',
+    inputSchema: jsonSchemaOf(def.input),
+    outputSchema: jsonSchemaOf(def.output),
+    registeredAt: new Date().toISOString(),
+  };
+  await command.hset(keys.agentTypes(), def.type, JSON.stringify(registration));
+
+  let runner: TaskRunner | null = null;
+  const metrics = new AgentMetrics(def.type, () => runner?.activeIds().length ?? 0);
+  let state: AgentState = 'starting';
+  const metricsServer =
+    opts.metricsPort !== undefined
+      ? await startMetricsServer(metrics.registry, instancePort(opts.metricsPort), opts.metricsHost ?? '0.0.0.0', () => state === 'running' || state === 'draining')
+      : null;
+  const startedAt = new Date().toISOString();
+  let lastTaskAt: string | null = null;
+  const hb = await Heartbeat.start(opts.redis, keys, {
+    protocol: PROTOCOL_VERSION,
+    id,
+    type: def.type,
+    host: hostname(),
+    pid: process.pid,
+    version,
+    concurrency,
+    state,
+    active: [],
+    lastTaskAt,
+    startedAt,
+    beatAt: startedAt,
+    intervalMs: heartbeatMs,
+    eventLoopBlockedMs: 0,
+    metricsPort: metricsServer?.port ?? null,
+  });
+
+  const notify = (jobId: string, event: JobNotice['event']) => {
+    const notice: JobNotice = { queue: keys.queue(def.type), jobId, event };
+    command.publish(keys.jobNotices(), JSON.stringify(notice)).catch(() => undefined);
+  };
+
+  runner = new TaskRunner({
+    def,
+    agentId: id,
+    version,
+    log,
+    abortGraceMs: opts.abortGraceMs ?? 5000,
+    notify,
+    onActiveChange: (active) => hb.update({ active }),
+    artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
+    onFinished: (outcome, seconds) => metrics.taskFinished(outcome, seconds),
+  });
+  const tasks = runner;
+
+  const worker = new Worker<TaskEnvelope, TaskResult>(keys.queue(def.type), tasks.process, {
+    connection: createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log),
+    prefix: keys.bullPrefix,
+    name: id,
+    concurrency,
+    autorun: false,
+    lockDuration: opts.lockDurationMs ?? 20_000,
+    stalledInterval: opts.stalledIntervalMs ?? 10_000,
+    maxStalledCount: opts.maxStalled ?? 5,
+  });
+  let lastWorkerError = '';
+  worker.on('error', (err) => {
+    if (err.message !== lastWorkerError) log.warn({ err: err.message }, 'worker error');
+    lastWorkerError = err.message;
+  });
+  worker.on('active', (job) => {
+    lastTaskAt = new Date().toISOString();
+    hb.update({ lastTaskAt });
+    notify(job.id!, 'active');
+  });
+  worker.on('completed', (job) => notify(job.id!, 'completed'));
+  worker.on('failed', (job) => {
+    if (job?.id) notify(job.id, 'failed');
+  });
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'recovered a job whose agent stopped renewing its lock'));
+  worker.on('lockRenewalFailed', (jobIds) => log.warn({ jobIds }, 'could not renew job locks; another agent may take these jobs over'));
+
+  let stopping: Promise<StopReason> | null = null;
+  let resolveStopped!: (r: StopReason) => void;
+  const stopped = new Promise<StopReason>((r) => (resolveStopped = r));
+
+  const control = new ControlListener(createRedis(opts.redis, 'blocking', `baton-control-${id}`, log), keys, def.type, log, (m: ControlMessage) => {
+    if (m.kind === 'cancel') {
+      if (tasks.cancel(m.jobId, m.reason)) log.info({ jobId: m.jobId, reason: m.reason }, 'task cancelled by the orchestrator');
+    } else if (m.agentId === id) {
+      log.info({ kind: m.kind }, 'control message received');
+      void stop(m.kind);
+    }
+  });
+
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+  const stop = (mode: StopMode = 'shutdown'): Promise<StopReason> => {
+    stopping ??= (async () => {
+      state = mode === 'drain' ? 'draining' : 'stopping';
+      hb.update({ state });
+      log.info({ mode, active: tasks.activeIds().length }, 'agent stopping: no longer taking tasks');
+      const step = (what: string) => log.debug({ step: what }, 'agent stop step');
+      tasks.closing = true;
+      // close() stops fetching at once and resolves when the tasks it holds have finished.
+      const closed = worker.close().catch(() => undefined);
+      if (mode !== 'restart') await Promise.race([closed, sleep(opts.drainGraceMs ?? 30_000)]);
+      if (tasks.activeIds().length > 0) {
+        tasks.abandonAll(mode === 'restart' ? 'agent restarting' : 'drain grace period over');
+        await Promise.race([closed, sleep((opts.abortGraceMs ?? 5000) + 1000)]);
+      }
+      step('tasks finished or handed back');
+      await Promise.race([closed, sleep(5000)]);
+      await worker.close(true).catch(() => undefined);
+      step('worker closed');
+      await control.stop();
+      step('control stopped');
+      await hb.stop(true);
+      step('heartbeat stopped');
+      await command.quit().catch(() => command.disconnect());
+      await metricsServer?.close();
+      const reason = { mode, exitCode: mode === 'restart' ? EXIT_RESTART : EXIT_OK };
+      log.info(reason, 'agent stopped');
+      resolveStopped(reason);
+      return reason;
+    })();
+    return stopping;
+  };
+
+  await def.onStart?.({ log, agentId: id });
+  await control.start();
+  void worker.run().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'worker stopped unexpectedly'));
+  await worker.waitUntilReady();
+  state = 'running';
+  hb.update({ state });
+  log.info({ concurrency, version }, 'agent ready');
+
+  return { id, type: def.type, stop, stopped };
+}

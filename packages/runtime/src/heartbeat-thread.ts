@@ -1,0 +1,76 @@
+/**
+ * Runs in a worker thread: writes the agent's heartbeat to the registry every interval, whatever the
+ * main thread is doing (a CPU-bound handler blocks the main event loop, not this one). Reads the main
+ * loop's last tick from shared memory to report how long it has been blocked.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
+
+const data = workerData as HeartbeatThreadData;
+const port = parentPort!;
+const lastTick = new Float64Array(data.shared);
+let record = { ...data.record };
+let stopping = false;
+let lastBeat = Date.now();
+
+const redis = new Redis(data.redisUrl, {
+  ...data.redisOptions,
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+  retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+});
+redis.on('error', () => undefined); // a failed beat is retried on the next tick
+
+function warn(msg: string, fields: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);
+}
+
+async function beat(): Promise<void> {
+  const now = Date.now();
+  const gap = now - lastBeat;
+  if (gap > data.intervalMs * 2) warn('heartbeat thread itself was late', { gapMs: gap, intervalMs: data.intervalMs });
+  lastBeat = now;
+  const blocked = Math.max(0, now - (lastTick[0] ?? now) - data.tickMs * 2);
+  record = { ...record, beatAt: new Date(now).toISOString(), eventLoopBlockedMs: Math.round(blocked) };
+  await redis.multi().set(data.agentKey, JSON.stringify(record), 'PX', data.ttlMs).zadd(data.agentsKey, now, record.id).exec();
+}
+
+const timer = setInterval(() => {
+  if (!stopping) beat().catch(() => undefined);
+}, data.intervalMs);
+
+port.on('message', (m: MainToThread) => {
+  if (m.type === 'update') {
+    record = { ...record, ...m.patch };
+    beat().catch(() => undefined);
+  } else if (m.type === 'stop') {
+    stopping = true;
+    clearInterval(timer);
+    const done = m.remove
+      ? redis.multi().del(data.agentKey).zrem(data.agentsKey, record.id).exec()
+      : beat();
+    void done
+      .catch(() => undefined)
+      .finally(() => {
+        redis.disconnect();
+        port.postMessage({ type: 'stopped' } satisfies ThreadToMain);
+      });
+  }
+});
+
+/** The agent is not "started" until it is in the registry: retry the first beat while Redis connects. */
+async function firstBeat(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await beat();
+      return;
+    } catch {
+      if (Date.now() > deadline) return; // keep going; later beats will register it
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+void firstBeat().finally(() => port.postMessage({ type: 'started' } satisfies ThreadToMain));

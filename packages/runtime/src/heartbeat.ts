@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AGENT_RECORD_TTL_MS, type AgentHeartbeat, type Keys } from '@baton/contracts';
+import type { RedisConfig } from '@baton/platform';
+import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
+
+const TICK_MS = 100;
+
+/** The compiled thread script (when running from TypeScript sources, e.g. under vitest, use the build). */
+function threadUrl(): URL {
+  const beside = new URL('./heartbeat-thread.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/heartbeat-thread.js', import.meta.url);
+}
+
+/** Heartbeats from a worker thread, so they keep flowing while a handler keeps the main thread busy. */
+export class Heartbeat {
+  private readonly tick: NodeJS.Timeout;
+  private stopped: Promise<void> | null = null;
+
+  private constructor(
+    private readonly thread: Worker,
+    shared: Float64Array,
+  ) {
+    shared[0] = Date.now();
+    this.tick = setInterval(() => {
+      shared[0] = Date.now();
+    }, TICK_MS);
+    this.tick.unref();
+  }
+
+  static async start(redis: RedisConfig, keys: Keys, record: AgentHeartbeat): Promise<Heartbeat> {
+    const sab = new SharedArrayBuffer(8);
+    const data: HeartbeatThreadData = {
+      redisUrl: redis.url,
+      redisOptions: {
+        connectionName: `baton-heartbeat-${record.id}`,
+        ...(redis.username ? { username: redis.username } : {}),
+        ...(redis.password ? { password: redis.password } : {}),
+        ...(redis.tls ? { tls: redis.tls } : {}),
+      },
+      agentKey: keys.agent(record.id),
+      agentsKey: keys.agents(),
+      intervalMs: record.intervalMs,
+      ttlMs: AGENT_RECORD_TTL_MS,
+      shared: sab,
+      tickMs: TICK_MS,
+      record,
+    };
+    const thread = new Worker(threadUrl(), { workerData: data });
+    const hb = new Heartbeat(thread, new Float64Array(sab));
+    await new Promise<void>((resolve, reject) => {
+      thread.once('error', reject);
+      thread.once('message', (m: ThreadToMain) => {
+        if (m.type === 'started') resolve();
+      });
+    });
+    return hb;
+  }
+
+  update(patch: Extract<MainToThread, { type: 'update' }>['patch']): void {
+    this.thread.postMessage({ type: 'update', patch } satisfies MainToThread);
+  }
+
+  /** Stops beating; `remove` deletes the registry record (clean exit), otherwise the last state stays until it ages out. */
+  stop(remove: boolean): Promise<void> {
+    this.stopped ??= (async () => {
+      clearInterval(this.tick);
+      const done = new Promise<void>((resolve) => {
+        this.thread.on('message', (m: ThreadToMain) => {
+          if (m.type === 'stopped') resolve();
+        });
+        this.thread.once('exit', () => resolve());
+      });
+      this.thread.postMessage({ type: 'stop', remove } satisfies MainToThread);
+      await Promise.race([done, new Promise((r) => setTimeout(r, 3000).unref())]);
+      await this.thread.terminate();
+    })();
+    return this.stopped;
+  }
+}

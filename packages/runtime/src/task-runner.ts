@@ -1,0 +1,257 @@
+import {
+  checkTaskProtocol,
+  MAX_OUTPUT_BYTES,
+  PROTOCOL_VERSION,
+  TaskEnvelope,
+  type JsonValue,
+  type StageError,
+  type StageProgress,
+  type TaskResult,
+} from '@baton/contracts';
+import { errorMessage, type Logger } from '@baton/platform';
+import { WaitingError, type Job } from 'bullmq';
+import type { AgentDefinition, TaskContext } from './define-agent.js';
+import type { TaskOutcome } from './agent-metrics.js';
+import type { ArtifactWriter } from './artifacts.js';
+import { StageFailure } from './errors.js';
+
+type AbortKind = 'cancelled' | 'timeout' | 'shutdown';
+
+interface ActiveTask {
+  controller: AbortController;
+  kind: AbortKind | null;
+  reason: string;
+}
+
+export interface TaskRunnerDeps {
+  def: AgentDefinition;
+  agentId: string;
+  version: string;
+  log: Logger;
+  abortGraceMs: number;
+  notify: (jobId: string, event: 'progress') => void;
+  /** Called whenever the set of running tasks changes. */
+  onActiveChange: (jobIds: string[]) => void;
+  /** Makes the artifact writer for one task. */
+  artifacts: (runId: string, stage: string) => ArtifactWriter;
+  /** Called once per attempt with its outcome and handler time. */
+  onFinished?: (outcome: TaskOutcome, seconds: number) => void;
+}
+
+const ABANDONED = Symbol('abandoned');
+const PROGRESS_EVERY_MS = 250;
+
+function issuesText(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * The BullMQ processor of an agent: validates the task, runs the handler with an AbortSignal (fired
+ * on cancel, timeout and shutdown), validates the output and turns the outcome into a TaskResult.
+ * Retryable failures with attempts left are thrown so BullMQ retries them with the stage's backoff;
+ * final outcomes are returned, so BullMQ stores them atomically with the job's completion.
+ */
+export class TaskRunner {
+  private readonly active = new Map<string, ActiveTask>();
+  private idleWaiters: (() => void)[] = [];
+  /** Set when the agent is stopping: a job that still arrives is handed straight back. */
+  closing = false;
+
+  constructor(private readonly deps: TaskRunnerDeps) {}
+
+  activeIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Aborts a task this agent is running (cancel from the orchestrator). */
+  cancel(jobId: string, reason: string): boolean {
+    const t = this.active.get(jobId);
+    if (!t) return false;
+    this.abort(t, 'cancelled', reason);
+    return true;
+  }
+
+  /** Shutdown could not wait: aborts every task; each goes back to the queue without using an attempt. */
+  abandonAll(reason: string): void {
+    for (const t of this.active.values()) this.abort(t, 'shutdown', reason);
+  }
+
+  /** Resolves when no task is running. */
+  idle(): Promise<void> {
+    if (this.active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private abort(t: ActiveTask, kind: AbortKind, reason: string): void {
+    if (t.kind) return;
+    t.kind = kind;
+    t.reason = reason;
+    t.controller.abort(new Error(reason));
+  }
+
+  readonly process = async (job: Job<TaskEnvelope>, token?: string): Promise<TaskResult> => {
+    const { def, agentId, version } = this.deps;
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const startedAt = new Date().toISOString();
+    const base = { protocol: PROTOCOL_VERSION, agentId, agentVersion: version, attempt, startedAt };
+    const fail = (error: StageError): TaskResult => ({ ...base, ok: false, error, finishedAt: new Date().toISOString() });
+
+    if (this.closing) {
+      this.deps.log.debug({ jobId: job.id }, 'agent is stopping: handing a just-fetched job back');
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    const env = TaskEnvelope.safeParse(job.data);
+    if (!env.success) {
+      return fail({ code: 'PROTOCOL_MISMATCH', message: `unreadable task envelope: ${issuesText(env.error.issues)}`, retryable: false });
+    }
+    const task = env.data;
+    const proto = checkTaskProtocol(task.protocol);
+    if (!proto.ok) return fail({ code: 'PROTOCOL_MISMATCH', message: proto.reason, retryable: false });
+
+    // The parent logger already carries agentId and agent (type).
+    const log = this.deps.log.child({ runId: task.runId, stage: task.stage, jobId: job.id, attempt });
+    const input = def.input.safeParse(task.input);
+    if (!input.success) {
+      log.warn({ issues: input.error.issues.slice(0, 5) }, 'task input rejected');
+      return fail({
+        code: 'INVALID_INPUT',
+        message: `input does not match the ${def.type} agent's schema: ${issuesText(input.error.issues)}`,
+        retryable: false,
+        details: { issues: input.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String), message: i.message })) },
+      });
+    }
+
+    const t: ActiveTask = { controller: new AbortController(), kind: null, reason: '' };
+    this.active.set(job.id!, t);
+    this.deps.onActiveChange(this.activeIds());
+    const timer = setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs);
+    log.info('task started');
+    try {
+      const ctx: TaskContext<unknown> = {
+        input: input.data,
+        signal: t.controller.signal,
+        log,
+        progress: this.progressReporter(job, log),
+        runId: task.runId,
+        stage: task.stage,
+        pipeline: task.pipeline,
+        jobId: job.id!,
+        attempt,
+        maxAttempts,
+        agentId,
+        upstream: task.upstream,
+        labels: task.labels,
+        artifacts: this.deps.artifacts(task.runId, task.stage),
+      };
+      const outcome = await this.runHandler(ctx, t);
+
+      if (outcome !== ABANDONED && outcome.ok) {
+        const out = def.output.safeParse(outcome.value);
+        if (!out.success) {
+          log.error({ issues: out.error.issues.slice(0, 5) }, 'handler output rejected');
+          return fail({ code: 'INVALID_OUTPUT', message: `output does not match the ${def.type} agent's schema: ${issuesText(out.error.issues)}`, retryable: false });
+        }
+        const size = Buffer.byteLength(JSON.stringify(out.data) ?? 'null');
+        if (size > MAX_OUTPUT_BYTES) {
+          return fail({ code: 'OUTPUT_TOO_LARGE', message: `output is ${size} bytes; the limit is ${MAX_OUTPUT_BYTES} (store large results as artifacts)`, retryable: false });
+        }
+        log.info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
+        this.finished('succeeded', startedAt);
+        return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString() };
+      }
+
+      if (t.kind === 'shutdown') {
+        // Hand the task back without using an attempt; another agent picks it up.
+        log.warn({ reason: t.reason }, 'task handed back to the queue');
+        this.finished('handed_back', startedAt);
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const error = this.classify(t, outcome === ABANDONED ? ABANDONED : outcome.error);
+      if (error.retryable && attempt < maxAttempts) {
+        log.warn({ code: error.code, err: error.message, maxAttempts }, 'attempt failed; will retry');
+        this.finished('retried', startedAt);
+        throw new Error(`${error.code}: ${error.message}`);
+      }
+      log.warn({ code: error.code, err: error.message }, 'task failed');
+      this.finished('failed', startedAt);
+      return fail(error);
+    } finally {
+      clearTimeout(timer);
+      this.active.delete(job.id!);
+      this.deps.onActiveChange(this.activeIds());
+      if (this.active.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        waiters.forEach((w) => w());
+      }
+    }
+  };
+
+  private finished(outcome: TaskOutcome, startedAt: string): void {
+    this.deps.onFinished?.(outcome, (Date.now() - Date.parse(startedAt)) / 1000);
+  }
+
+  /** Runs the handler; once aborted, waits at most abortGraceMs for it to return. */
+  private async runHandler(ctx: TaskContext<unknown>, t: ActiveTask): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown } | typeof ABANDONED> {
+    const handler = Promise.resolve()
+      .then(() => this.deps.def.handler(ctx))
+      .then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    let graceTimer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<typeof ABANDONED>((resolve) => {
+      const onAbort = () => {
+        graceTimer = setTimeout(() => resolve(ABANDONED), this.deps.abortGraceMs);
+      };
+      if (t.controller.signal.aborted) onAbort();
+      else t.controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const r = await Promise.race([handler, gaveUp]);
+      if (r === ABANDONED) ctx.log.warn({ graceMs: this.deps.abortGraceMs }, 'handler ignored its abort signal; giving up on it');
+      return r;
+    } finally {
+      clearTimeout(graceTimer);
+    }
+  }
+
+  private classify(t: ActiveTask, error: unknown): StageError {
+    if (t.kind === 'cancelled') return { code: 'CANCELLED', message: t.reason || 'cancelled', retryable: false };
+    if (t.kind === 'timeout') return { code: 'STAGE_TIMEOUT', message: t.reason, retryable: true };
+    if (error === ABANDONED) return { code: 'HANDLER_ERROR', message: 'handler did not finish', retryable: true };
+    if (error instanceof StageFailure) {
+      return { code: error.code, message: error.message.slice(0, 4096), retryable: error.retryable, ...(error.details ? { details: error.details } : {}) };
+    }
+    return { code: 'HANDLER_ERROR', message: errorMessage(error).slice(0, 4096), retryable: true };
+  }
+
+  private progressReporter(job: Job, log: Logger): (p: number | StageProgress) => void {
+    let last = 0;
+    let pending: StageProgress | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const send = () => {
+      timer = null;
+      if (!pending) return;
+      const p = pending;
+      pending = null;
+      last = Date.now();
+      job
+        .updateProgress(p)
+        .then(() => this.deps.notify(job.id!, 'progress'))
+        .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'progress update failed'));
+    };
+    return (p) => {
+      pending = typeof p === 'number' ? { percent: Math.max(0, Math.min(100, p)) } : p;
+      const wait = PROGRESS_EVERY_MS - (Date.now() - last);
+      if (wait <= 0) send();
+      else timer ??= setTimeout(send, wait);
+    };
+  }
+}
