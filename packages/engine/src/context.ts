@@ -1,0 +1,54 @@
+import type { Keys } from '@baton/contracts';
+import type { ArtifactStore } from '@baton/platform';
+import type { Logger } from '@baton/platform';
+import type { Redis } from 'ioredis';
+import type { AgentQueues } from './queues.js';
+import type { RunStore } from './store/run-store.js';
+
+export interface EngineConfig {
+  /** Capped length of each run's events stream. */
+  eventsMaxLen: number;
+  /** How long BullMQ keeps a finished job if no orchestrator removes it. */
+  jobRetentionSeconds: number;
+  /** How often every orchestrator looks for finished jobs whose doorbell it missed. */
+  sweepIntervalMs: number;
+  /** How often the reconciler (one instance at a time) converges every active run. */
+  reconcileIntervalMs: number;
+  /** A queued/running stage whose job is missing is re-dispatched only after this long. */
+  repairGraceMs: number;
+  /** Finished runs older than this are deleted. */
+  runRetentionMs: number;
+  /** At most this many finished runs are kept (oldest deleted first). */
+  runRetentionCount: number;
+  /** Idempotency-Key lifetime. */
+  idempotencyTtlMs: number;
+  /** Dead agents stay listed this long. */
+  deadAgentRetentionMs: number;
+}
+
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
+  eventsMaxLen: 2000,
+  jobRetentionSeconds: 7 * 24 * 3600,
+  sweepIntervalMs: 1000,
+  reconcileIntervalMs: 5000,
+  repairGraceMs: 5000,
+  runRetentionMs: 7 * 24 * 3600 * 1000,
+  runRetentionCount: 10_000,
+  idempotencyTtlMs: 24 * 3600 * 1000,
+  deadAgentRetentionMs: 3600 * 1000,
+};
+
+/** The dependency bag every engine system receives. */
+export interface EngineContext {
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  config: EngineConfig;
+  store: RunStore;
+  queues: AgentQueues;
+  now: () => number;
+  /** Where artifact files live (null: artifacts disabled in this process). */
+  artifacts: ArtifactStore | null;
+  /** Counts an event in the fleet-wide counters hash (outside a transition). */
+  count: (field: string, n?: number) => void;
+}

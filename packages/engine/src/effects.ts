@@ -1,0 +1,77 @@
+import { jobIdFor } from '@baton/contracts';
+import { errorMessage } from '@baton/platform';
+import type { EngineContext } from './context.js';
+import { sendControl } from './control.js';
+import { buildEnvelope } from './envelope.js';
+import { mutateRun, type Committed } from './mutate.js';
+import { markFinished, unqueue } from './reducer.js';
+import { stageDef, type RunDoc } from './run-doc.js';
+
+const live = (s: string) => s === 'queued' || s === 'running';
+
+/**
+ * Makes the queues follow a committed transition: adds jobs for newly queued stages, removes (or
+ * cancels, when an agent holds them) jobs of stages that are no longer live, and takes queued jobs
+ * off the queue when the run is paused. Failures are logged, not thrown: the state is already
+ * committed, and the reconciler repairs whatever this could not do.
+ */
+export async function applyEffects(ctx: EngineContext, c: Committed): Promise<void> {
+  const prev = c.prev.doc;
+  const next = c.next.doc;
+  for (const def of next.definition.stages) {
+    const a = prev.stages[def.name]!;
+    const b = next.stages[def.name]!;
+    try {
+      if (live(a.status) && (!live(b.status) || b.dispatch !== a.dispatch)) {
+        await disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`);
+      }
+      if (b.status === 'queued' && b.dispatch !== a.dispatch) await dispatchStage(ctx, next, def.name);
+    } catch (e: unknown) {
+      ctx.log.warn({ runId: next.id, stage: def.name, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry');
+    }
+  }
+  if (next.status === 'paused' && prev.status !== 'paused') await unqueueWaiting(ctx, next);
+}
+
+/** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */
+export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: string): Promise<void> {
+  const st = doc.stages[stage]!;
+  const built = buildEnvelope(doc, stage);
+  if ('error' in built) {
+    const now = ctx.now();
+    const outcome = { ok: false as const, error: built.error, agentId: null, attempt: 0, startedAt: null, finishedAt: now };
+    const committed = await mutateRun(ctx, doc.id, (d, t) => markFinished(d, { stage, dispatch: st.dispatch, outcome }, t));
+    if (committed) await applyEffects(ctx, committed);
+    return;
+  }
+  const jobId = jobIdFor(doc.id, stage, st.dispatch);
+  await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage));
+  ctx.log.debug({ runId: doc.id, stage, jobId }, 'stage dispatched');
+}
+
+/** Removes a job that is no longer wanted; asks the agent holding it to abort when it is running. */
+export async function disposeJob(ctx: EngineContext, agentType: string, jobId: string, reason: string): Promise<void> {
+  const r = await ctx.queues.remove(agentType, jobId);
+  if (r === 'locked') {
+    await sendControl(ctx.redis, ctx.keys, agentType, { kind: 'cancel', jobId, reason });
+    ctx.log.info({ jobId, agent: agentType, reason }, 'asked agents to abort a running job');
+  }
+}
+
+/** Pause: jobs still waiting go back to `pending` (they are queued anew on resume); running ones finish. */
+export async function unqueueWaiting(ctx: EngineContext, doc: RunDoc): Promise<void> {
+  for (const def of doc.definition.stages) {
+    const st = doc.stages[def.name]!;
+    if (st.status !== 'queued') continue;
+    const jobId = jobIdFor(doc.id, def.name, st.dispatch);
+    try {
+      const state = await ctx.queues.state(def.agent, jobId);
+      if (state === 'active' || state === 'completed' || state === 'failed') continue;
+      const r = await ctx.queues.remove(def.agent, jobId);
+      if (r === 'locked') continue;
+      await mutateRun(ctx, doc.id, (d, now) => unqueue(d, { stage: def.name, dispatch: st.dispatch }, now));
+    } catch (e: unknown) {
+      ctx.log.warn({ runId: doc.id, stage: def.name, err: errorMessage(e) }, 'could not unqueue stage; the reconciler will retry');
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
+import type { ArtifactStore, Logger } from '@baton/platform';
+import type { Redis } from 'ioredis';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
+import { JobNoticeListener } from './job-notices.js';
+import { Loop } from './loops.js';
+import { PipelineRegistry } from './pipelines.js';
+import { AgentQueues } from './queues.js';
+import { collectArtifactGarbage, enforceRetention, Lease, reconcileActiveRuns } from './reconciler.js';
+import { AgentRegistry } from './registry.js';
+import { sweepFinishedJobs } from './result-sweeper.js';
+import { advanceFleetDrains, commandAgent, getFleetDrain, listQueues, setQueuePaused, startFleetDrain } from './operations.js';
+import { cancelRun, listRuns, pauseRun, readEvents, resumeRun, retryRun, submitRun } from './runs.js';
+import { RunStore } from './store/run-store.js';
+
+export interface EngineDeps {
+  /** Command connection (fails fast while Redis is down). */
+  redis: Redis;
+  /** A connection the engine may put in subscriber mode. */
+  subscriber: Redis;
+  keys: Keys;
+  log: Logger;
+  config?: Partial<EngineConfig> & { agentDeafAfterMs?: number };
+  now?: () => number;
+  artifacts?: ArtifactStore;
+}
+
+/**
+ * The run engine: state in Redis, transitions, dispatch, result application and repair. No HTTP.
+ * Any number of engines (orchestrator instances) may run against one Redis.
+ */
+export class Engine {
+  readonly ctx: EngineContext;
+  readonly pipelines: PipelineRegistry;
+  readonly registry: AgentRegistry;
+  private readonly notices: JobNoticeListener;
+  private readonly sweeper: Loop;
+  private readonly reconciler: Loop;
+  private readonly lease: Lease;
+
+  constructor(private readonly deps: EngineDeps) {
+    const config = { ...DEFAULT_ENGINE_CONFIG, ...deps.config };
+    const now = deps.now ?? Date.now;
+    const queues = new AgentQueues(deps.redis, deps.keys, config.jobRetentionSeconds);
+    this.ctx = {
+      redis: deps.redis,
+      keys: deps.keys,
+      log: deps.log,
+      config,
+      store: new RunStore(deps.redis, deps.keys, config.eventsMaxLen),
+      queues,
+      now,
+      artifacts: deps.artifacts ?? null,
+      count: (field, n = 1) => {
+        deps.redis.hincrby(deps.keys.metrics(), field, n).catch(() => undefined);
+      },
+    };
+    this.registry = new AgentRegistry(deps.redis, deps.keys, queues, {
+      deafAfterMs: deps.config?.agentDeafAfterMs ?? 30_000,
+      deadRetentionMs: config.deadAgentRetentionMs,
+      now,
+    });
+    this.pipelines = new PipelineRegistry(deps.redis, deps.keys, (needed) => this.registry.knownTypesFor(needed));
+    this.notices = new JobNoticeListener(this.ctx, deps.subscriber);
+    this.sweeper = new Loop('result-sweeper', config.sweepIntervalMs, async () => {
+      await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
+    }, deps.log);
+    this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
+    this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
+      if (!(await this.lease.acquire())) return;
+      const repairs = await reconcileActiveRuns(this.ctx);
+      const deleted = await enforceRetention(this.ctx);
+      const files = await collectArtifactGarbage(this.ctx);
+      const pruned = await this.registry.prune();
+      await advanceFleetDrains(this.ctx, this.registry);
+      if (repairs + deleted + pruned + files > 0) deps.log.info({ repairs, deleted, pruned, artifactFilesDeleted: files }, 'reconciler pass');
+    }, deps.log);
+  }
+
+  /** Starts the background systems: doorbell listener, result sweeper, reconciler. */
+  async start(): Promise<void> {
+    await this.notices.start();
+    this.sweeper.start();
+    this.reconciler.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.notices.stop();
+    await Promise.all([this.sweeper.stop(), this.reconciler.stop()]);
+    await this.ctx.queues.close();
+  }
+
+  /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
+  async reconcileNow(): Promise<number> {
+    await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
+    return reconcileActiveRuns(this.ctx);
+  }
+
+  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {
+    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy);
+  }
+  async get(runId: string) {
+    return (await this.ctx.store.load(runId))?.doc ?? null;
+  }
+  list(q: RunListQuery) {
+    return listRuns(this.ctx, q);
+  }
+  cancel(runId: string, reason: string | null = null) {
+    return cancelRun(this.ctx, runId, reason);
+  }
+  pause(runId: string) {
+    return pauseRun(this.ctx, runId);
+  }
+  resume(runId: string) {
+    return resumeRun(this.ctx, runId);
+  }
+  retry(runId: string, fromStage?: string) {
+    return retryRun(this.ctx, runId, fromStage);
+  }
+  drainAgent(agentId: string) {
+    return commandAgent(this.ctx, this.registry, agentId, 'drain');
+  }
+  restartAgent(agentId: string) {
+    return commandAgent(this.ctx, this.registry, agentId, 'restart');
+  }
+  drainFleet(type: string) {
+    return startFleetDrain(this.ctx, this.registry, type);
+  }
+  fleetDrain(type: string) {
+    return getFleetDrain(this.ctx, type);
+  }
+  queues() {
+    return listQueues(this.ctx, this.registry);
+  }
+  pauseQueue(type: string, paused: boolean) {
+    return setQueuePaused(this.ctx, this.registry, type, paused);
+  }
+  events(runId: string, afterId = '0', count?: number) {
+    return readEvents(this.ctx, runId, afterId, count);
+  }
+}

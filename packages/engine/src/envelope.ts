@@ -1,0 +1,42 @@
+import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
+import { stageDef, type RunDoc } from './run-doc.js';
+
+/**
+ * The task a stage's job carries: its input with `$from` references resolved against the run input
+ * and upstream outputs, plus the direct upstream outputs. Deterministic, so a re-dispatch after a
+ * crash sends the same task.
+ */
+export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvelope } | { error: StageError } {
+  const def = stageDef(doc, stage);
+  const outputs: Record<string, JsonValue | undefined> = {};
+  for (const [name, st] of Object.entries(doc.stages)) {
+    if (st.status === 'succeeded') outputs[name] = st.output ?? null;
+  }
+  const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs });
+  if (missing.length > 0) {
+    return {
+      error: {
+        code: 'INPUT_RESOLUTION_FAILED',
+        message: `stage "${stage}" input references resolved to nothing: ${missing.join(', ')} (add a "default" or fix the upstream output)`,
+        retryable: false,
+        details: { missing },
+      },
+    };
+  }
+  const upstream: Record<string, JsonValue | null> = {};
+  for (const dep of def.dependsOn) upstream[dep] = outputs[dep] ?? null;
+  return {
+    envelope: {
+      protocol: PROTOCOL_VERSION,
+      runId: doc.id,
+      stage,
+      agent: def.agent,
+      dispatch: doc.stages[stage]!.dispatch,
+      pipeline: doc.pipeline.name,
+      input: value,
+      upstream,
+      timeoutMs: def.timeoutMs,
+      labels: doc.labels,
+    },
+  };
+}

@@ -1,0 +1,14 @@
+export * from './engine.js';
+export * from './engine-error.js';
+export * from './context.js';
+export * from './run-doc.js';
+export * from './reducer.js';
+export * from './registry.js';
+export * from './pipelines.js';
+export * from './queues.js';
+export * from './control.js';
+export * from './ids.js';
+export * from './canonical-json.js';
+export * from './store/counters.js';
+export { convergeRun } from './converge.js';
+export { applyJob } from './job-applier.js';

@@ -1,0 +1,62 @@
+import { parseJobId, type TaskEnvelope } from '@baton/contracts';
+import type { Job } from 'bullmq';
+import type { EngineContext } from './context.js';
+import { applyEffects } from './effects.js';
+import { applyFacts, jobFacts } from './job-facts.js';
+import { mutateRun } from './mutate.js';
+import type { JobStateName } from './queues.js';
+import { counterField } from './store/counters.js';
+
+/**
+ * Folds what a job's current state says into its run. Safe to call any number of times, from any
+ * orchestrator, for any job: a fact already applied (or about a superseded dispatch) changes nothing.
+ * A finished job is removed from its queue only after its result is committed to the run.
+ * Returns true when a transition was committed.
+ */
+export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: string | Job<TaskEnvelope>): Promise<boolean> {
+  const jobId = typeof jobOrId === 'string' ? jobOrId : jobOrId.id!;
+  const ids = parseJobId(jobId);
+  if (!ids) {
+    ctx.log.warn({ jobId, agent: agentType }, 'ignoring a job whose id Baton did not make');
+    return false;
+  }
+  const read = await readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId);
+  if (!read) return false;
+  const { job, state } = read;
+  const facts = jobFacts(job, state, ctx.now());
+  if (facts.length === 0) return false;
+
+  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now));
+  if (committed) {
+    await applyEffects(ctx, committed);
+    return true;
+  }
+  if (state === 'completed' || state === 'failed') {
+    // Already applied (by us or another orchestrator), superseded, or the run is gone: drop the job.
+    ctx.count(counterField('engine_duplicate_completions_total'));
+    await ctx.queues.remove(agentType, jobId);
+  }
+  return false;
+}
+
+/**
+ * A job's state and data as of one moment: state, then data, then state again, retrying if the job
+ * moved in between (e.g. completed while we read it as active). A job's data is read fresh unless the
+ * caller already holds it in a finished state (which cannot change back).
+ */
+async function readConsistently(
+  ctx: EngineContext,
+  agentType: string,
+  jobId: string,
+  given: Job<TaskEnvelope> | null,
+): Promise<{ job: Job<TaskEnvelope>; state: JobStateName } | null> {
+  for (let i = 0; i < 5; i++) {
+    const before = await ctx.queues.state(agentType, jobId);
+    if (before === 'unknown') return null;
+    const finished = before === 'completed' || before === 'failed';
+    const job = given && finished ? given : await ctx.queues.getJob(agentType, jobId);
+    if (!job) return null;
+    if (finished || (await ctx.queues.state(agentType, jobId)) === before) return { job, state: before };
+  }
+  return null;
+}

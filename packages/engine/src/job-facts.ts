@@ -1,0 +1,84 @@
+import { checkAgentProtocol, StageProgress, TaskResult, type StageError } from '@baton/contracts';
+import type { Job } from 'bullmq';
+import type { JobStateName } from './queues.js';
+import { markFinished, markProgress, markRetrying, markStarted, type Outcome, type Transition } from './reducer.js';
+import type { RunDoc } from './run-doc.js';
+
+/** What a BullMQ job's state says about its stage. */
+export type JobFact =
+  | { kind: 'finished'; outcome: Outcome }
+  | { kind: 'started'; agentId: string | null; attempt: number; startedAt: number }
+  | { kind: 'retrying'; attempt: number; error: string }
+  | { kind: 'progress'; progress: StageProgress };
+
+function failure(job: Job, error: StageError, now: number): JobFact {
+  return {
+    kind: 'finished',
+    outcome: {
+      ok: false,
+      error,
+      agentId: job.processedBy ?? null,
+      attempt: Math.max(1, job.attemptsMade),
+      startedAt: job.processedOn ?? null,
+      finishedAt: job.finishedOn ?? now,
+    },
+  };
+}
+
+/** Reads the facts from a job in a given state. */
+export function jobFacts(job: Job, state: JobStateName, now: number): JobFact[] {
+  switch (state) {
+    case 'completed': {
+      const parsed = TaskResult.safeParse(job.returnvalue);
+      if (!parsed.success) {
+        return [failure(job, { code: 'PROTOCOL_MISMATCH', message: `the agent returned a result this orchestrator cannot read: ${parsed.error.issues[0]?.message ?? 'invalid'}`, retryable: false }, now)];
+      }
+      const r = parsed.data;
+      const proto = checkAgentProtocol(r.protocol);
+      if (!proto.ok) return [failure(job, { code: 'PROTOCOL_MISMATCH', message: proto.reason, retryable: false }, now)];
+      const common = { agentId: r.agentId, attempt: r.attempt, startedAt: Date.parse(r.startedAt), finishedAt: Date.parse(r.finishedAt) };
+      return [{ kind: 'finished', outcome: r.ok ? { ok: true, output: r.output, ...common } : { ok: false, error: r.error, ...common } }];
+    }
+    case 'failed':
+      // The runtime returns final failures as results, so a job BullMQ itself failed means the agents
+      // holding it kept dying (stalled more than maxStalledCount times) or it could not be processed.
+      return [failure(job, { code: 'AGENT_LOST', message: `the job failed outside the agent handler: ${job.failedReason ?? 'unknown reason'}`, retryable: false }, now)];
+    case 'active': {
+      const facts: JobFact[] = [{ kind: 'started', agentId: job.processedBy ?? null, attempt: job.attemptsMade + 1, startedAt: job.processedOn ?? now }];
+      const progress = StageProgress.safeParse(job.progress);
+      if (progress.success && (progress.data.percent !== undefined || progress.data.message !== undefined)) {
+        facts.push({ kind: 'progress', progress: progress.data });
+      }
+      return facts;
+    }
+    case 'delayed':
+      return job.attemptsMade > 0 ? [{ kind: 'retrying', attempt: job.attemptsMade, error: job.failedReason ?? '' }] : [];
+    default:
+      return [];
+  }
+}
+
+/** Applies facts in order to a run document; null when none of them changes anything. */
+export function applyFacts(doc: RunDoc, stage: string, dispatch: number, facts: JobFact[], now: number): Transition | null {
+  let cur = null as Transition | null;
+  for (const f of facts) {
+    const base: RunDoc = cur?.doc ?? doc;
+    let t: Transition | null;
+    switch (f.kind) {
+      case 'finished':
+        t = markFinished(base, { stage, dispatch, outcome: f.outcome }, now);
+        break;
+      case 'started':
+        t = markStarted(base, { stage, dispatch, agentId: f.agentId, attempt: f.attempt, startedAt: f.startedAt }, now);
+        break;
+      case 'retrying':
+        t = markRetrying(base, { stage, dispatch, attempt: f.attempt, error: f.error }, now);
+        break;
+      case 'progress':
+        t = markProgress(base, { stage, dispatch, progress: f.progress }, now);
+        break;
+    }
+    if (t) cur = { doc: t.doc, events: [...(cur?.events ?? []), ...t.events] };
+  }
+  return cur;
+}

@@ -1,0 +1,35 @@
+import type { EngineContext } from './context.js';
+import type { Transition } from './reducer.js';
+import type { RunDoc } from './run-doc.js';
+import type { LoadedRun } from './store/run-store.js';
+
+export interface Committed {
+  prev: LoadedRun;
+  next: LoadedRun;
+  transition: Transition;
+}
+
+const MAX_TRIES = 50;
+
+/**
+ * Loads a run, computes a transition and commits it against the loaded revision, retrying on
+ * conflict. Returns null when the run is missing or the transition is a no-op. `fn` may throw
+ * (e.g. EngineError for an invalid request); nothing is written then.
+ */
+export async function mutateRun(
+  ctx: EngineContext,
+  runId: string,
+  fn: (doc: RunDoc, now: number) => Transition | null,
+): Promise<Committed | null> {
+  for (let i = 0; i < MAX_TRIES; i++) {
+    const prev = await ctx.store.load(runId);
+    if (!prev) return null;
+    const transition = fn(prev.doc, ctx.now());
+    if (!transition) return null;
+    const r = await ctx.store.commit(prev, transition);
+    if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition };
+    if (r.reason === 'missing') return null;
+    await new Promise((res) => setTimeout(res, Math.random() * Math.min(50, 2 * (i + 1))));
+  }
+  throw new Error(`run ${runId}: gave up after ${MAX_TRIES} conflicting commits`);
+}

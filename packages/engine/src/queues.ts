@@ -1,0 +1,86 @@
+import type { Keys, TaskEnvelope } from '@baton/contracts';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { StageDefinition } from '@baton/contracts';
+
+export type JobStateName = 'completed' | 'failed' | 'active' | 'delayed' | 'prioritized' | 'waiting' | 'waiting-children' | 'unknown';
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  prioritized: number;
+}
+
+/** One BullMQ Queue (producer side) per agent type, sharing the engine's command connection. */
+export class AgentQueues {
+  private readonly queues = new Map<string, Queue<TaskEnvelope>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly jobRetentionSeconds: number,
+  ) {}
+
+  get(agentType: string): Queue<TaskEnvelope> {
+    let q = this.queues.get(agentType);
+    if (!q) {
+      q = new Queue<TaskEnvelope>(this.keys.queue(agentType), { connection: this.redis, prefix: this.keys.bullPrefix });
+      q.on('error', () => undefined); // surfaced through the calls that fail
+      this.queues.set(agentType, q);
+    }
+    return q;
+  }
+
+  /** Adds a stage's job. Idempotent: BullMQ ignores an add whose job id already exists. */
+  async add(envelope: TaskEnvelope, jobId: string, stage: StageDefinition): Promise<void> {
+    const opts: JobsOptions = {
+      jobId,
+      attempts: stage.retry.maxAttempts,
+      backoff: { type: stage.retry.backoff.type, delay: stage.retry.backoff.delayMs },
+      // The orchestrator removes a finished job once its result is committed to the run; this age
+      // cap only bounds memory if no orchestrator runs for that long.
+      removeOnComplete: { age: this.jobRetentionSeconds },
+      removeOnFail: { age: this.jobRetentionSeconds },
+    };
+    await this.get(envelope.agent).add(envelope.stage, envelope, opts);
+  }
+
+  async getJob(agentType: string, jobId: string): Promise<Job<TaskEnvelope> | undefined> {
+    return this.get(agentType).getJob(jobId);
+  }
+
+  async state(agentType: string, jobId: string): Promise<JobStateName> {
+    return (await this.get(agentType).getJobState(jobId)) as JobStateName;
+  }
+
+  /** Removes a job unless a worker holds its lock. Returns 'removed', 'missing' or 'locked'. */
+  async remove(agentType: string, jobId: string): Promise<'removed' | 'missing' | 'locked'> {
+    const removed = await this.get(agentType).remove(jobId);
+    if (removed === 1) return 'removed';
+    return (await this.state(agentType, jobId)) === 'unknown' ? 'missing' : 'locked';
+  }
+
+  async finishedJobs(agentType: string, max: number): Promise<Job<TaskEnvelope>[]> {
+    return this.get(agentType).getJobs(['completed', 'failed'], 0, max - 1, true);
+  }
+
+  async counts(agentType: string): Promise<QueueCounts> {
+    const c = await this.get(agentType).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+    return {
+      waiting: c.waiting ?? 0,
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+      completed: c.completed ?? 0,
+      prioritized: c.prioritized ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

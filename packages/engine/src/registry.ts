@@ -1,0 +1,158 @@
+import {
+  AgentHeartbeat,
+  AgentTypeRegistration,
+  catalogue,
+  checkAgentProtocol,
+  type AgentView,
+  type Keys,
+  type Liveness,
+} from '@baton/contracts';
+import type { Redis } from 'ioredis';
+import type { AgentQueues } from './queues.js';
+
+/** A beat this many intervals late makes an agent stale; this many, dead. */
+export const STALE_AFTER_BEATS = 3;
+export const DEAD_AFTER_BEATS = 10;
+
+export interface LivenessInput {
+  hb: AgentHeartbeat;
+  lastSeenMs: number;
+  now: number;
+  /** Jobs waiting on the agent's queue and how long the oldest has waited. */
+  waiting: number;
+  oldestWaitingMs: number;
+  deafAfterMs: number;
+}
+
+/** alive / stale / dead from heartbeat age; deaf when beating with free slots while work waits untaken. */
+export function livenessOf(i: LivenessInput): Liveness {
+  const age = i.now - i.lastSeenMs;
+  if (age > DEAD_AFTER_BEATS * i.hb.intervalMs) return 'dead';
+  if (age > STALE_AFTER_BEATS * i.hb.intervalMs) return 'stale';
+  if (i.hb.state === 'draining' || i.hb.state === 'stopping') return 'draining';
+  const idleSince = Date.parse(i.hb.lastTaskAt ?? i.hb.startedAt);
+  const deaf =
+    i.hb.state === 'running' &&
+    i.hb.active.length < i.hb.concurrency &&
+    i.waiting > 0 &&
+    i.oldestWaitingMs > i.deafAfterMs &&
+    i.now - idleSince > i.deafAfterMs;
+  return deaf ? 'deaf' : 'alive';
+}
+
+/** Reads the agent registry the runtimes write (see runtime/heartbeat). */
+export class AgentRegistry {
+  private typesCache: { at: number; types: Set<string> } | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly queues: AgentQueues,
+    private readonly opts: { deafAfterMs: number; deadRetentionMs: number; now: () => number },
+  ) {}
+
+  /** Built-in agent types plus every type an agent runtime has registered. */
+  async knownTypes(maxAgeMs = 5000): Promise<Set<string>> {
+    const now = this.opts.now();
+    if (this.typesCache && now - this.typesCache.at < maxAgeMs) return this.typesCache.types;
+    const registered = await this.redis.hkeys(this.keys.agentTypes());
+    const types = new Set([...catalogue.keys(), ...registered]);
+    this.typesCache = { at: now, types };
+    return types;
+  }
+
+  /** Known types, re-reading the registry if any of `needed` is missing from the cached set. */
+  async knownTypesFor(needed: Iterable<string>): Promise<Set<string>> {
+    const cached = await this.knownTypes();
+    for (const t of needed) if (!cached.has(t)) return this.knownTypes(0);
+    return cached;
+  }
+
+  async registeredTypes(): Promise<AgentTypeRegistration[]> {
+    const all = await this.redis.hgetall(this.keys.agentTypes());
+    return Object.values(all).flatMap((json) => {
+      const r = AgentTypeRegistration.safeParse(JSON.parse(json));
+      return r.success ? [r.data] : [];
+    });
+  }
+
+  /** Waiting-job count and age of the oldest waiting job for an agent type. */
+  async backlog(agentType: string): Promise<{ waiting: number; oldestWaitingMs: number }> {
+    const q = this.queues.get(agentType);
+    // A paused queue's waiting jobs are not the agents' to take: no backlog for liveness purposes.
+    if (await q.isPaused()) return { waiting: 0, oldestWaitingMs: 0 };
+    const waiting = await q.getWaitingCount();
+    if (waiting === 0) return { waiting, oldestWaitingMs: 0 };
+    const [oldest] = await q.getJobs(['waiting'], 0, 0, true);
+    const since = oldest?.timestamp ?? this.opts.now();
+    return { waiting, oldestWaitingMs: Math.max(0, this.opts.now() - since) };
+  }
+
+  async list(): Promise<AgentView[]> {
+    const entries = await this.redis.zrange(this.keys.agents(), 0, -1, 'WITHSCORES');
+    const ids: string[] = [];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < entries.length; i += 2) {
+      ids.push(entries[i]!);
+      seen.set(entries[i]!, Number(entries[i + 1]));
+    }
+    if (ids.length === 0) return [];
+    const docs = await this.redis.mget(ids.map((id) => this.keys.agent(id)));
+    const beats = docs.flatMap((json) => {
+      if (!json) return [];
+      const r = AgentHeartbeat.safeParse(JSON.parse(json));
+      return r.success ? [r.data] : [];
+    });
+    const backlogs = new Map<string, { waiting: number; oldestWaitingMs: number }>();
+    for (const type of new Set(beats.map((b) => b.type))) backlogs.set(type, await this.backlog(type));
+    const now = this.opts.now();
+    return beats
+      .map((hb) => {
+        const lastSeenMs = seen.get(hb.id) ?? Date.parse(hb.beatAt);
+        const b = backlogs.get(hb.type)!;
+        const proto = checkAgentProtocol(hb.protocol);
+        return {
+          ...hb,
+          liveness: livenessOf({ hb, lastSeenMs, now, ...b, deafAfterMs: this.opts.deafAfterMs }),
+          lastSeenAgoMs: Math.max(0, now - lastSeenMs),
+          compatible: proto.ok,
+          incompatibleReason: proto.ok ? null : proto.reason,
+        };
+      })
+      .sort((a, b) => a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
+  }
+
+  private aliveCache: { at: number; types: Set<string> } | null = null;
+
+  /** Agent types with at least one agent beating on time (cached for a second). */
+  async aliveTypes(): Promise<Set<string>> {
+    const now = this.opts.now();
+    if (this.aliveCache && now - this.aliveCache.at < 1000) return this.aliveCache.types;
+    const ids = await this.redis.zrangebyscore(this.keys.agents(), now - 5 * 60_000, '+inf');
+    const docs = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.keys.agent(id))) : [];
+    const types = new Set<string>();
+    for (const json of docs) {
+      const r = json ? AgentHeartbeat.safeParse(JSON.parse(json)) : null;
+      if (r?.success && now - Date.parse(r.data.beatAt) <= STALE_AFTER_BEATS * r.data.intervalMs) types.add(r.data.type);
+    }
+    this.aliveCache = { at: now, types };
+    return types;
+  }
+
+  /** One agent's heartbeat record, or null when unknown (or long gone). */
+  async get(agentId: string): Promise<AgentHeartbeat | null> {
+    const json = await this.redis.get(this.keys.agent(agentId));
+    const r = json ? AgentHeartbeat.safeParse(JSON.parse(json)) : null;
+    return r?.success ? r.data : null;
+  }
+
+  /** Forgets agents not seen for the retention period. */
+  async prune(): Promise<number> {
+    const cutoff = this.opts.now() - this.opts.deadRetentionMs;
+    const gone = await this.redis.zrangebyscore(this.keys.agents(), '-inf', cutoff);
+    if (gone.length === 0) return 0;
+    await this.redis.zrem(this.keys.agents(), ...gone);
+    await this.redis.del(...gone.map((id) => this.keys.agent(id)));
+    return gone.length;
+  }
+}

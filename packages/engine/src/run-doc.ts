@@ -1,0 +1,64 @@
+import {
+  JsonObject,
+  JsonValue,
+  Labels,
+  PipelineDefinition,
+  RunStatus,
+  StageError,
+  StageProgress,
+  StageStatus,
+} from '@baton/contracts';
+import { z } from 'zod';
+
+/** Engine-internal state of one stage. Times are epoch milliseconds. */
+export const StageState = z.object({
+  status: StageStatus,
+  /** 0 = never dispatched; incremented on every new dispatch (initial, or API retry / resume after pause). */
+  dispatch: z.int().nonnegative(),
+  /** Attempts started within the current dispatch. */
+  attempts: z.int().nonnegative(),
+  agentId: z.string().nullable(),
+  queuedAt: z.number().nullable(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  progress: StageProgress.nullable(),
+  output: JsonValue.nullable(),
+  error: StageError.nullable(),
+});
+export type StageState = z.infer<typeof StageState>;
+
+/**
+ * The whole state of a run, stored as one JSON document (plus a revision counter) in the run's
+ * Redis hash. Every transition replaces it atomically (see store/commit-run-transition.lua).
+ */
+export const RunDoc = z.object({
+  schema: z.literal(1),
+  id: z.string(),
+  pipeline: z.object({ name: z.string(), version: z.int().nullable() }),
+  definition: PipelineDefinition,
+  input: JsonObject,
+  labels: Labels,
+  status: RunStatus,
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  updatedAt: z.number(),
+  error: StageError.nullable(),
+  cancelReason: z.string().nullable(),
+  /** API key id of the submitter (null when auth is disabled). */
+  createdBy: z.string().nullable().default(null),
+  stages: z.record(z.string(), StageState),
+});
+export type RunDoc = z.infer<typeof RunDoc>;
+
+export function stageDef(doc: RunDoc, name: string) {
+  const def = doc.definition.stages.find((s) => s.name === name);
+  if (!def) throw new Error(`run ${doc.id} has no stage ${name}`);
+  return def;
+}
+
+export function stageState(doc: RunDoc, name: string): StageState {
+  const st = doc.stages[name];
+  if (!st) throw new Error(`run ${doc.id} has no stage state ${name}`);
+  return st;
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { RunId, validatePipeline, type RunListQuery, type RunRequest } from '@baton/contracts';
+import { canonicalJson } from './canonical-json.js';
+import type { EngineContext } from './context.js';
+import { applyEffects, dispatchStage } from './effects.js';
+import { EngineError } from './engine-error.js';
+import { newRunId } from './ids.js';
+import { mutateRun } from './mutate.js';
+import type { PipelineRegistry } from './pipelines.js';
+import { cancel, createRun, pause, resume, retry, type Transition } from './reducer.js';
+import type { RunDoc } from './run-doc.js';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export interface SubmitResult {
+  doc: RunDoc;
+  created: boolean;
+}
+
+/** Accepts a run: resolves its pipeline, validates it, stores it (idempotently) and dispatches its first stages. */
+export async function submitRun(
+  ctx: EngineContext,
+  pipelines: PipelineRegistry,
+  knownAgents: (needed: string[]) => Promise<Set<string>>,
+  req: RunRequest,
+  idempotencyKey?: string,
+  createdBy: string | null = null,
+): Promise<SubmitResult> {
+  let pipeline: { name: string; version: number | null };
+  let definition;
+  if (req.pipeline !== undefined) {
+    const view = await pipelines.get(req.pipeline, req.version);
+    if (!view) {
+      const what = req.version === undefined ? `"${req.pipeline}"` : `"${req.pipeline}" version ${req.version}`;
+      throw new EngineError('PIPELINE_NOT_FOUND', `no pipeline ${what} is registered`);
+    }
+    pipeline = { name: view.name, version: view.version };
+    definition = view.definition;
+  } else {
+    definition = req.definition!;
+    const issues = validatePipeline(definition, await knownAgents(definition.stages.map((s) => s.agent)));
+    if (issues.length > 0) {
+      throw new EngineError(
+        'INVALID_PIPELINE',
+        `the pipeline definition is invalid: ${issues[0]!.message}`,
+        issues.map((i) => ({ ...i, path: ['definition', ...i.path] })),
+      );
+    }
+    pipeline = { name: 'inline', version: null };
+  }
+
+  const now = ctx.now();
+  const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy });
+  const idem = idempotencyKey
+    ? // Scoped per API key: two callers choosing the same key never see each other's runs.
+      { keyHash: sha256(`${createdBy ?? ''}\n${idempotencyKey}`), fingerprint: sha256(canonicalJson(req)), ttlMs: ctx.config.idempotencyTtlMs }
+    : null;
+  const r = await ctx.store.create(t, idem);
+  if (!r.created) {
+    if (idem && r.fingerprint !== idem.fingerprint) {
+      throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
+    }
+    const existing = await ctx.store.load(r.runId);
+    if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
+    return { doc: existing.doc, created: false };
+  }
+  ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
+  await dispatchNew(ctx, t);
+  return { doc: t.doc, created: true };
+}
+
+async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {
+  for (const [name, st] of Object.entries(t.doc.stages)) {
+    if (st.status !== 'queued') continue;
+    try {
+      await dispatchStage(ctx, t.doc, name);
+    } catch (e: unknown) {
+      ctx.log.warn({ runId: t.doc.id, stage: name, err: e instanceof Error ? e.message : String(e) }, 'could not dispatch stage; the reconciler will retry');
+    }
+  }
+}
+
+type Command = (doc: RunDoc, now: number) => Transition;
+
+async function command(ctx: EngineContext, runId: string, fn: Command, what: string): Promise<RunDoc> {
+  const committed = await mutateRun(ctx, runId, fn);
+  if (!committed) throw new EngineError('RUN_NOT_FOUND', `no run ${runId}`);
+  ctx.log.info({ runId, action: what, status: committed.next.doc.status }, 'run command applied');
+  await applyEffects(ctx, committed);
+  return committed.next.doc;
+}
+
+export const cancelRun = (ctx: EngineContext, runId: string, reason: string | null) =>
+  command(ctx, runId, (d, now) => cancel(d, reason, now), 'cancel');
+export const pauseRun = (ctx: EngineContext, runId: string) => command(ctx, runId, (d, now) => pause(d, now), 'pause');
+export const resumeRun = (ctx: EngineContext, runId: string) => command(ctx, runId, (d, now) => resume(d, now), 'resume');
+export const retryRun = (ctx: EngineContext, runId: string, fromStage: string | undefined) =>
+  command(ctx, runId, (d, now) => retry(d, fromStage, now), 'retry');
+
+/** Cursor = the last run id of the previous page (runs sort by id, which sorts by creation time). */
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!RunId.safeParse(id).success) {
+    throw new EngineError('INVALID_REQUEST', 'invalid cursor', [{ path: ['cursor'], message: 'not a cursor returned by this API' }]);
+  }
+  return id;
+}
+
+export const encodeCursor = (runId: string) => Buffer.from(runId, 'utf8').toString('base64url');
+
+/** Newest-first page of runs, filtered by status and/or pipeline. */
+export async function listRuns(ctx: EngineContext, q: RunListQuery): Promise<{ items: RunDoc[]; nextCursor: string | null }> {
+  const k = ctx.keys;
+  const index = q.status ? k.runsByStatus(q.status) : q.pipeline ? k.runsByPipeline(q.pipeline) : k.runsByCreated();
+  const needsPipelineFilter = q.status !== undefined && q.pipeline !== undefined;
+  let after = decodeCursor(q.cursor);
+  const items: RunDoc[] = [];
+  const maxScan = q.limit * 20;
+  let scanned = 0;
+  let exhausted = false;
+  while (items.length < q.limit && scanned < maxScan) {
+    const batch = await ctx.redis.zrange(index, after ? `(${after}` : '+', '-', 'BYLEX', 'REV', 'LIMIT', 0, q.limit);
+    if (batch.length === 0) {
+      exhausted = true;
+      break;
+    }
+    const runs = await ctx.store.loadMany(batch);
+    for (let i = 0; i < batch.length && items.length < q.limit; i++) {
+      after = batch[i]!;
+      scanned++;
+      const doc = runs[i]?.doc;
+      if (!doc) continue;
+      if (needsPipelineFilter && doc.pipeline.name !== q.pipeline) continue;
+      items.push(doc);
+    }
+    if (batch.length < q.limit && items.length < q.limit) {
+      exhausted = true;
+      break;
+    }
+  }
+  if (!exhausted && after) {
+    // Peek: is there anything after the last scanned id?
+    const more = await ctx.redis.zrange(index, `(${after}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, 1);
+    if (more.length === 0) exhausted = true;
+  }
+  return { items, nextCursor: exhausted || !after ? null : encodeCursor(after) };
+}
+
+/** Events of a run after a stream id ("0" for all), oldest first. */
+export async function readEvents(ctx: EngineContext, runId: string, afterId: string, count = 500): Promise<{ id: string; json: string }[]> {
+  const entries = await ctx.redis.xrange(ctx.keys.runEvents(runId), `(${afterId}`, '+', 'COUNT', count);
+  return entries.map(([id, fields]) => ({ id, json: fields[1] ?? 'null' }));
+}

@@ -1,0 +1,55 @@
+/**
+ * Builds the write-operation lists the run scripts apply (see lua/apply-ops.include.lua).
+ * Keys are collected into a KEYS array and referenced by 1-based index.
+ */
+export type Op = ['zadd', number, number, string] | ['zrem', number, string] | ['xadd', number, number, string] | ['hincrby', number, string, number] | ['hincrbyfloat', number, string, number] | ['del', number];
+
+export class OpList {
+  readonly keys: string[];
+  readonly ops: Op[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** `fixedKeys` come first in KEYS (e.g. the run hash), in order. */
+  constructor(fixedKeys: string[]) {
+    this.keys = [...fixedKeys];
+    fixedKeys.forEach((k, i) => this.index.set(k, i + 1));
+  }
+
+  private k(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      this.keys.push(key);
+      i = this.keys.length;
+      this.index.set(key, i);
+    }
+    return i;
+  }
+
+  zadd(key: string, score: number, member: string): this {
+    this.ops.push(['zadd', this.k(key), score, member]);
+    return this;
+  }
+  zrem(key: string, member: string): this {
+    this.ops.push(['zrem', this.k(key), member]);
+    return this;
+  }
+  xadd(key: string, maxLen: number, json: string): this {
+    this.ops.push(['xadd', this.k(key), maxLen, json]);
+    return this;
+  }
+  hincrby(key: string, field: string, n: number): this {
+    if (n !== 0) this.ops.push(['hincrby', this.k(key), field, n]);
+    return this;
+  }
+  hincrbyfloat(key: string, field: string, x: number): this {
+    if (x !== 0) this.ops.push(['hincrbyfloat', this.k(key), field, x]);
+    return this;
+  }
+  del(key: string): this {
+    this.ops.push(['del', this.k(key)]);
+    return this;
+  }
+  json(): string {
+    return JSON.stringify(this.ops);
+  }
+}

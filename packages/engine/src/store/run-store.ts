@@ -1,0 +1,118 @@
+import { TERMINAL_RUN_STATUSES, type Keys } from '@baton/contracts';
+import type { Redis } from 'ioredis';
+import type { Transition } from '../reducer.js';
+import { RunDoc } from '../run-doc.js';
+import { metricDeltas } from './counters.js';
+import { OpList } from './ops.js';
+import { callScript } from './scripts.js';
+
+export interface LoadedRun {
+  doc: RunDoc;
+  rev: number;
+}
+
+export interface IdempotencyClaim {
+  keyHash: string;
+  fingerprint: string;
+  ttlMs: number;
+}
+
+export type CreateResult = { created: true; runId: string } | { created: false; runId: string; fingerprint: string };
+
+export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' };
+
+/** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly eventsMaxLen: number,
+  ) {}
+
+  async load(runId: string): Promise<LoadedRun | null> {
+    const [rev, doc] = await this.redis.hmget(this.keys.run(runId), 'rev', 'doc');
+    if (rev == null || doc == null) return null;
+    return { rev: Number(rev), doc: RunDoc.parse(JSON.parse(doc)) };
+  }
+
+  async loadMany(runIds: string[]): Promise<(LoadedRun | null)[]> {
+    if (runIds.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of runIds) pipe.hmget(this.keys.run(id), 'rev', 'doc');
+    const results = (await pipe.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      const [rev, doc] = value as (string | null)[];
+      return rev && doc ? { rev: Number(rev), doc: RunDoc.parse(JSON.parse(doc)) } : null;
+    });
+  }
+
+  async create(t: Transition, idem: IdempotencyClaim | null): Promise<CreateResult> {
+    const ops = new OpList([this.keys.idempotency(idem?.keyHash ?? 'none'), this.keys.run(t.doc.id)]);
+    this.writes(ops, null, t);
+    const prefix = this.keys.run('');
+    const reply = (await callScript(this.redis, 'batonCreateRun', ops.keys, [
+      idem ? idem.ttlMs : 0,
+      idem?.fingerprint ?? '',
+      t.doc.id,
+      JSON.stringify(t.doc),
+      ops.json(),
+      prefix,
+      this.keys.runNotices(),
+      JSON.stringify({ runId: t.doc.id, rev: 1 }),
+    ])) as string[];
+    return reply[0] === 'created'
+      ? { created: true, runId: reply[1]! }
+      : { created: false, runId: reply[1]!, fingerprint: reply[2]! };
+  }
+
+  async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
+    const ops = new OpList([this.keys.run(t.doc.id)]);
+    this.writes(ops, prev.doc, t);
+    const rev = (await callScript(this.redis, 'batonCommitRun', ops.keys, [
+      prev.rev,
+      JSON.stringify(t.doc),
+      ops.json(),
+      this.keys.runNotices(),
+      JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}'),
+    ])) as number;
+    if (rev === -1) return { ok: false, reason: 'conflict' };
+    if (rev === 0) return { ok: false, reason: 'missing' };
+    return { ok: true, rev };
+  }
+
+  /** Deletes a finished run and its index entries, unless it changed since `run` was loaded. */
+  async delete(run: LoadedRun): Promise<boolean> {
+    const { doc } = run;
+    const ops = new OpList([this.keys.run(doc.id), this.keys.runArtifacts(doc.id), this.keys.artifactRefs(), this.keys.artifactGarbage()])
+      .del(this.keys.runEvents(doc.id))
+      .zrem(this.keys.runsByCreated(), doc.id)
+      .zrem(this.keys.runsByStatus(doc.status), doc.id)
+      .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
+      .zrem(this.keys.runsActive(), doc.id)
+      .zrem(this.keys.runsFinished(), doc.id);
+    const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json()])) as number;
+    return r === 1;
+  }
+
+  /** Index, event and counter writes that accompany a transition from `prev` (null: creation) to `t.doc`. */
+  private writes(ops: OpList, prev: RunDoc | null, t: Transition): void {
+    const k = this.keys;
+    const next = t.doc;
+    if (prev === null) {
+      ops.zadd(k.runsByCreated(), 0, next.id).zadd(k.runsByPipeline(next.pipeline.name), 0, next.id);
+    }
+    if (prev?.status !== next.status) {
+      if (prev) ops.zrem(k.runsByStatus(prev.status), next.id);
+      ops.zadd(k.runsByStatus(next.status), 0, next.id);
+    }
+    const wasActive = prev !== null && !TERMINAL_RUN_STATUSES.has(prev.status);
+    const isActive = !TERMINAL_RUN_STATUSES.has(next.status);
+    if (isActive && !wasActive) ops.zadd(k.runsActive(), next.createdAt, next.id).zrem(k.runsFinished(), next.id);
+    if (!isActive && (wasActive || prev === null)) ops.zrem(k.runsActive(), next.id).zadd(k.runsFinished(), next.finishedAt ?? next.updatedAt, next.id);
+    for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));
+    const m = metricDeltas(next, t.events);
+    for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);
+    for (const [field, x] of m.floats) ops.hincrbyfloat(k.metrics(), field, x);
+  }
+}

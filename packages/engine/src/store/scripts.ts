@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const LUA_DIR = new URL('../../lua/', import.meta.url);
+const include = readFileSync(new URL('apply-ops.include.lua', LUA_DIR), 'utf8');
+
+function load(name: string): string {
+  return `${include}\n${readFileSync(new URL(`${name}.lua`, LUA_DIR), 'utf8')}`;
+}
+
+const SCRIPTS = {
+  batonCreateRun: load('create-run'),
+  batonCommitRun: load('commit-run-transition'),
+  batonDeleteRun: load('delete-run'),
+  batonPutPipeline: load('put-pipeline'),
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+type ScriptClient = Redis & Record<ScriptName, (numKeys: number, ...args: (string | number)[]) => Promise<unknown>>;
+
+/** Registers Baton's Lua scripts on a connection (EVALSHA with automatic fallback to EVAL). */
+export function withScripts(redis: Redis): ScriptClient {
+  for (const [name, lua] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, { lua });
+  }
+  return redis as ScriptClient;
+}
+
+/** Calls a script with keys and args, as `numKeys, ...keys, ...args`. */
+export function callScript(redis: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+  return withScripts(redis)[name](keys.length, ...keys, ...args);
+}

@@ -1,0 +1,99 @@
+import { PipelineDefinition, type PipelineDefinitionInput } from '@baton/contracts';
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../src/engine-error.js';
+import { cancel, createRun, markFinished, markStarted, pause, resume, retry, type Outcome, type Transition } from '../src/reducer.js';
+import type { RunDoc } from '../src/run-doc.js';
+
+const DIAMOND: PipelineDefinitionInput = {
+  stages: [
+    { name: 'a', agent: 'noop' },
+    { name: 'b', agent: 'noop', dependsOn: ['a'] },
+    { name: 'c', agent: 'noop', dependsOn: ['a'], onFailure: 'continue' },
+    { name: 'd', agent: 'noop', dependsOn: ['b', 'c'] },
+  ],
+};
+
+function newRun(def: PipelineDefinitionInput = DIAMOND): RunDoc {
+  return createRun({
+    id: 'run_01M7Y673N5R6MF5373N0YQW6N1',
+    pipeline: { name: 'p', version: 1 },
+    definition: PipelineDefinition.parse(def),
+    input: {},
+    labels: {},
+    now: 1000,
+  }).doc;
+}
+
+const ok = (output: unknown = { v: 1 }): Outcome => ({ ok: true, output: output as never, agentId: 'ag', attempt: 1, startedAt: 1000, finishedAt: 2000 });
+const bad = (code = 'BOOM'): Outcome => ({ ok: false, error: { code, message: 'x', retryable: false }, agentId: 'ag', attempt: 1, startedAt: 1000, finishedAt: 2000 });
+const statuses = (d: RunDoc) => Object.fromEntries(Object.entries(d.stages).map(([n, s]) => [n, s.status]));
+const finish = (d: RunDoc, stage: string, outcome: Outcome): Transition => {
+  const t = markFinished(d, { stage, dispatch: d.stages[stage]!.dispatch, outcome }, 3000);
+  if (!t) throw new Error(`no transition for ${stage}`);
+  return t;
+};
+
+describe('reducer', () => {
+  it('queues roots at creation and fans out after a stage succeeds', () => {
+    let d = newRun();
+    expect(d.status).toBe('queued');
+    expect(statuses(d)).toEqual({ a: 'queued', b: 'pending', c: 'pending', d: 'pending' });
+    d = markStarted(d, { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1500 }, 1500)!.doc;
+    expect(d.status).toBe('running');
+    const t = finish(d, 'a', ok());
+    expect(statuses(t.doc)).toEqual({ a: 'succeeded', b: 'queued', c: 'queued', d: 'pending' });
+    expect(t.events.map((e) => e.type)).toEqual(['stage.succeeded', 'stage.queued', 'stage.queued']);
+  });
+
+  it('ignores a duplicate completion and one for a superseded dispatch', () => {
+    const d = finish(newRun(), 'a', ok()).doc;
+    expect(markFinished(d, { stage: 'a', dispatch: 1, outcome: ok() }, 4000)).toBeNull();
+    expect(markFinished(d, { stage: 'b', dispatch: 2, outcome: ok() }, 4000)).toBeNull();
+    expect(markStarted(d, { stage: 'a', dispatch: 1, agentId: 'x', attempt: 2, startedAt: 1 }, 4000)).toBeNull();
+  });
+
+  it('tolerates a failure marked continue, and fails the run on a fail-run stage', () => {
+    let d = finish(newRun(), 'a', ok()).doc;
+    d = finish(d, 'c', bad()).doc;
+    expect(d.status).toBe('running');
+    expect(statuses(d).c).toBe('failed');
+    d = finish(d, 'b', ok()).doc;
+    expect(statuses(d).d).toBe('queued');
+    const done = finish(d, 'd', ok()).doc;
+    expect(done.status).toBe('succeeded');
+
+    const failed = finish(finish(newRun(), 'a', ok()).doc, 'b', bad('E_B'));
+    expect(failed.doc.status).toBe('failed');
+    expect(failed.doc.error).toMatchObject({ code: 'E_B', details: { stage: 'b' } });
+    expect(statuses(failed.doc)).toEqual({ a: 'succeeded', b: 'failed', c: 'cancelled', d: 'skipped' });
+  });
+
+  it('cancels, and refuses to cancel a finished run', () => {
+    const t = cancel(newRun(), 'no longer needed', 2000);
+    expect(t.doc.status).toBe('cancelled');
+    expect(statuses(t.doc)).toEqual({ a: 'cancelled', b: 'cancelled', c: 'cancelled', d: 'cancelled' });
+    expect(() => cancel(t.doc, null, 3000)).toThrow(EngineError);
+  });
+
+  it('does not queue new stages while paused and catches up on resume', () => {
+    let d = pause(newRun(), 1500).doc;
+    d = finish(d, 'a', ok()).doc;
+    expect(d.status).toBe('paused');
+    expect(statuses(d)).toEqual({ a: 'succeeded', b: 'pending', c: 'pending', d: 'pending' });
+    d = resume(d, 4000).doc;
+    expect(statuses(d)).toEqual({ a: 'succeeded', b: 'queued', c: 'queued', d: 'pending' });
+  });
+
+  it('retries from a stage with a new dispatch, keeping upstream outputs', () => {
+    let d = finish(newRun(), 'a', ok({ keep: true })).doc;
+    d = finish(d, 'b', bad()).doc;
+    expect(d.status).toBe('failed');
+    const t = retry(d, 'b', 5000);
+    expect(t.doc.status).toBe('running');
+    expect(statuses(t.doc)).toEqual({ a: 'succeeded', b: 'queued', c: 'queued', d: 'pending' });
+    expect(t.doc.stages.a!.output).toEqual({ keep: true });
+    expect(t.doc.stages.b!.dispatch).toBe(2);
+    expect(() => retry(t.doc, undefined, 6000)).toThrow(/cannot retry/);
+    expect(() => retry(d, 'zzz', 6000)).toThrow(/no stage "zzz"/);
+  });
+});
