@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Registry } from 'prom-client';
+import { registerAuditLog } from './auth/audit.js';
+import { DEFAULT_AUTH, type AuthConfig } from './auth/auth-config.js';
+import { registerAuthentication } from './auth/authenticate.js';
+import { KeyStore } from './auth/key-store.js';
+import { registerRateLimit } from './auth/rate-limit.js';
+import { registerFleetMetrics } from './metrics/fleet-metrics.js';
+import { registerProcessMetrics } from './metrics/process-metrics.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerJsonParser } from './plugins/json-body.js';
+import { agentRoutes } from './routes/agents.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { operationRoutes } from './routes/operations.js';
+import { pipelineRoutes } from './routes/pipelines.js';
+import { runEventRoutes } from './routes/run-events.js';
+import { runRoutes } from './routes/runs.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  bodyLimit?: number;
+  auth?: AuthConfig;
+  /** Process metrics are served on their own port (PM2 cluster): /metrics here serves fleet metrics only. */
+  processMetricsElsewhere?: boolean;
+  /** p95 targets per agent type in seconds, exported for alerting. */
+  stageTargets?: Record<string, number>;
+}
+
+export interface App {
+  app: FastifyInstance;
+  /** This process's own metrics (served by /metrics, or by the per-process metrics port). */
+  processRegistry: Registry;
+  /** Fleet-wide metrics (served by /metrics, or only by the internal metrics port). */
+  fleetRegistry: Registry;
+}
+
+/** The orchestrator's HTTP API as a Fastify instance (tests drive it with `app.inject()`). */
+export async function buildApp(services: Services, opts: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    // During a graceful close (PM2 reload) requests already on open connections are still served;
+    // idle keep-alive connections are closed so clients reconnect to a live worker.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: every other content type is a 415.
+  registerJsonParser(app);
+  app.decorate('baton', services);
+  app.addHook('onSend', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+  registerErrorHandling(app);
+  const auth = opts.auth ?? DEFAULT_AUTH;
+
+  // Security headers for a JSON API (the /docs page sets its own CSP for its assets).
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  // CORS only for the origins configured (none by default: browsers elsewhere cannot call the API).
+  if (auth.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: auth.corsOrigins,
+      methods: ['GET', 'POST', 'PUT'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key', 'x-request-id', 'last-event-id'],
+      exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'location'],
+      maxAge: 600,
+    });
+  }
+  await registerRateLimit(app, services.redis, services.keys, auth.rateLimit.max, auth.rateLimit.windowMs);
+  const keyStore = new KeyStore(services.redis, services.keys);
+  registerAuthentication(app, auth, keyStore);
+  registerAuditLog(app, services.redis, services.keys, auth.auditMaxLen);
+
+  const fleetRegistry = new Registry();
+  registerFleetMetrics(fleetRegistry, services, { ...(opts.stageTargets ? { stageTargets: opts.stageTargets } : {}) });
+  const processRegistry = new Registry();
+  registerProcessMetrics(app, processRegistry, services);
+  const registry = opts.processMetricsElsewhere ? fleetRegistry : Registry.merge([fleetRegistry, processRegistry]);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Baton orchestrator', version: '1', description: 'Submit and operate pipeline runs.' },
+      tags: [{ name: 'runs' }, { name: 'artifacts' }, { name: 'pipelines' }, { name: 'agents' }, { name: 'queues' }, { name: 'security' }, { name: 'health' }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(healthRoutes);
+  if (auth.metrics !== 'internal') await app.register(metricsRoutes(registry));
+  await app.register(runRoutes);
+  await app.register(runEventRoutes);
+  await app.register(artifactRoutes);
+  await app.register(pipelineRoutes);
+  await app.register(agentRoutes);
+  await app.register(operationRoutes);
+  await app.register(keyRoutes(keyStore));
+  return { app, processRegistry, fleetRegistry };
+}

@@ -1,0 +1,45 @@
+import { AuditEntry, type Keys } from '@baton/contracts';
+import { errorMessage } from '@baton/platform';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const DENIED = new Set([401, 403, 429]);
+
+function outcomeOf(status: number): AuditEntry['outcome'] {
+  if (DENIED.has(status)) return 'denied';
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'rejected';
+  return 'ok';
+}
+
+/** Appends every mutating request and every denied one to a capped Redis stream (the audit log). */
+export function registerAuditLog(app: FastifyInstance, redis: Redis, keys: Keys, maxLen: number): void {
+  app.addHook('onResponse', async (req, reply) => {
+    if (READ_METHODS.has(req.method) && !DENIED.has(reply.statusCode)) return;
+    const entry: Omit<AuditEntry, 'id'> = {
+      at: new Date().toISOString(),
+      requestId: req.id,
+      method: req.method,
+      route: req.routeOptions.url ?? '(unmatched)',
+      path: req.url.split('?')[0]!.slice(0, 500),
+      status: reply.statusCode,
+      outcome: outcomeOf(reply.statusCode),
+      actor: req.actor,
+      presentedKeyId: req.presentedKeyId,
+      ip: req.ip,
+    };
+    try {
+      await redis.xadd(keys.audit(), 'MAXLEN', '~', maxLen, '*', 'entry', JSON.stringify(entry));
+    } catch (e: unknown) {
+      req.log.error({ err: errorMessage(e), audit: entry }, 'could not write the audit log');
+    }
+  });
+}
+
+/** Newest first; `cursor` is the id of the last entry of the previous page. */
+export async function readAudit(redis: Redis, keys: Keys, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  const rows = await redis.xrevrange(keys.audit(), cursor ? `(${cursor}` : '+', '-', 'COUNT', limit);
+  const items = rows.map(([id, fields]) => AuditEntry.parse({ id, ...(JSON.parse(fields[1] ?? '{}') as object) }));
+  return { items, nextCursor: items.length === limit ? items.at(-1)!.id : null };
+}

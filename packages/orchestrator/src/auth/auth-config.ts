@@ -1,0 +1,20 @@
+/** How the API authenticates (from the orchestrator's env; see README "Security"). */
+export interface AuthConfig {
+  /** `disabled` only for the local dev stack: every request acts as an admin, with a loud warning. */
+  mode: 'required' | 'disabled';
+  /** A key accepted as admin without being stored, for the first start (create real keys, then drop it). */
+  bootstrapAdminKey?: string;
+  /** `/metrics`: open, behind any valid key, or only on the internal metrics port. */
+  metrics: 'open' | 'key' | 'internal';
+  rateLimit: { max: number; windowMs: number };
+  auditMaxLen: number;
+  corsOrigins: string[];
+}
+
+export const DEFAULT_AUTH: AuthConfig = {
+  mode: 'required',
+  metrics: 'open',
+  rateLimit: { max: 600, windowMs: 60_000 },
+  auditMaxLen: 100_000,
+  corsOrigins: [],
+};

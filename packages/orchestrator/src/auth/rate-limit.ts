@@ -1,0 +1,38 @@
+import rateLimit from '@fastify/rate-limit';
+import type { Keys } from '@baton/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { ApiError } from '../plugins/errors.js';
+import { parseApiKey, presentedCredential } from './api-key.js';
+
+const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * Per-key rate limiting with counters in Redis, so every orchestrator instance shares them. Keyed
+ * by the presented key's id (read from the header without a Redis lookup, so failed logins are
+ * limited too) or, without a key, by client IP.
+ *
+ * When Redis is unreachable the limiter lets requests through (skipOnError): every API call needs
+ * Redis anyway and answers 503 until it is back, and /health must keep answering.
+ */
+export async function registerRateLimit(app: FastifyInstance, redis: Redis, keys: Keys, max: number, windowMs: number): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    max,
+    timeWindow: windowMs,
+    redis,
+    nameSpace: keys.rateLimitPrefix(),
+    skipOnError: true,
+    hook: 'onRequest',
+    allowList: (req) => UNLIMITED.has(req.url.split('?')[0]!),
+    keyGenerator: (req) => {
+      const cred = presentedCredential(req.headers);
+      const key = cred ? parseApiKey(cred) : null;
+      return key ? `key:${key.id}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError('RATE_LIMITED', `rate limit of ${ctx.max} requests per ${Math.round(windowMs / 1000)} s exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, undefined, {
+        'retry-after': String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
+      }),
+  });
+}

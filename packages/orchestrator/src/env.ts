@@ -1,0 +1,86 @@
+import { ConfigError, LogEnv, RedisEnv } from '@baton/platform';
+import type { AuthConfig } from './auth/auth-config.js';
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/** Orchestrator configuration, parsed once at start-up (see README "Configuration"). */
+export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
+  BATON_HOST: z.string().default('0.0.0.0'),
+  BATON_PORT: int(3000, 0),
+  /** Largest accepted request body, in bytes. */
+  BATON_BODY_LIMIT: int(1024 * 1024, 1024),
+  BATON_RUN_RETENTION_HOURS: int(168, 1),
+  BATON_RUN_RETENTION_COUNT: int(10_000, 1),
+  BATON_JOB_RETENTION_HOURS: int(168, 1),
+  BATON_EVENTS_MAX_LEN: int(2000, 100),
+  BATON_IDEMPOTENCY_TTL_HOURS: int(24, 1),
+  BATON_SWEEP_INTERVAL_MS: int(1000, 50),
+  BATON_RECONCILE_INTERVAL_MS: int(5000, 100),
+  BATON_REPAIR_GRACE_MS: int(5000, 0),
+  BATON_AGENT_DEAF_AFTER_MS: int(30_000, 100),
+  /** Data directory; artifacts are read from <dir>/artifacts unless BATON_ARTIFACT_DIR says otherwise. */
+  BATON_DATA_DIR: z.string().default('.baton/data'),
+  BATON_ARTIFACT_DIR: z.string().optional(),
+  /** When set, each process serves its own metrics on this port + NODE_APP_INSTANCE (PM2 cluster). */
+  BATON_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** p95 execution-time targets per agent type, e.g. "validation=600,e2e=300" (seconds), for alerts. */
+  BATON_STAGE_P95_TARGETS: z
+    .string()
+    .regex(/^([a-z][a-z0-9-]*=\d+(\.\d+)?)?(,[a-z][a-z0-9-]*=\d+(\.\d+)?)*$/, 'comma-separated type=seconds')
+    .default(''),
+  /** `disabled` only for the local dev stack (every request acts as admin; a loud warning is logged). */
+  BATON_AUTH: z.enum(['required', 'disabled']).default('required'),
+  /** Accepted as an admin key without being stored: for the first start, to create real keys. */
+  BATON_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'use at least 24 random characters').optional(),
+  /** /metrics: open, behind any valid key, or only on the internal BATON_METRICS_PORT. */
+  BATON_METRICS_AUTH: z.enum(['open', 'key', 'internal']).default('open'),
+  BATON_RATE_LIMIT_MAX: int(600, 1),
+  BATON_RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+  BATON_AUDIT_MAX_LEN: int(100_000, 100),
+  /** Comma-separated origins allowed to call the API from a browser (none by default). */
+  BATON_CORS_ORIGINS: z.string().default(''),
+  /** Register the built-in pipelines at start-up. */
+  BATON_BUILTIN_PIPELINES: z.enum(['true', 'false']).default('true'),
+  /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
+  BATON_REQUIRE_NOEVICTION: z.enum(['true', 'false']).default('false'),
+});
+export type OrchestratorEnv = z.infer<typeof OrchestratorEnv>;
+
+export function engineConfigFromEnv(env: OrchestratorEnv) {
+  const hour = 3600 * 1000;
+  return {
+    eventsMaxLen: env.BATON_EVENTS_MAX_LEN,
+    jobRetentionSeconds: env.BATON_JOB_RETENTION_HOURS * 3600,
+    sweepIntervalMs: env.BATON_SWEEP_INTERVAL_MS,
+    reconcileIntervalMs: env.BATON_RECONCILE_INTERVAL_MS,
+    repairGraceMs: env.BATON_REPAIR_GRACE_MS,
+    runRetentionMs: env.BATON_RUN_RETENTION_HOURS * hour,
+    runRetentionCount: env.BATON_RUN_RETENTION_COUNT,
+    idempotencyTtlMs: env.BATON_IDEMPOTENCY_TTL_HOURS * hour,
+    agentDeafAfterMs: env.BATON_AGENT_DEAF_AFTER_MS,
+  };
+}
+
+export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
+  if (env.BATON_METRICS_AUTH === 'internal' && !env.BATON_METRICS_PORT) {
+    throw new ConfigError(['BATON_METRICS_AUTH=internal needs BATON_METRICS_PORT (the internal port that serves /metrics)']);
+  }
+  return {
+    mode: env.BATON_AUTH,
+    ...(env.BATON_BOOTSTRAP_ADMIN_KEY ? { bootstrapAdminKey: env.BATON_BOOTSTRAP_ADMIN_KEY } : {}),
+    metrics: env.BATON_METRICS_AUTH,
+    rateLimit: { max: env.BATON_RATE_LIMIT_MAX, windowMs: env.BATON_RATE_LIMIT_WINDOW_MS },
+    auditMaxLen: env.BATON_AUDIT_MAX_LEN,
+    corsOrigins: env.BATON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+  };
+}
+
+export function stageTargetsFromEnv(env: OrchestratorEnv): Record<string, number> {
+  return Object.fromEntries(
+    env.BATON_STAGE_P95_TARGETS.split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k!, Number(v)]),
+  );
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { join, resolve } from 'node:path';
+import { bootProcess, checkEvictionPolicy, createRedis, errorMessage, EXIT_CONFIG, redactUrl, redisConfigFromEnv } from '@baton/platform';
+import { authConfigFromEnv, engineConfigFromEnv, OrchestratorEnv, stageTargetsFromEnv } from './env.js';
+import { startOrchestrator } from './orchestrator.js';
+
+const { env, log } = bootProcess('orchestrator', OrchestratorEnv);
+function authFromEnv() {
+  try {
+    return authConfigFromEnv(env);
+  } catch (e: unknown) {
+    process.stderr.write(`${errorMessage(e)}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+const redisConfig = redisConfigFromEnv(env);
+log.info({ redis: redactUrl(redisConfig.url), namespace: redisConfig.namespace }, 'orchestrator starting');
+
+if (env.BATON_REQUIRE_NOEVICTION === 'true') {
+  const probe = createRedis(redisConfig, 'blocking', 'baton-orchestrator-probe', log);
+  const ev = await checkEvictionPolicy(probe).finally(() => probe.disconnect());
+  if (!ev.ok) {
+    log.fatal({ policy: ev.policy }, ev.message);
+    process.stderr.write(`refusing to start: ${ev.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+const orchestrator = await startOrchestrator({
+  redis: redisConfig,
+  log,
+  engine: engineConfigFromEnv(env),
+  bodyLimit: env.BATON_BODY_LIMIT,
+  builtinPipelines: env.BATON_BUILTIN_PIPELINES === 'true',
+  artifactDir: resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts')),
+  ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_HOST } : {}),
+  stageTargets: stageTargetsFromEnv(env),
+  auth: authFromEnv(),
+});
+const address = await orchestrator.app.listen({ host: env.BATON_HOST, port: env.BATON_PORT });
+log.info({ address }, 'orchestrator listening');
+process.send?.('ready'); // PM2 wait_ready
+
+let signals = 0;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (++signals > 1) process.exit(1);
+  log.info({ signal }, 'shutting down: finishing in-flight requests');
+  orchestrator
+    .close()
+    .then(() => process.exit(0))
+    .catch((e: unknown) => {
+      log.error({ err: errorMessage(e) }, 'unclean shutdown');
+      process.exit(1);
+    });
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,105 @@
+import { keys as buildKeys, PipelineDefinition } from '@baton/contracts';
+import { Engine, type EngineConfig } from '@baton/engine';
+import { createRedis, errorMessage, FsArtifactStore, instancePort, startMetricsServer, type Logger, type RedisConfig } from '@baton/platform';
+import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import type { AuthConfig } from './auth/auth-config.js';
+import { buildApp } from './app.js';
+import { BUILTIN_PIPELINES } from './builtin-pipelines.js';
+import { RunNoticeHub } from './run-notice-hub.js';
+
+export interface OrchestratorOptions {
+  redis: RedisConfig;
+  log: Logger;
+  engine?: Partial<EngineConfig> & { agentDeafAfterMs?: number };
+  bodyLimit?: number;
+  /** Register BUILTIN_PIPELINES at start (default true). */
+  builtinPipelines?: boolean;
+  /** Directory of the artifact store (shared with the agents). */
+  artifactDir?: string;
+  /** Serve this process's metrics on its own port (base + PM2 instance); /metrics then serves fleet metrics only. */
+  metricsPort?: number;
+  metricsHost?: string;
+  stageTargets?: Record<string, number>;
+  auth?: AuthConfig;
+}
+
+export interface Orchestrator {
+  app: FastifyInstance;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Registers built-in pipelines, retrying while Redis is unreachable. */
+async function registerBuiltins(engine: Engine, log: Logger): Promise<void> {
+  for (const [name, def] of Object.entries(BUILTIN_PIPELINES)) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { view, created } = await engine.pipelines.put(name, PipelineDefinition.parse(def));
+        if (created) log.info({ pipeline: name, version: view.version }, 'built-in pipeline registered');
+        break;
+      } catch (e: unknown) {
+        if (attempt >= 30) throw e;
+        log.warn({ pipeline: name, err: errorMessage(e) }, 'could not register built-in pipeline yet; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+}
+
+/** Wires an orchestrator: Redis connections, engine (with its background loops) and the HTTP app. */
+export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orchestrator> {
+  const keys = buildKeys(opts.redis.namespace);
+  const log = opts.log;
+  const redis = createRedis(opts.redis, 'command', 'baton-orchestrator', log);
+  const subscriber = createRedis(opts.redis, 'blocking', 'baton-orchestrator-jobs', log);
+  const runSubscriber = createRedis(opts.redis, 'blocking', 'baton-orchestrator-runs', log);
+  await redis.ping().catch(async () => {
+    // Fail-fast connection: wait for the first connect instead of failing start-up on a race.
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  });
+
+  const engine = new Engine({
+    redis,
+    subscriber,
+    keys,
+    log: log.child({ component: 'engine' }),
+    ...(opts.engine ? { config: opts.engine } : {}),
+    ...(opts.artifactDir ? { artifacts: new FsArtifactStore(opts.artifactDir) } : {}),
+  });
+  await engine.start();
+  if (opts.builtinPipelines ?? true) await registerBuiltins(engine, log);
+
+  const notices = new RunNoticeHub(runSubscriber, keys);
+  await notices.start();
+  const { app, processRegistry, fleetRegistry } = await buildApp(
+    { engine, redis, keys, notices, log },
+    {
+      ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+      processMetricsElsewhere: opts.metricsPort !== undefined,
+      ...(opts.stageTargets ? { stageTargets: opts.stageTargets } : {}),
+      ...(opts.auth ? { auth: opts.auth } : {}),
+    },
+  );
+  // With BATON_METRICS_AUTH=internal the fleet metrics move to the internal port too.
+  const internalRegistry = opts.auth?.metrics === 'internal' ? Registry.merge([fleetRegistry, processRegistry]) : processRegistry;
+  const metricsServer =
+    opts.metricsPort !== undefined ? await startMetricsServer(internalRegistry, instancePort(opts.metricsPort), opts.metricsHost ?? '0.0.0.0') : null;
+  if (metricsServer) log.info({ port: metricsServer.port }, 'process metrics listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    engine,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await metricsServer?.close();
+        await notices.stop();
+        await engine.stop();
+        for (const c of [redis, subscriber, runSubscriber]) await c.quit().catch(() => c.disconnect());
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { checkEvictionPolicy, errorMessage } from '@baton/platform';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+const Health = z.object({ status: z.literal('ok') });
+const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), z.object({ ok: z.boolean(), message: z.string() })) });
+
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { redis } = app.baton;
+
+  app.get('/health', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
+
+  app.get(
+    '/ready',
+    { schema: { tags: ['health'], summary: 'Redis is reachable and will not evict (maxmemory-policy noeviction)', response: { 200: Ready, 503: Ready } } },
+    async (_req, reply) => {
+      const checks: Record<string, { ok: boolean; message: string }> = {};
+      try {
+        await redis.ping();
+        checks.redis = { ok: true, message: 'reachable' };
+        const ev = await checkEvictionPolicy(redis);
+        checks.eviction = { ok: ev.ok, message: ev.message };
+      } catch (e: unknown) {
+        checks.redis = { ok: false, message: `unreachable: ${errorMessage(e)}` };
+      }
+      const ok = Object.values(checks).every((c) => c.ok) && checks.eviction !== undefined;
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks });
+    },
+  );
+};

@@ -1,0 +1,93 @@
+import { TERMINAL_RUN_STATUSES } from '@baton/contracts';
+import { errorMessage } from '@baton/platform';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../plugins/errors.js';
+import { RunParams } from './runs.js';
+
+const PAGE = 500;
+const POLL_MS = 5000;
+const KEEPALIVE_MS = 15_000;
+
+const EventHeaders = z.looseObject({
+  'last-event-id': z
+    .string()
+    .regex(/^\d{1,20}-\d{1,20}$/, 'an event id from this stream')
+    .optional(),
+});
+
+/**
+ * GET /v1/runs/:id/events — server-sent events: every past event, then live ones, ending after the
+ * run's final event. Each SSE id is the Redis stream id, so a client resumes with Last-Event-ID.
+ */
+export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { engine, notices } = app.baton;
+
+  app.get(
+    '/v1/runs/:id/events',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'Server-sent events of a run (past first, then live; ends when the run ends)',
+        params: RunParams,
+        headers: EventHeaders,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (req, reply) => {
+      const runId = req.params.id;
+      if (!(await engine.get(runId))) throw new ApiError('RUN_NOT_FOUND', `no run ${runId}`);
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n\n');
+
+      let closed = false;
+      let wake: (() => void) | null = null;
+      const poke = () => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      res.on('close', () => {
+        closed = true;
+        poke();
+      });
+      const unsubscribe = notices.on(runId, poke);
+      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+      let last = req.headers['last-event-id'] ?? '0';
+      try {
+        while (!closed) {
+          // Read the status before the events: if the run was already over, its final event is in the stream.
+          const doc = await engine.get(runId);
+          for (;;) {
+            const batch = await engine.events(runId, last, PAGE);
+            for (const e of batch) {
+              const type = (JSON.parse(e.json) as { type?: string }).type ?? 'message';
+              res.write(`id: ${e.id}\nevent: ${type}\ndata: ${e.json}\n\n`);
+              last = e.id;
+            }
+            if (batch.length < PAGE || closed) break;
+          }
+          if (!doc || TERMINAL_RUN_STATUSES.has(doc.status)) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(poke, POLL_MS).unref();
+          });
+        }
+      } catch (e: unknown) {
+        req.log.warn({ runId, err: errorMessage(e) }, 'event stream ended by an error');
+      } finally {
+        clearInterval(keepalive);
+        unsubscribe();
+        res.end();
+      }
+    },
+  );
+};

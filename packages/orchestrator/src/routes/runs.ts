@@ -1,0 +1,102 @@
+import { CancelRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../plugins/errors.js';
+import { runSummary, runView } from '../views.js';
+
+export const RunParams = z.object({ id: RunId }).strict();
+
+const SubmitHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
+});
+
+const tags = ['runs'];
+/** Action routes take at most a reason or a stage name. */
+const SMALL_BODY = 16 * 1024;
+
+export const runRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { engine } = app.baton;
+
+  const view = async (doc: Parameters<typeof runView>[0]) => runView(doc, await engine.registry.aliveTypes());
+
+  app.post(
+    '/v1/runs',
+    {
+      schema: {
+        tags,
+        summary: 'Submit a run of a registered pipeline or an inline definition',
+        headers: SubmitHeaders,
+        body: RunRequest,
+        response: { 202: RunView },
+      },
+    },
+    async (req, reply) => {
+      const r = await engine.submit(req.body, req.headers['idempotency-key'], req.actor?.keyId ?? null);
+      if (!r.created) void reply.header('idempotent-replayed', 'true');
+      return reply.code(202).header('location', `/v1/runs/${r.doc.id}`).send(await view(r.doc));
+    },
+  );
+
+  app.get(
+    '/v1/runs',
+    { schema: { tags, summary: 'List runs, newest first', querystring: RunListQuery, response: { 200: RunList } } },
+    async (req) => {
+      const page = await engine.list(req.query);
+      return { items: page.items.map(runSummary), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/runs/:id',
+    { schema: { tags, summary: 'A run with every stage', params: RunParams, response: { 200: RunView } } },
+    async (req) => {
+      const doc = await engine.get(req.params.id);
+      if (!doc) throw new ApiError('RUN_NOT_FOUND', `no run ${req.params.id}`);
+      return view(doc);
+    },
+  );
+
+  app.post(
+    '/v1/runs/:id/cancel',
+    { bodyLimit: SMALL_BODY, schema: { tags, summary: 'Cancel a run (running stages are aborted)', params: RunParams, body: CancelRequest.nullish(), response: { 200: RunView } } },
+    async (req) => {
+      if (req.actor?.role === 'submitter') {
+        const doc = await engine.get(req.params.id);
+        if (doc && doc.createdBy !== req.actor.keyId) throw new ApiError('FORBIDDEN', 'a submitter key may cancel only the runs it submitted');
+      }
+      return view(await engine.cancel(req.params.id, req.body?.reason ?? null));
+    },
+  );
+
+  app.post(
+    '/v1/runs/:id/pause',
+    { bodyLimit: SMALL_BODY, schema: { tags, summary: 'Pause a run: no new stage starts; running ones finish', params: RunParams, response: { 200: RunView } } },
+    async (req) => view(await engine.pause(req.params.id)),
+  );
+
+  app.post(
+    '/v1/runs/:id/resume',
+    { bodyLimit: SMALL_BODY, schema: { tags, summary: 'Resume a paused run', params: RunParams, response: { 200: RunView } } },
+    async (req) => view(await engine.resume(req.params.id)),
+  );
+
+  app.post(
+    '/v1/runs/:id/retry',
+    {
+      bodyLimit: SMALL_BODY,
+      schema: {
+        tags,
+        summary: 'Re-run a finished run from a stage (default: its failed stages), keeping upstream outputs',
+        params: RunParams,
+        body: RetryRequest.nullish(),
+        response: { 200: RunView },
+      },
+    },
+    async (req) => view(await engine.retry(req.params.id, req.body?.fromStage)),
+  );
+};

@@ -1,0 +1,46 @@
+import type { RunSummary, RunView, StageView } from '@baton/contracts';
+import type { RunDoc } from '@baton/engine';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The public view of a run (API responses), from the engine's document. */
+export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView {
+  const stages: StageView[] = doc.definition.stages.map((def) => {
+    const st = doc.stages[def.name]!;
+    const waitingReason =
+      st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : null;
+    return {
+      name: def.name,
+      agent: def.agent,
+      dependsOn: def.dependsOn,
+      status: st.status,
+      attempts: st.attempts,
+      maxAttempts: def.retry.maxAttempts,
+      agentId: st.agentId,
+      queuedAt: iso(st.queuedAt),
+      startedAt: iso(st.startedAt),
+      finishedAt: iso(st.finishedAt),
+      durationMs: st.startedAt !== null && st.finishedAt !== null ? Math.max(0, st.finishedAt - st.startedAt) : null,
+      progress: st.progress,
+      output: st.output,
+      error: st.error,
+      waitingReason,
+    };
+  });
+  return { ...runSummary(doc), input: doc.input, stages };
+}
+
+export function runSummary(doc: RunDoc): RunSummary {
+  return {
+    id: doc.id,
+    status: doc.status,
+    pipeline: doc.pipeline,
+    labels: doc.labels,
+    createdAt: iso(doc.createdAt)!,
+    startedAt: iso(doc.startedAt),
+    finishedAt: iso(doc.finishedAt),
+    updatedAt: iso(doc.updatedAt)!,
+    error: doc.error,
+    createdBy: doc.createdBy,
+  };
+}
