@@ -1,0 +1,86 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError, EXIT_CONFIG, parseEnv } from '@baton/platform';
+
+export { ConfigError } from '@baton/platform';
+import { z } from 'zod';
+import { DEFAULT_ENV_ALLOWLIST, pickEnv } from './child-env.js';
+import type { GitIdentity } from './git.js';
+import { ProcessRegistry } from './process-registry.js';
+
+const bool = (def: 'true' | 'false') => z.enum(['true', 'false']).default(def).transform((v) => v === 'true');
+const int = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
+
+/** Environment every SDLC agent reads (each agent's env.ts extends it). */
+export const SdlcAgentEnv = z.object({
+  /** Scratch workspaces go to <dir>/work/<agent>, the npm cache to <dir>/npm-cache. */
+  BATON_DATA_DIR: z.string().default('.baton/data'),
+  BATON_WORK_DIR: z.string().optional(),
+  /** Keep a failed stage's workspace for debugging (its path is logged). */
+  BATON_KEEP_FAILED_WORKSPACES: bool('false'),
+  BATON_NPM_CACHE_DIR: z.string().optional(),
+  /** Extra variable names (comma-separated) passed on to project commands besides the default allowlist. */
+  BATON_CHILD_ENV_ALLOW: z.string().default(''),
+  /** Output kept per command (beginning and end). */
+  BATON_STEP_OUTPUT_MAX_BYTES: int(1024 * 1024, 1024),
+  BATON_GIT_TIMEOUT_MS: int(120_000, 1000),
+  BATON_GIT_AUTHOR_NAME: z.string().min(1).default('Baton'),
+  BATON_GIT_AUTHOR_EMAIL: z.string().min(3).default('baton@localhost'),
+});
+export type SdlcAgentEnv = z.infer<typeof SdlcAgentEnv>;
+
+/** What every SDLC agent needs from its environment, resolved. */
+export interface SdlcAgentConfig {
+  /** This agent type's workspace root. */
+  workRoot: string;
+  keepFailedWorkspaces: boolean;
+  npmCacheDir: string;
+  dataDir: string;
+  /** The base environment of project commands: only allowlisted variables of the agent's own. */
+  childEnv: Record<string, string>;
+  /** BATON_SECRET_* variables, by name (referenced from payloads by name only). */
+  secrets: Record<string, string>;
+  maxOutputBytes: number;
+  gitTimeoutMs: number;
+  gitIdentity: GitIdentity;
+  /** Process groups this agent type's processes started on this host (reaped when their agent died). */
+  processes: ProcessRegistry;
+}
+
+const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
+
+/** Builds the shared configuration; `raw` is the process environment the agent's env.ts was given. */
+export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<Record<string, string | undefined>>): SdlcAgentConfig {
+  const dataDir = abs(env.BATON_DATA_DIR);
+  const extra = env.BATON_CHILD_ENV_ALLOW.split(',').map((s) => s.trim()).filter((s) => s && !s.startsWith('BATON_SECRET_'));
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (k.startsWith('BATON_SECRET_') && v !== undefined) secrets[k] = v;
+  const workRoot = join(abs(env.BATON_WORK_DIR ?? join(dataDir, 'work')), agent);
+  return {
+    workRoot,
+    keepFailedWorkspaces: env.BATON_KEEP_FAILED_WORKSPACES,
+    npmCacheDir: abs(env.BATON_NPM_CACHE_DIR ?? join(dataDir, 'npm-cache')),
+    dataDir,
+    childEnv: pickEnv(raw, [...DEFAULT_ENV_ALLOWLIST, ...extra]),
+    secrets,
+    maxOutputBytes: env.BATON_STEP_OUTPUT_MAX_BYTES,
+    gitTimeoutMs: env.BATON_GIT_TIMEOUT_MS,
+    gitIdentity: { name: env.BATON_GIT_AUTHOR_NAME, email: env.BATON_GIT_AUTHOR_EMAIL },
+    processes: new ProcessRegistry(join(workRoot, '.processes')),
+  };
+}
+
+/** Parses an agent's env schema (listing every problem). */
+export function parseAgentEnv<S extends z.ZodType>(schema: S, raw: NodeJS.ProcessEnv): z.infer<S> {
+  return parseEnv(schema, raw);
+}
+
+/** For main.ts: the agent's configuration, or exit 78 with every problem listed. */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (e: unknown) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}

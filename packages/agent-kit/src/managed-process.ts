@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { CappedOutput } from './capped-output.js';
+import type { ProcessRegistry } from './process-registry.js';
+import { killProcessTree } from './process-tree.js';
+import { redact } from './redact.js';
+
+export interface ManagedProcessOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** Aborting stops the process tree at once. */
+  signal?: AbortSignal;
+  maxOutputBytes?: number;
+  killGraceMs?: number;
+  redact?: readonly string[];
+  /** Records the process group while it runs, so a later agent can reap it if this one dies. */
+  registry?: ProcessRegistry;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * A long-running command (an app under test) in its own process group. `stop()` kills the whole
+ * tree — the group and any descendant that left it — and resolves when nothing of it is left.
+ */
+export class ManagedProcess {
+  private readonly out: CappedOutput;
+  private exitInfo: ExitInfo | null = null;
+  private stopping: Promise<boolean> | null = null;
+  readonly pid: number;
+  readonly exited: Promise<ExitInfo>;
+
+  private constructor(
+    private readonly opts: ManagedProcessOptions,
+    line: string,
+  ) {
+    this.out = new CappedOutput(opts.maxOutputBytes ?? 1024 * 1024);
+    const child = spawn('/bin/sh', ['-c', line], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (b: Buffer) => this.out.push(b));
+    child.stderr!.on('data', (b: Buffer) => this.out.push(b));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+      child.once('error', (e) => {
+        this.out.push(Buffer.from(`\ncould not start: ${e.message}\n`));
+        this.exitInfo ??= { code: null, signal: null };
+        resolve(this.exitInfo);
+      });
+    });
+    this.pid = child.pid ?? -1;
+    const untrack = this.pid > 0 && opts.registry ? opts.registry.track(this.pid) : () => undefined;
+    void this.exited.then(async () => {
+      // The leader is gone; forget the group once nothing of it is left either.
+      await this.stop();
+      untrack();
+    });
+    opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** Starts `/bin/sh -c <line>` detached. */
+  static start(line: string, opts: ManagedProcessOptions): ManagedProcess {
+    return new ManagedProcess(opts, line);
+  }
+
+  /** How it exited, or null while it runs. */
+  get exit(): ExitInfo | null {
+    return this.exitInfo;
+  }
+
+  /** Its captured output so far (capped, secrets masked). */
+  output(): string {
+    return redact(this.out.toString(), this.opts.redact ?? []);
+  }
+
+  /** Kills the process tree (SIGTERM, then SIGKILL); resolves true when nothing of it is left. */
+  stop(): Promise<boolean> {
+    this.stopping ??= this.pid > 0 ? killProcessTree(this.pid, this.opts.killGraceMs ?? 3000) : Promise.resolve(true);
+    return this.stopping;
+  }
+}

@@ -1,0 +1,34 @@
+import { gitFor, reapOrphans, resolveSecret, resolveTarget, withWorkspace } from '@baton/agent-kit';
+import { deploymentSpec, type DeployTargetKind, type DeploymentOutput } from '@baton/contracts';
+import { defineAgent, NonRetryableError } from '@baton/runtime';
+import type { DeployTarget } from './deploy-target.js';
+import { DockerTarget } from './docker-target.js';
+import type { DeploymentConfig } from './env.js';
+import { LocalTarget } from './local-target.js';
+
+/** The deployment agent: releases a commit to a target, health-checks it, rolls back when it is unhealthy. */
+export function createDeploymentAgent(config: DeploymentConfig) {
+  const targets: Record<DeployTargetKind, DeployTarget> = { local: new LocalTarget(config), docker: new DockerTarget(config) };
+  return defineAgent({
+    ...deploymentSpec,
+    // Process groups a crashed predecessor on this host left running are stopped before the first task.
+    onStart: ({ log }) => reapOrphans(config, log).then(() => undefined),
+    async handler(ctx): Promise<DeploymentOutput> {
+      const { input, runId, stage, attempt, signal, log } = ctx;
+      await reapOrphans(config, log);
+      return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
+        const git = await gitFor(config, input.repository, signal, ws.dir);
+        const sha = await resolveTarget(git, input.repository, ws.dir);
+        const secrets = Object.entries(input.secretEnv).map(([k, ref]) => [k, resolveSecret(ref, config.secrets)]);
+        const appEnv = { NODE_ENV: 'production', ...input.env, ...Object.fromEntries(secrets) };
+        const out = await targets[input.target].deploy({ ctx, sha, git, ws, appEnv });
+        log.info({ target: out.target, release: out.releaseId, url: out.url, healthy: out.health.ok, rolledBack: out.rolledBack }, 'deployment finished');
+        if (out.rolledBack && input.failOnRollback) throw new NonRetryableError('DEPLOY_ROLLED_BACK', out.rollbackReason ?? 'rolled back', out);
+        if (!out.health.ok && !out.rolledBack) {
+          throw new NonRetryableError('DEPLOY_UNHEALTHY', `release ${sha.slice(0, 12)} failed its health check and there is no previous release to roll back to: ${out.health.reason ?? ''}`, out);
+        }
+        return out;
+      });
+    },
+  });
+}

@@ -1,0 +1,2 @@
+export { noopAgent } from './noop-agent.js';
+export type { LedgerEntry } from './ledger.js';

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Git, gitCredential, gitFailure, withWorkspace } from '@baton/agent-kit';
+import { scaffoldSpec, type ScaffoldOutput } from '@baton/contracts';
+import { defineAgent } from '@baton/runtime';
+import type { ScaffoldConfig } from './config.js';
+import { prepareBranch, RUN_TRAILER } from './prepare-branch.js';
+import { renderTemplate, templateVariables, type RenderedFile } from './render-template.js';
+import { loadTemplate } from './template-catalogue.js';
+
+const MAX_LISTED = 1000;
+
+async function writeFiles(root: string, files: readonly RenderedFile[]): Promise<void> {
+  for (const f of files) {
+    const path = join(root, ...f.path.split('/'));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, f.content);
+    if (f.executable) await chmod(path, 0o755);
+  }
+}
+
+/** The scaffold agent: renders a template into a new branch of the target repository and pushes it. */
+export function createScaffoldAgent(config: ScaffoldConfig) {
+  return defineAgent({
+    ...scaffoldSpec,
+    async handler({ input, runId, stage, attempt, signal, log, progress }): Promise<ScaffoldOutput> {
+      const branch = input.branch ?? `baton/${runId}`;
+      return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
+        const template = await loadTemplate(config.templatesDir, input.template);
+        const vars = templateVariables(template, { name: input.name, template: template.id, runId }, input.options ?? {});
+        const files = await renderTemplate(template, vars);
+        const paths = files.map((f) => f.path);
+        progress({ percent: 20, message: `rendered ${files.length} files from ${template.id}` });
+
+        const credential = gitCredential(input, config.secrets);
+        const git = await Git.create({
+          env: config.childEnv,
+          identity: config.gitIdentity,
+          timeoutMs: config.gitTimeoutMs,
+          signal,
+          scratchDir: ws.dir,
+          redact: Object.values(config.secrets),
+          ...(credential ? { credential } : {}),
+        });
+        const repo = ws.path('repo');
+        const base = await prepareBranch(git, { url: input.repository, branch, target: input.targetBranch, overwrite: input.overwrite, runId }, repo);
+        const result = (commitSha: string, baseSha: string | null, replaced: string[], reused: boolean): ScaffoldOutput => ({
+          repository: {
+            url: input.repository,
+            branch,
+            sha: commitSha,
+            ...(input.credentialRef ? { credentialRef: input.credentialRef } : {}),
+            ...(input.username ? { username: input.username } : {}),
+          },
+          targetBranch: input.targetBranch,
+          template: template.id,
+          baseSha,
+          commitSha,
+          filesCreated: paths.slice(0, MAX_LISTED),
+          fileCount: paths.length,
+          filesReplaced: replaced.slice(0, MAX_LISTED),
+          reused,
+        });
+        if (base.kind === 'reused') {
+          log.info({ branch, sha: base.sha }, 'this run already pushed its scaffold commit; reusing it');
+          return result(base.sha, base.parent, [], true);
+        }
+
+        const replaced = base.kind === 'empty' ? [] : paths.filter((p) => existsSync(join(repo, ...p.split('/'))));
+        await writeFiles(repo, files);
+        await git.must(['add', '-A', '--', '.'], repo);
+        const message = `Scaffold ${input.name} from the ${template.id} template\n\n${RUN_TRAILER}: ${runId}\nBaton-Template: ${template.id}\n`;
+        await git.must(['commit', '-q', '--allow-empty', '--no-verify', '-m', message], repo);
+        const commitSha = await git.must(['rev-parse', 'HEAD'], repo);
+        progress({ percent: 70, message: `committed ${commitSha.slice(0, 12)}; pushing ${branch}` });
+
+        const pushArgs = ['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`];
+        const push = await git.run(pushArgs, repo);
+        if (!push.ok) throw gitFailure(pushArgs, push, git.timeoutMs);
+        log.info({ branch, sha: commitSha, files: files.length, base: base.kind }, 'scaffold pushed');
+        return result(commitSha, base.kind === 'empty' ? null : base.sha, replaced, false);
+      });
+    },
+  });
+}

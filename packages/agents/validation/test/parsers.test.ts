@@ -1,0 +1,115 @@
+import { QualityGate } from '@baton/contracts';
+import { describe, expect, it } from 'vitest';
+import { evaluateGates, parseCoverage, parseLintCounts, parseTestCounts, parseTypeErrors } from '../src/index.js';
+
+const NODE_TAP = `TAP version 13
+# Subtest: adds
+ok 1 - adds
+# Subtest: skips
+ok 2 - skips # SKIP
+# Subtest: fails
+not ok 3 - fails
+1..3
+# tests 3
+# suites 0
+# pass 1
+# fail 1
+# cancelled 0
+# skipped 1
+# todo 0
+# duration_ms 112.2
+# start of coverage report
+# ---------------------------------------------------------------
+# file           | line % | branch % | funcs % | uncovered lines
+# ---------------------------------------------------------------
+# dist/a.js      |  91.30 |    75.00 |   80.00 | 12-13
+# ---------------------------------------------------------------
+# all files      |  91.30 |    75.00 |   80.00 |
+# ---------------------------------------------------------------
+# end of coverage report
+`;
+
+describe('test result parsers', () => {
+  it('reads node:test TAP summaries and coverage tables', () => {
+    expect(parseTestCounts(NODE_TAP)).toEqual({ passed: 1, failed: 1, skipped: 1, total: 3 });
+    expect(parseCoverage(NODE_TAP)).toEqual({ lines: 91.3, branches: 75, functions: 80 });
+  });
+
+  it('counts plain TAP lines when there is no summary', () => {
+    expect(parseTestCounts('TAP version 13\nok 1 - a\nnot ok 2 - b\nok 3 - c # SKIP no db\n1..3\n')).toEqual({ passed: 1, failed: 1, skipped: 1, total: 3 });
+  });
+
+  it('reads Jest and Vitest summaries, with colours', () => {
+    expect(parseTestCounts('Tests:       1 failed, 2 skipped, 5 passed, 8 total\nTime: 1s')).toEqual({ passed: 5, failed: 1, skipped: 2, total: 8 });
+    expect(parseTestCounts('\u001b[2m      Tests \u001b[22m \u001b[1m\u001b[31m1 failed\u001b[39m\u001b[22m\u001b[2m | \u001b[22m\u001b[1m\u001b[32m4 passed\u001b[39m\u001b[22m\u001b[90m (5)\u001b[39m')).toEqual({
+      passed: 4,
+      failed: 1,
+      skipped: 0,
+      total: 5,
+    });
+  });
+
+  it('reads an Istanbul text table (Jest, Vitest, c8, nyc) by its header', () => {
+    const table = ['----------|---------|----------|---------|---------|', 'File      | % Stmts | % Branch | % Funcs | % Lines |', '----------|---------|----------|---------|---------|', 'All files |   88.5  |    70    |   100   |   87.25 |'].join('\n');
+    expect(parseCoverage(table)).toEqual({ lines: 87.25, branches: 70, functions: 100 });
+  });
+
+  it('finds nothing in output without a recognised report', () => {
+    expect(parseTestCounts('Segmentation fault')).toBeNull();
+    expect(parseCoverage('all good')).toBeNull();
+  });
+});
+
+describe('typecheck and lint parsers', () => {
+  it('counts TypeScript errors, plain and pretty; unknown when the compiler failed without any', () => {
+    expect(parseTypeErrors("src/a.ts(3,7): error TS2322: Type 'string' is not assignable.\nsrc/b.ts(1,1): error TS2304: Cannot find name 'x'.\n", false)).toBe(2);
+    expect(parseTypeErrors('src/a.ts:3:7 - error TS2322: nope\n\nFound 1 error.', false)).toBe(1);
+    expect(parseTypeErrors('', true)).toBe(0);
+    expect(parseTypeErrors('sh: 1: tsc: not found', false)).toBeNull();
+  });
+
+  it('reads ESLint JSON and stylish summaries', () => {
+    const json = JSON.stringify([
+      { filePath: '/a.ts', errorCount: 2, warningCount: 1, messages: [] },
+      { filePath: '/b.ts', errorCount: 0, warningCount: 3, messages: [] },
+    ]);
+    expect(parseLintCounts(json, false)).toEqual({ errors: 2, warnings: 4 });
+    expect(parseLintCounts('\n/a.ts\n  1:1  error  x  no-x\n\n✖ 3 problems (1 error, 2 warnings)\n', false)).toEqual({ errors: 1, warnings: 2 });
+    expect(parseLintCounts('', true)).toEqual({ errors: 0, warnings: 0 });
+    expect(parseLintCounts('crashed', false)).toBeNull();
+  });
+});
+
+describe('quality gates', () => {
+  const gates = (...g: unknown[]) => g.map((x) => QualityGate.parse(x));
+
+  it('evaluates each gate against the measurements, with its severity', () => {
+    const verdicts = evaluateGates(gates('tests.failed == 0', { check: 'coverage.lines >= 80', severity: 'warning' }, 'lint.warnings <= 5', 'tests.total > 0'), {
+      tests: { passed: 3, failed: 1, skipped: 0, total: 4 },
+      typecheck: null,
+      lint: { errors: 0, warnings: 2 },
+      coverage: { lines: 79.5, branches: null, functions: null },
+      skippedSteps: new Set(),
+    });
+    expect(verdicts).toEqual([
+      { check: 'tests.failed == 0', severity: 'blocking', status: 'failed', actual: 1, reason: 'tests.failed is 1' },
+      { check: 'coverage.lines >= 80', severity: 'warning', status: 'failed', actual: 79.5, reason: 'coverage.lines is 79.5' },
+      { check: 'lint.warnings <= 5', severity: 'blocking', status: 'passed', actual: 2 },
+      { check: 'tests.total > 0', severity: 'blocking', status: 'passed', actual: 4 },
+    ]);
+  });
+
+  it('fails a gate whose metric was not reported, and skips one whose step is not configured', () => {
+    const verdicts = evaluateGates(gates('tests.failed == 0', 'typecheck.errors == 0'), { tests: null, typecheck: null, lint: null, coverage: null, skippedSteps: new Set(['typecheck']) });
+    expect(verdicts.map((v) => [v.check, v.status, v.reason])).toEqual([
+      ['tests.failed == 0', 'failed', 'tests.failed was not reported by the test step'],
+      ['typecheck.errors == 0', 'skipped', 'the project has no typecheck step'],
+    ]);
+  });
+
+  it('rejects malformed gates in the stage input', () => {
+    expect(QualityGate.safeParse('tests.failed = 0').success).toBe(false);
+    expect(QualityGate.safeParse('speed.ms < 10').success).toBe(false);
+    expect(QualityGate.safeParse({ check: 'tests.failed == 0', severity: 'fatal' }).success).toBe(false);
+  });
+});
