@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { ApiCallError, ApiClient } from './client.js';
+
+/** Exit codes: 0 ok; 1 the run failed or the API refused; 2 bad usage; 3 orchestrator unreachable. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+export interface GlobalOptions {
+  url: string;
+  apiKey?: string;
+  json?: boolean;
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export function client(cmd: Command): ApiClient {
+  const g = globals(cmd);
+  return new ApiClient(g.url, g.apiKey);
+}
+
+/** Prints `data` as JSON (--json) or through `human`. */
+export function output(cmd: Command, data: unknown, human: () => string): void {
+  process.stdout.write(`${globals(cmd).json ? JSON.stringify(data, null, 2) : human()}\n`);
+}
+
+/** Wraps an action: API errors become a one-line message on stderr and an exit code. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      process.exitCode = (await fn(...args)) ?? EXIT.ok;
+    } catch (e: unknown) {
+      if (e instanceof ApiCallError) {
+        const issues = e.issues?.map((i) => `\n  ${i.path.join('.')}: ${i.message}`).join('') ?? '';
+        process.stderr.write(`error ${e.code}: ${e.message}${issues}\n`);
+        process.exitCode = e.code === 'UNREACHABLE' ? EXIT.unreachable : EXIT.failed;
+      } else if (e instanceof UsageError) {
+        process.stderr.write(`${e.message}\n`);
+        process.exitCode = EXIT.usage;
+      } else {
+        throw e;
+      }
+    }
+  };
+}
+
+export class UsageError extends Error {}

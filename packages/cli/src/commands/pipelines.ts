@@ -1,0 +1,47 @@
+import { basename, extname } from 'node:path';
+import type { PipelineList, PipelineView } from '@baton/contracts';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { action, client, output, UsageError } from '../cli-context.js';
+import { readJsonArg } from './run.js';
+
+export function registerPipelines(program: Command): void {
+  const pipelines = program.command('pipelines').description('registered pipeline definitions');
+
+  pipelines
+    .command('ls')
+    .description('latest version of every pipeline')
+    .action(
+      action(async (_opts: unknown, cmd: Command) => {
+        const list = await client(cmd).request<PipelineList>('GET', '/v1/pipelines');
+        output(cmd, list, () => {
+          const t = new Table({ head: ['name', 'version', 'stages', 'registered', 'description'] });
+          for (const p of list.items) t.push([p.name, p.version, p.definition.stages.map((s) => s.name).join(' → '), p.createdAt, p.definition.description ?? '']);
+          return t.toString();
+        });
+      }),
+    );
+
+  pipelines
+    .command('show <name>')
+    .option('--version <n>', 'a specific version', (v) => Number(v))
+    .action(
+      action(async (name: string, opts: { version?: number }, cmd: Command) => {
+        const p = await client(cmd).request<PipelineView>('GET', `/v1/pipelines/${name}${opts.version ? `?version=${opts.version}` : ''}`);
+        output(cmd, p, () => JSON.stringify(p, null, 2));
+      }),
+    );
+
+  pipelines
+    .command('push <file>')
+    .description('register a pipeline definition (JSON: { "stages": [...] }); a new version only when it changed')
+    .option('--name <name>', 'pipeline name (default: the file name without extension)')
+    .action(
+      action(async (file: string, opts: { name?: string }, cmd: Command) => {
+        const name = opts.name ?? basename(file, extname(file));
+        if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new UsageError(`"${name}" is not a valid pipeline name; pass --name`);
+        const p = await client(cmd).request<PipelineView>('PUT', `/v1/pipelines/${name}`, readJsonArg(file, file));
+        output(cmd, p, () => `${p.name} v${p.version} (${p.definition.stages.length} stages)`);
+      }),
+    );
+}

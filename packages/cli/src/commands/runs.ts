@@ -1,0 +1,74 @@
+import type { RunList, RunView } from '@baton/contracts';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { action, client, EXIT, output } from '../cli-context.js';
+import { followRun } from '../follow.js';
+import { stageTable, statusText } from '../render.js';
+
+const since = (iso: string | null, until: string | null) => {
+  if (!iso) return '';
+  const ms = (until ? Date.parse(until) : Date.now()) - Date.parse(iso);
+  return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
+};
+
+export function registerRuns(program: Command): void {
+  const runs = program.command('runs').description('list, inspect and operate runs');
+
+  runs
+    .command('ls')
+    .description('runs, newest first')
+    .option('--status <status>', 'queued|running|paused|succeeded|failed|cancelled')
+    .option('--pipeline <name>')
+    .option('--limit <n>', 'page size', (v) => Number(v), 20)
+    .option('--cursor <cursor>', 'the next page (printed after the table)')
+    .action(
+      action(async (opts: { status?: string; pipeline?: string; limit: number; cursor?: string }, cmd: Command) => {
+        const q = new URLSearchParams({ limit: String(opts.limit) });
+        if (opts.status) q.set('status', opts.status);
+        if (opts.pipeline) q.set('pipeline', opts.pipeline);
+        if (opts.cursor) q.set('cursor', opts.cursor);
+        const page = await client(cmd).request<RunList>('GET', `/v1/runs?${q}`);
+        output(cmd, page, () => {
+          const t = new Table({ head: ['id', 'status', 'pipeline', 'created', 'duration'] });
+          for (const r of page.items) t.push([r.id, statusText(r.status), `${r.pipeline.name}${r.pipeline.version ? ` v${r.pipeline.version}` : ''}`, r.createdAt, since(r.startedAt ?? r.createdAt, r.finishedAt)]);
+          return `${t.toString()}${page.nextCursor ? `\nmore: baton runs ls --cursor ${page.nextCursor}` : ''}`;
+        });
+      }),
+    );
+
+  runs
+    .command('show <id>')
+    .description('a run and its stages')
+    .action(
+      action(async (id: string, _opts: unknown, cmd: Command) => {
+        const run = await client(cmd).request<RunView>('GET', `/v1/runs/${id}`);
+        output(cmd, run, () => stageTable(run));
+      }),
+    );
+
+  runs
+    .command('follow <id>')
+    .description('live progress until the run ends; exit 0 only if it succeeded')
+    .action(
+      action(async (id: string, _opts: unknown, cmd: Command) => {
+        const done = await followRun(client(cmd), id, { json: cmd.optsWithGlobals<{ json?: boolean }>().json ?? false });
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json) output(cmd, done, () => '');
+        return done.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+
+  const act = (name: string, description: string, body: (opts: Record<string, string | undefined>) => unknown) =>
+    runs
+      .command(`${name} <id>`)
+      .description(description)
+      .action(
+        action(async (id: string, opts: Record<string, string | undefined>, cmd: Command) => {
+          const run = await client(cmd).request<RunView>('POST', `/v1/runs/${id}/${name}`, body(opts));
+          output(cmd, run, () => stageTable(run));
+        }),
+      );
+  act('cancel', 'cancel a run (running stages are aborted)', (o) => (o.reason ? { reason: o.reason } : {})).option('--reason <text>');
+  act('retry', 're-run from a stage (default: the failed ones), keeping upstream outputs', (o) => (o.from ? { fromStage: o.from } : {})).option('--from <stage>');
+  act('pause', 'no new stage starts; running ones finish', () => undefined);
+  act('resume', 'resume a paused run', () => undefined);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { EXIT } from './cli-context.js';
+import { registerAgents } from './commands/agents.js';
+import { registerKeys } from './commands/keys.js';
+import { registerPipelines } from './commands/pipelines.js';
+import { registerQueues } from './commands/queues.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerUp } from './commands/up.js';
+
+const program = new Command();
+program
+  .name('baton')
+  .description('Operate Baton: the dev stack, runs, agents, queues, pipelines and API keys')
+  .version('0.1.0')
+  .option('--url <url>', 'orchestrator URL (env BATON_URL)', process.env.BATON_URL ?? 'http://127.0.0.1:3000')
+  .option('--api-key <key>', 'API key (env BATON_API_KEY)', process.env.BATON_API_KEY)
+  .option('--json', 'machine-readable output')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  });
+
+registerUp(program);
+registerRun(program);
+registerRuns(program);
+registerAgents(program);
+registerQueues(program);
+registerPipelines(program);
+registerKeys(program);
+
+await program.parseAsync(process.argv);
