@@ -1,0 +1,10 @@
+export * from './audit.js';
+export * from './battery.js';
+export * from './ledger.js';
+export * from './random.js';
+export * from './report.js';
+export * from './scenario.js';
+export * from './stack.js';
+export * from './stats.js';
+export * from './submitter.js';
+export { SCENARIOS } from './scenarios/index.js';

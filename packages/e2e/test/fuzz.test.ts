@@ -1,0 +1,130 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { useTestStack } from '@baton/testing';
+import { describe, expect, it } from 'vitest';
+
+const stack = useTestStack();
+const BOOTSTRAP = `boot-${'z'.repeat(40)}`;
+const REQUESTS = Number(process.env.BATON_FUZZ_REQUESTS ?? 10_000);
+const SEED = Number(process.env.BATON_FUZZ_SEED ?? 20261121);
+
+/** mulberry32: a small seeded PRNG, so a failing case can be replayed with BATON_FUZZ_SEED. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('fuzzing every route with malformed requests', () => {
+  it(`answers ${REQUESTS} malformed requests without a 5xx, enqueues nothing and does not grow memory without bound`, async () => {
+    const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 1_000_000, windowMs: 60_000 } }, bodyLimit: 256 * 1024 });
+    const rnd = prng(SEED);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const int = (n: number) => Math.floor(rnd() * n);
+
+    const nasty = ['', ' ', '..', '../../etc/passwd', '%00', '%2e%2e', '__proto__', 'constructor', 'run_', 'run_0000000000000000000000000I', 'x'.repeat(400), '\u202e', '😀', 'a b', "';DROP", '{}', '-1', '1e309'];
+    const weirdValue = (depth = 0): unknown => {
+      switch (int(depth > 3 ? 6 : 10)) {
+        case 0: return null;
+        case 1: return int(2) === 0;
+        case 2: return pick([0, -1, 1e308, -0, 2 ** 53 + 1, 3.14]);
+        case 3: return pick(nasty);
+        case 4: return 'x'.repeat(int(5000));
+        case 5: return [];
+        case 6: return Array.from({ length: int(5) }, () => weirdValue(depth + 1));
+        case 7: return { [pick(nasty) || 'k']: weirdValue(depth + 1) };
+        case 8: return { __proto__x: 1, stages: weirdValue(depth + 1) };
+        default: return { pipeline: weirdValue(depth + 1), definition: weirdValue(depth + 1), extra: 1 };
+      }
+    };
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    /** Bodies that are always invalid for the route they go to. */
+    const badBody = (): { payload: string; type: string } => {
+      switch (int(12)) {
+        case 0: return { payload: JSON.stringify(weirdValue()), type: 'application/json' };
+        case 1: return { payload: `{"pipeline":"demo","input":${deep(500 + int(5000))}}`, type: 'application/json' };
+        case 2: return { payload: JSON.stringify({ pipeline: 'demo', input: { s: 'y'.repeat(300 * 1024) } }), type: 'application/json' }; // over the limit
+        case 3: return { payload: `{"pipeline":"demo","input":{"__proto__":{"admin":true}}}`, type: 'application/json' };
+        case 4: return { payload: `{"constructor":{"prototype":{"x":1}},"pipeline":"demo"}`, type: 'application/json' };
+        case 5: return { payload: JSON.stringify({ definition: { stages: Array.from({ length: 200 }, (_, i) => ({ name: `s${i}`, agent: 'noop' })) } }), type: 'application/json' }; // too many stages
+        case 6: return { payload: '{"pipeline": "demo",', type: 'application/json' };
+        case 7: return { payload: '\u0000\u0001\u0002garbage', type: pick(['application/octet-stream', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']) };
+        case 8: return { payload: JSON.stringify({ pipeline: 'demo', labels: { [pick(nasty) || 'bad key']: 1 } }), type: 'application/json' };
+        case 9: return { payload: JSON.stringify({ definition: { stages: [{ name: 'a', agent: 'noop', dependsOn: ['a'] }] } }), type: 'application/json' };
+        case 10: return { payload: JSON.stringify({ pipeline: 'demo', version: pick([0, -1, 'x', 1.5]) }), type: 'application/json' };
+        default: return { payload: JSON.stringify(Array.from({ length: 10_000 + int(40_000) }, () => 1)), type: 'application/json' };
+      }
+    };
+    const badId = () => encodeURIComponent(pick(nasty) || 'x');
+    const ROUTES: (() => { method: string; url: string; body?: boolean })[] = [
+      () => ({ method: 'POST', url: '/v1/runs', body: true }),
+      () => ({ method: 'GET', url: `/v1/runs?${pick(['cursor=', 'cursor=abc', 'limit=-1', 'limit=abc', 'limit=1&limit=2', 'status=nope', 'pipeline=' + 'p'.repeat(500), 'x=1', 'cursor=' + Buffer.from('run_zz').toString('base64url')])}` }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}` }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}/events` }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts` }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts/${badId()}` }),
+      () => ({ method: pick(['POST', 'PUT']), url: `/v1/runs/${badId()}/${pick(['cancel', 'pause', 'resume', 'retry'])}`, body: int(2) === 0 }),
+      () => ({ method: 'POST', url: `/v1/agents/${badId()}/${pick(['drain', 'restart'])}`, body: int(2) === 0 }),
+      () => ({ method: pick(['GET', 'POST']), url: `/v1/fleets/${badId()}/drain` }),
+      () => ({ method: 'POST', url: `/v1/queues/${badId()}/${pick(['pause', 'resume'])}` }),
+      () => ({ method: 'GET', url: `/v1/queues?${pick(['x=1', 'a[]=b'])}` }),
+      () => ({ method: 'PUT', url: `/v1/pipelines/${pick([badId(), 'ok-name'])}`, body: true }),
+      () => ({ method: 'GET', url: `/v1/pipelines/${badId()}?version=${pick(['-1', 'x', '0', '1e9'])}` }),
+      () => ({ method: 'POST', url: '/v1/keys', body: true }),
+      () => ({ method: 'POST', url: `/v1/keys/${badId()}/revoke` }),
+      () => ({ method: 'GET', url: `/v1/audit?${pick(['limit=0', 'limit=x', 'cursor=zz', 'cursor=1-'])}` }),
+      () => ({ method: pick(['DELETE', 'PATCH', 'PUT']), url: pick(['/v1/runs', '/v1/agents', '/health']) }),
+      () => ({ method: 'GET', url: `/${badId()}/${badId()}` }),
+    ];
+    const headerSets: (() => Record<string, string>)[] = [
+      () => ({ authorization: `Bearer ${BOOTSTRAP}` }),
+      () => ({ authorization: `Bearer ${BOOTSTRAP}`, 'idempotency-key': pick(['', ' ', 'a'.repeat(1000), 'tab\tkey', 'ünïcode']) }),
+      () => ({ authorization: `Bearer ${BOOTSTRAP}`, 'last-event-id': pick(['x', '-1', '99999999999999999999999-1', '']) }),
+      () => ({ authorization: `Bearer ${BOOTSTRAP}`, 'x-request-id': pick(['', 'a'.repeat(500), '<script>']) }),
+      () => ({ authorization: pick(['Bearer', 'Basic abc', `Bearer bk_${'0'.repeat(12)}_${'A'.repeat(43)}`, 'Bearer '.repeat(50), 'x'.repeat(8000)]) }),
+      () => ({ 'x-api-key': pick(['', 'bk_', 'bk_zzzzzzzzzzzz_short']) }),
+    ];
+
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const statuses = new Map<number, number>();
+    const fiveHundreds: string[] = [];
+    let heapAfterWarmup = 0;
+    for (let i = 0; i < REQUESTS; i++) {
+      if (i === Math.floor(REQUESTS / 5)) heapAfterWarmup = heap();
+      const route = pick(ROUTES)();
+      const headers = pick(headerSets)();
+      const body = route.body ? badBody() : null;
+      const res = await h.app.inject({
+        method: route.method as 'GET',
+        url: route.url,
+        headers: body ? { ...headers, 'content-type': body.type } : headers,
+        ...(body ? { payload: body.payload } : {}),
+      });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      if (res.statusCode >= 500) fiveHundreds.push(`${route.method} ${route.url.slice(0, 120)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+    }
+    const heapGrowth = heap() - heapAfterWarmup;
+
+    expect(fiveHundreds).toEqual([]);
+    expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true);
+    // Nothing was enqueued or created.
+    for (const type of await h.engine.registry.knownTypes()) {
+      const c = await h.engine.ctx.queues.counts(type);
+      expect({ type, queued: c.waiting + c.delayed + c.active + c.prioritized }).toEqual({ type, queued: 0 });
+    }
+    expect(await stack.redis.command('ZCARD', h.keys.runsByCreated())).toBe(0);
+    // Memory after the last 80% of the requests stays within a few MB of where it was after the first 20%.
+    expect(heapGrowth).toBeLessThan(64 * 1024 * 1024);
+    console.log(`fuzz: seed ${SEED}, ${REQUESTS} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, heap growth ${(heapGrowth / 1024 / 1024).toFixed(1)} MB`);
+  }, 300_000);
+});

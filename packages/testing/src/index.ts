@@ -1,0 +1,12 @@
+export * from './wait-for.js';
+export { freePort } from '@baton/platform';
+export * from './redis-server.js';
+export * from './logger.js';
+export * from './namespace.js';
+export * from './in-process.js';
+export * from './processes.js';
+export * from './http.js';
+export * from './harness.js';
+export * from './suite.js';
+export * from './pm2.js';
+export * from './prom-text.js';
