@@ -185,6 +185,7 @@ export function markStarted(doc: RunDoc, f: Started, now: number): Transition | 
   const cur = liveStage(doc, f.stage, f.dispatch);
   if (!cur || (cur.status === 'running' && cur.attempts >= f.attempt && cur.agentId === f.agentId)) return null;
   const d = draft(doc, now);
+  emitUnseenRetries(d, cur, f.stage, f.attempt);
   const st = stageState(d.doc, f.stage);
   st.status = 'running';
   st.attempts = Math.max(st.attempts, f.attempt);
@@ -197,6 +198,18 @@ export function markStarted(doc: RunDoc, f: Started, now: number): Transition | 
     d.emit({ type: 'run.started' });
   }
   return d.done();
+}
+
+/**
+ * Retries are observed from the job's state, so a quick retry (short backoff) can run before any
+ * orchestrator sees the job delayed. Emit the retries the attempt number proves happened, so the
+ * timeline and the retry counters do not depend on that race.
+ */
+function emitUnseenRetries(d: Draft, cur: StageState, stage: string, attempt: number): void {
+  const retriedThrough = cur.status === 'queued' ? cur.attempts : Math.max(0, cur.attempts - 1);
+  for (let k = retriedThrough + 1; k < attempt; k++) {
+    d.emit({ type: 'stage.retrying', stage, attempt: k, error: `attempt ${k} failed and was retried before its failure was observed` });
+  }
 }
 
 /** An attempt failed and BullMQ scheduled another one. */
@@ -227,7 +240,8 @@ export type Outcome =
 
 /** The stage's job finished for good (success, or a failure with no attempts left). */
 export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; outcome: Outcome }, now: number): Transition | null {
-  if (!liveStage(doc, f.stage, f.dispatch)) return null;
+  const cur = liveStage(doc, f.stage, f.dispatch);
+  if (!cur) return null;
   let outcome = f.outcome;
   if (outcome.ok) {
     const size = Buffer.byteLength(JSON.stringify(outcome.output) ?? 'null');
@@ -240,6 +254,7 @@ export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; 
     }
   }
   const d = draft(doc, now);
+  emitUnseenRetries(d, cur, f.stage, outcome.attempt);
   const st = stageState(d.doc, f.stage);
   st.agentId = outcome.agentId ?? st.agentId;
   // The result's attempt number is authoritative (earlier "started" notices may have raced).

@@ -1,7 +1,7 @@
 import { PipelineDefinition, type PipelineDefinitionInput } from '@baton/contracts';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../src/engine-error.js';
-import { cancel, createRun, markFinished, markStarted, pause, resume, retry, type Outcome, type Transition } from '../src/reducer.js';
+import { cancel, createRun, markFinished, markRetrying, markStarted, pause, resume, retry, type Outcome, type Transition } from '../src/reducer.js';
 import type { RunDoc } from '../src/run-doc.js';
 
 const DIAMOND: PipelineDefinitionInput = {
@@ -95,5 +95,20 @@ describe('reducer', () => {
     expect(t.doc.stages.b!.dispatch).toBe(2);
     expect(() => retry(t.doc, undefined, 6000)).toThrow(/cannot retry/);
     expect(() => retry(d, 'zzz', 6000)).toThrow(/no stage "zzz"/);
+  });
+  it('records every retry once, even when the orchestrator never saw the job waiting to retry', () => {
+    const retries = (t: Transition) => t.events.filter((e) => e.type === 'stage.retrying').map((e) => (e as { attempt: number }).attempt);
+    // Seen: started 1, retrying 1, started 2, finished 2 -> one retry event in all.
+    let d = markStarted(newRun(), { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1 }, 1)!.doc;
+    const seen = markRetrying(d, { stage: 'a', dispatch: 1, attempt: 1, error: 'boom' }, 2)!;
+    expect(retries(seen)).toEqual([1]);
+    const started2 = markStarted(seen.doc, { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 2, startedAt: 3 }, 3)!;
+    expect(retries(started2)).toEqual([]);
+    expect(retries(finish(started2.doc, 'a', { ...ok(), attempt: 2 }))).toEqual([]);
+    // Unseen: the run goes from attempt 1 running straight to attempt 3 finished.
+    d = markStarted(newRun(), { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1 }, 1)!.doc;
+    expect(retries(finish(d, 'a', { ...ok(), attempt: 3 }))).toEqual([1, 2]);
+    // Unseen from the very start: queued, then attempt 2 is the first thing observed.
+    expect(retries(markStarted(newRun(), { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 2, startedAt: 1 }, 1)!)).toEqual([1]);
   });
 });
