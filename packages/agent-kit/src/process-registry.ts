@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KitLog } from './kit-log.js';
-import { isAlive, killProcessTree, processTree } from './process-tree.js';
+import { isAlive, killProcessTree, processStartTime as startTime, processTree } from './process-tree.js';
 
 interface Entry {
   pgid: number;
@@ -9,15 +9,6 @@ interface Entry {
   start: string | null;
   owner: number;
   ownerStart: string | null;
-}
-
-function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /**

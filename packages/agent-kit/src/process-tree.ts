@@ -35,6 +35,16 @@ export function listProcesses(): ProcessInfo[] {
   return out;
 }
 
+/** The process's start time (clock ticks since boot), to tell it from a later process given the same pid; null if unknown. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** True while the process exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   if (HAS_PROC) {
