@@ -65,7 +65,7 @@ export const runsPage: Page = (root, _params, query) => {
           h(
             'div.state.empty',
             {},
-            status || pipeline ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton runs submit'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
+            status || pipeline ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton run <pipeline>'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
           ),
         );
         return;

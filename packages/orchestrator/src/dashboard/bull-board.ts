@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
+import { describeError } from '../plugins/errors.js';
 import type { Services } from '../services.js';
 
 /** bull-board needs inline styles (its loading screen) and its own scripts; nothing else. */
@@ -22,20 +23,31 @@ export async function registerBullBoards(app: FastifyInstance, services: Service
     const readOnlyMode = kind === 'readOnly';
     const adapter = new FastifyAdapter();
     adapter.setBasePath(basePath);
-    const adapters = async () =>
-      [...(await engine.registry.knownTypes())].sort().map((type) => new BullMQAdapter(engine.ctx.queues.get(type), { readOnlyMode, description: `agent type ${type}` }));
+    let current = new Set<string>();
+    const adapters = async (maxAgeMs?: number) => {
+      current = await engine.registry.knownTypes(maxAgeMs);
+      return [...current].sort().map((type) => new BullMQAdapter(engine.ctx.queues.get(type), { readOnlyMode, description: `agent type ${type}` }));
+    };
     const board = createBullBoard({
       queues: await adapters(),
       serverAdapter: adapter,
       options: { uiConfig: { boardTitle: readOnlyMode ? 'Baton queues (read-only)' : 'Baton queues (admin)', hideRedisDetails: false } },
     });
+    // Errors of our own hooks (401, 403, 429) reach bull-board's error handler: answer them in our envelope.
+    adapter.setErrorHandler((err: Error) => {
+      const d = describeError(err);
+      return { status: d.status as 500, body: { error: { code: d.code, message: d.status >= 500 && d.code === 'INTERNAL' ? err.message : d.message } } };
+    });
     let synced = Date.now();
     await app.register(
       async (scope) => {
-        scope.addHook('onRequest', async () => {
-          if (Date.now() - synced < 5000) return;
+        // New agent types appear within 5 s, or at once when a request names one.
+        scope.addHook('onRequest', async (req) => {
+          const named = (req.params as { queueName?: string } | undefined)?.queueName;
+          const unknown = named !== undefined && !current.has(named);
+          if (!unknown && Date.now() - synced < 5000) return;
           synced = Date.now();
-          board.replaceQueues(await adapters());
+          board.replaceQueues(await adapters(unknown ? 0 : undefined));
         });
         scope.addHook('onSend', async (_req, reply) => {
           void reply.header('content-security-policy', BOARD_CSP);
