@@ -29,6 +29,7 @@ export function sessionRoutes(config: AuthConfig, sessions: SessionStore): Fasti
       '/v1/session',
       { bodyLimit: 1024, schema: { tags, summary: 'Trade the API key in the Authorization header for a dashboard session cookie', response: { 201: SessionCreated } } },
       async (req, reply) => {
+        if (req.body !== undefined || Number(req.headers['content-length'] ?? 0) > 0) throw new ApiError('INVALID_REQUEST', 'send no body: the API key goes in the Authorization header');
         if (config.mode === 'disabled') return reply.code(201).send({ ...whoami(req, config), expiresAt: new Date(Date.now() + sessions.ttlMs).toISOString() });
         if (req.authVia !== 'header') throw new ApiError('INVALID_REQUEST', 'send the API key in the Authorization header to open a session');
         const actor = req.actor as Actor;
