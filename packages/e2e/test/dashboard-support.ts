@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT, type Harness } from '@baton/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -33,6 +34,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Serves the harness's app on a real port (the browser needs a socket). */
 export async function serve(h: Harness): Promise<string> {
   if (!h.app.server.listening) await h.app.listen({ host: '127.0.0.1', port: 0 });
-  const a = h.app.addresses()[0]!;
-  return `http://${a.address}:${a.port}`;
+  const a = h.app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${a.port}`;
 }

@@ -1,6 +1,6 @@
 import { noopAgent } from '@baton/agent-noop';
-import type { AgentList, CreatedKey, RunView } from '@baton/contracts';
-import { ENTRYPOINTS, spawnAgent, useTestStack, waitFor, type Harness } from '@baton/testing';
+import type { AgentList, CreatedKey } from '@baton/contracts';
+import { ENTRYPOINTS, spawnAgent, useTestStack, type Harness } from '@baton/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_MISSING, laptopPage, launchChromium, screenshot, serve } from './dashboard-support.js';
@@ -43,14 +43,15 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     await h.agent(noopAgent, { concurrency: 4 });
     const run = await h.submit({ definition: DIAMOND, labels: { team: 'ui' } });
     const { page, base } = await open(h, `/ui/runs/${run.id}`);
-    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    // (Page scripts are strings: the tests are typechecked without the DOM library.)
+    await page.evaluate('window.__sameDocument = true');
 
     await runStatus(page, 'succeeded'); // no reload: the SSE stream drove the page
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
     expect((await h.run(run.id)).status).toBe('succeeded');
 
     const lanes = page.locator('.timeline .lane[data-stage]');
-    expect(await lanes.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.stage))).toEqual(['plan', 'build', 'lint', 'package']);
+    expect(await Promise.all((await lanes.all()).map((l) => l.getAttribute('data-stage')))).toEqual(['plan', 'build', 'lint', 'package']);
     for (const stage of ['plan', 'build', 'lint', 'package']) {
       await expect(page.locator(`.lane[data-stage="${stage}"] .bar.att-succeeded`).count()).resolves.toBe(1);
       await expect(page.locator(`.lane[data-stage="${stage}"] .dot`).getAttribute('data-status')).resolves.toBe('succeeded');
@@ -137,7 +138,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     await expect(page.locator('[data-action]').count()).resolves.toBe(0);
     await screenshot(page, 'run-as-viewer');
     // The key is in no URL, no storage, and the session cookie is out of the page's reach (HttpOnly).
-    const traces = await page.evaluate(() => JSON.stringify({ url: location.href, local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
+    const traces = String(await page.evaluate('JSON.stringify({ url: location.href, local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })'));
     expect(traces).not.toContain(viewer.slice(-20));
     expect(traces).not.toContain('baton_session');
     for (const path of ['/ui/fleet', '/ui/queues', '/ui/pipelines/demo']) {
@@ -151,6 +152,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     expect((await page.request.get(`${base}/ui/bull-admin/api/queues`)).status()).toBe(403);
     await page.goto(`${base}/ui/bull/`);
     await page.getByText('noop').first().waitFor();
+    await page.getByText('Loading...').waitFor({ state: 'hidden' });
     await screenshot(page, 'bull-board');
     // Signing out ends the session on the server.
     await page.goto(`${base}/ui/runs`);

@@ -42,7 +42,10 @@ export const runPage: Page = (root, params) => {
       draw();
       // A running run's bars grow with time even without events.
       if (!TERMINAL.has(r.status) && ticker === null) ticker = window.setInterval(draw, 1000);
-      if (TERMINAL.has(r.status) && ticker !== null) (clearInterval(ticker), (ticker = null));
+      if (TERMINAL.has(r.status) && ticker !== null) {
+        clearInterval(ticker);
+        ticker = null;
+      }
       // The server ends the stream after the run's final event: stop listening instead of reconnecting.
       const last = events.at(-1);
       if (TERMINAL.has(r.status) && last && FINAL.has(last.type)) stopStream?.();
@@ -71,7 +74,8 @@ export const runPage: Page = (root, params) => {
     const end = r.finishedAt ? Date.parse(r.finishedAt) : now;
     replaceChildren(
       head,
-      h('div.toolbar', {}, h('h1.mono', {}, r.id), h('span', { id: 'run-status' }, pill(r.status)), h('span.muted', {}, `${r.pipeline.name}${r.pipeline.version !== null ? ` v${r.pipeline.version}` : ' (inline)'}`)),
+      h('div.toolbar', {}, h('h1.mono', {}, r.id), h('span', { id: 'run-status' }, pill(r.status)), r.pipeline.version !== null ? h('a', { href: `/ui/pipelines/${r.pipeline.name}?version=${r.pipeline.version}` }, `${r.pipeline.name} v${r.pipeline.version}`) : h('span.muted', {}, 'inline definition'),
+        Object.entries(r.labels).map(([k, v]) => h('span.label', {}, `${k}=${v}`))),
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
     );
