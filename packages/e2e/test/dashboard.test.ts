@@ -95,6 +95,15 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     const after = await h.run(run.id);
     expect(after.status).toBe('cancelled');
     expect(after.stages[0]!.status).toBe('cancelled');
+
+    // The API unreachable: the page says so, and recovers by itself once it answers again.
+    await page.route('**/v1/**', (r) => r.abort('connectionrefused'));
+    await page.locator('nav a[data-nav="fleet"]').click();
+    await page.locator('.state.error', { hasText: 'not reachable' }).waitFor();
+    await page.locator('.banner', { hasText: 'not reachable' }).waitFor();
+    await page.unroute('**/v1/**');
+    await page.locator('.banner').waitFor({ state: 'hidden' });
+    await page.locator('.state.empty', { hasText: 'No agents' }).or(page.locator('tr[data-agent]')).first().waitFor();
   });
 
   it('shows an agent killed with -9 as dead in the fleet view', async () => {
@@ -102,7 +111,9 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     const agentId = `victim-${process.pid}`;
     const agent = await spawnAgent(ENTRYPOINTS.noop, stack.redis.url, h.ns, { BATON_AGENT_ID: agentId });
     stack.defer(() => agent.kill());
-    const { page } = await open(h, '/ui/fleet');
+    const { page, base } = await open(h, '/ui/runs');
+    await page.locator('.state.empty', { hasText: 'No runs yet' }).waitFor(); // a fresh namespace
+    await page.goto(`${base}/ui/fleet`);
     const row = page.locator(`tr[data-agent="${agentId}"]`);
     await page.locator(`tr[data-agent="${agentId}"][data-liveness="alive"]`).waitFor();
     await screenshot(page, 'fleet');
