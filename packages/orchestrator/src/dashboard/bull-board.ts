@@ -1,3 +1,4 @@
+import { BUILTIN_AGENT_TYPES } from '@baton/contracts';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -23,9 +24,10 @@ export async function registerBullBoards(app: FastifyInstance, services: Service
     const readOnlyMode = kind === 'readOnly';
     const adapter = new FastifyAdapter();
     adapter.setBasePath(basePath);
-    let current = new Set<string>();
+    let current = new Set<string>(BUILTIN_AGENT_TYPES);
     const adapters = async (maxAgeMs?: number) => {
-      current = await engine.registry.knownTypes(maxAgeMs);
+      // While Redis is unreachable the board keeps the types it knew (its own calls answer 503 meanwhile).
+      current = await engine.registry.knownTypes(maxAgeMs).catch(() => current);
       return [...current].sort().map((type) => new BullMQAdapter(engine.ctx.queues.get(type), { readOnlyMode, description: `agent type ${type}` }));
     };
     const board = createBullBoard({
