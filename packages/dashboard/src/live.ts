@@ -34,19 +34,32 @@ export function liveRefresh(url: string, refresh: () => Promise<void>, opts: { m
       }
     }
   };
-  const es = new EventSource(url);
-  es.addEventListener('open', schedule);
-  for (const type of opts.events ?? ['message']) {
-    es.addEventListener(type, (e) => {
-      const me = e as MessageEvent<string>;
-      // onEvent returns true when the stream is over (e.g. the run finished): close it, no reconnect loop.
-      if (opts.onEvent?.(type, me.data, me.lastEventId) === true) es.close();
+  let es: EventSource;
+  let reopen: number | null = null;
+  const connect = () => {
+    reopen = null;
+    es = new EventSource(url);
+    es.addEventListener('open', schedule);
+    // EventSource retries network errors by itself but gives up on an HTTP error (401 after the
+    // session ended, 503 while Redis is away): refresh once (the page shows why), then try again.
+    es.addEventListener('error', () => {
+      if (closed || es.readyState !== EventSource.CLOSED) return;
       schedule();
+      reopen = window.setTimeout(connect, 5000);
     });
-  }
+    for (const type of opts.events ?? ['message']) {
+      es.addEventListener(type, (e) => {
+        const me = e as MessageEvent<string>;
+        if (opts.onEvent?.(type, me.data, me.lastEventId) === true) es.close();
+        schedule();
+      });
+    }
+  };
+  connect();
   return () => {
     closed = true;
     es.close();
     if (timer !== null) clearTimeout(timer);
+    if (reopen !== null) clearTimeout(reopen);
   };
 }

@@ -7,7 +7,7 @@ import { pipelinePage, pipelinesPage } from './pages/pipelines.js';
 import { queuesPage } from './pages/queues.js';
 import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
-import { render, route, startRouter } from './router.js';
+import { leave, render, route, startRouter } from './router.js';
 
 route('/ui', 'runs', runsPage);
 route('/ui/runs', 'runs', runsPage);
@@ -39,6 +39,7 @@ function showWho(me: Whoami): void {
 }
 
 function signIn(reason: string | null): void {
+  leave();
   session.me = null;
   who.replaceChildren();
   main.replaceChildren(loginView(reason, (me) => start(me)));

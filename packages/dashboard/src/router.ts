@@ -42,11 +42,16 @@ export function navigate(to: string, replace = false): void {
   render();
 }
 
+/** Stops the current page (its streams and timers), e.g. when the session ends. */
+export function leave(): void {
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = undefined;
+}
+
 /** Re-renders the current page (e.g. after signing in). */
 export function render(): void {
   if (!outlet) return;
-  if (typeof cleanup === 'function') cleanup();
-  cleanup = undefined;
+  leave();
   outlet.replaceChildren();
   const path = location.pathname;
   for (const r of routes) {

@@ -1,4 +1,6 @@
 import { noopAgent } from '@baton/agent-noop';
+import { defineAgent } from '@baton/runtime';
+import { z } from 'zod';
 import type { AgentList, CreatedKey } from '@baton/contracts';
 import { ENTRYPOINTS, spawnAgent, useTestStack, type Harness } from '@baton/testing';
 import type { Browser, Page } from 'playwright-core';
@@ -15,8 +17,20 @@ const DIAMOND = {
     { name: 'build', agent: 'noop', dependsOn: ['plan'], input: { ms: 1200, fail: { untilAttempt: 1 } }, retry: { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 200 } } },
     { name: 'lint', agent: 'noop', dependsOn: ['plan'], input: { ms: 1500 } },
     { name: 'package', agent: 'noop', dependsOn: ['build', 'lint'], input: { ms: 300 } },
+    { name: 'report', agent: 'ui-reporter', dependsOn: ['package'] },
   ],
 };
+/** Stores a log, like the SDLC agents do. */
+const reporter = defineAgent({
+  type: 'ui-reporter',
+  input: z.object({}),
+  output: z.object({ lines: z.number() }),
+  async handler({ artifacts }) {
+    await artifacts.save('report.log', 'step 1 ok\nstep 2 ok\n');
+    return { lines: 2 };
+  },
+});
+
 const SLOW = { stages: [{ name: 'slow', agent: 'noop', input: { ms: 120_000 } }] };
 
 const runStatus = (page: Page, status: string) => page.locator(`#run-status [data-status="${status}"]`).waitFor();
@@ -41,6 +55,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
   it('shows a submitted run reaching succeeded live, with every stage and its retry on the timeline', async () => {
     const h = await stack.harness();
     await h.agent(noopAgent, { concurrency: 4 });
+    await h.agent(reporter);
     const run = await h.submit({ definition: DIAMOND, labels: { team: 'ui' } });
     const { page, base } = await open(h, `/ui/runs/${run.id}`);
     // (Page scripts are strings: the tests are typechecked without the DOM library.)
@@ -51,8 +66,8 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     expect((await h.run(run.id)).status).toBe('succeeded');
 
     const lanes = page.locator('.timeline .lane[data-stage]');
-    expect(await Promise.all((await lanes.all()).map((l) => l.getAttribute('data-stage')))).toEqual(['plan', 'build', 'lint', 'package']);
-    for (const stage of ['plan', 'build', 'lint', 'package']) {
+    expect(await Promise.all((await lanes.all()).map((l) => l.getAttribute('data-stage')))).toEqual(['plan', 'build', 'lint', 'package', 'report']);
+    for (const stage of ['plan', 'build', 'lint', 'package', 'report']) {
       await expect(page.locator(`.lane[data-stage="${stage}"] .bar.att-succeeded`).count()).resolves.toBe(1);
       await expect(page.locator(`.lane[data-stage="${stage}"] .dot`).getAttribute('data-status')).resolves.toBe('succeeded');
     }
@@ -64,6 +79,9 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     await expect(page.locator('[data-stage-detail="build"] ol.attempts li').count()).resolves.toBe(2);
     await expect(page.locator('[data-stage-detail="build"]').textContent()).resolves.toContain('NOOP_FAILURE');
     await screenshot(page, 'run');
+    // A stage's logs are shown inline.
+    await page.locator('.lane[data-stage="report"]').click();
+    await page.locator('[data-stage-detail="report"] pre.log', { hasText: 'step 2 ok' }).waitFor();
 
     // The list shows it, and a run submitted meanwhile appears without a reload.
     await page.goto(`${base}/ui/runs`);
@@ -129,9 +147,10 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP } });
     h.headers = { authorization: `Bearer ${BOOTSTRAP}` };
     await h.agent(noopAgent);
-    const key = async (role: string) => (await h.request<CreatedKey>('POST', '/v1/keys', { name: `ui-${role}`, role })).body.key;
-    const viewer = await key('viewer');
-    const operator = await key('operator');
+    const key = async (role: string) => (await h.request<CreatedKey>('POST', '/v1/keys', { name: `ui-${role}`, role })).body;
+    const viewer = (await key('viewer')).key;
+    const operatorKey = await key('operator');
+    const operator = operatorKey.key;
     const run = await h.submit({ definition: SLOW });
     await h.waitStage(run.id, 'slow', 'running');
 
@@ -175,5 +194,9 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     await asOperator.page.locator('.who [data-role="operator"]').waitFor();
     await asOperator.page.locator('button[data-action="cancel"]').waitFor();
     await asOperator.page.locator('button[data-action="pause"]').waitFor();
+    // Revoking the key ends its session at once: the next request brings the sign-in form back, saying why.
+    await h.request('POST', `/v1/keys/${operatorKey.id}/revoke`);
+    await asOperator.page.locator('nav a[data-nav="fleet"]').click();
+    await asOperator.page.locator('form.login', { hasText: 'revoked' }).waitFor();
   });
 });
