@@ -95,6 +95,13 @@ describe('dashboard files and feeds', () => {
       expect(res.body).not.toContain('"@baton/dashboard"');
     }
     expect((await h.app.inject({ method: 'GET', url: '/' })).headers.location).toBe('/ui/');
+    // bull-board's pages are not static files of ours: they need a key, with or without the trailing slash.
+    for (const url of ['/ui/bull', '/ui/bull/', '/ui/bull-admin', '/ui/bull-admin/', '/ui/bull/static/js/nothing.js']) {
+      expect((await h.app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+    }
+    const board = await h.app.inject({ method: 'GET', url: '/ui/bull/', headers: { authorization: `Bearer ${BOOTSTRAP}` } });
+    expect(board.statusCode).toBe(200);
+    expect(board.body).toContain('Baton queues (read-only)');
   });
 
   it('ring a doorbell naming changed runs on GET /v1/runs/changes, and count finished stages per type', async () => {
