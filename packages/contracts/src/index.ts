@@ -24,3 +24,4 @@ export * from './version.js';
 export * from './artifacts.js';
 export * from './operations.js';
 export * from './auth.js';
+export * from './dashboard.js';

@@ -51,6 +51,8 @@ export interface Keys {
   audit(): string;
   /** Prefix of the rate limiter's counters. */
   rateLimitPrefix(): string;
+  /** A dashboard session (string, expiring), by the sha256 of its cookie token. */
+  session(tokenHash: string): string;
 
   runNotices(): string;
   jobNotices(): string;
@@ -93,6 +95,7 @@ export function keys(namespace = 'baton'): Keys {
     apiKeys: () => `${t}:apikeys`,
     audit: () => `${t}:audit`,
     rateLimitPrefix: () => `${t}:rl:`,
+    session: (h) => `${t}:session:${h}`,
 
     runNotices: () => `${t}:notify:runs`,
     jobNotices: () => `${t}:notify:jobs`,

@@ -47,6 +47,8 @@ export const StageView = z.object({
   name: StageName,
   agent: AgentType,
   dependsOn: z.array(StageName),
+  /** The stage's input as defined; `$from` references in it are resolved at dispatch. */
+  input: JsonObject.optional(),
   status: StageStatus,
   /** Attempts started for the current dispatch (resets when the stage is retried from the API). */
   attempts: z.int().nonnegative(),

@@ -105,6 +105,9 @@ describe('the production layout (pnpm deploy --prod)', () => {
     await waitFor(async () => (await fetch(`${base}/ready`)).ok, { what: 'deployed orchestrator', timeoutMs: 20_000 });
     const { stdout } = await run(process.execPath, [entry, 'cli', '--url', base, '--json', 'run', 'demo', '--follow'], { env: { ...process.env, ...env } });
     expect((JSON.parse(stdout) as RunView).status).toBe('succeeded');
+    // The dashboard ships in the same layout (issue 7).
+    expect((await fetch(`${base}/ui/runs`)).status).toBe(200);
+    expect((await fetch(`${base}/ui/js/main.js`)).status).toBe(200);
     const usage = spawnSync(process.execPath, [entry, 'nonsense'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('usage: baton-server');

@@ -50,6 +50,12 @@ const ROLE_RANK: Record<string, number> = { viewer: 0, submitter: 1, operator: 2
 /** The roles as the issue defines them, written independently of the permission table. */
 function roleFromIssue(route: string): string {
   const [method, path] = route.split(' ') as [string, string];
+  // bull-board (issue 7): job-level inspection for every role, read-only except for admins.
+  if (path.startsWith('/ui/bull-admin/')) return 'admin';
+  if (path.startsWith('/ui/bull/')) return method === 'GET' ? 'viewer' : 'admin';
+  // The dashboard's static files carry no data; whoever it is, it signs in with a key (any role).
+  if (method === 'GET' && (path === '/' || path === '/ui' || path.startsWith('/ui/'))) return 'public';
+  if (path === '/v1/whoami' || path === '/v1/session') return 'viewer';
   if (['/health', '/ready', '/metrics'].includes(path) || path.startsWith('/docs')) return 'public';
   if (path.startsWith('/v1/keys') || path === '/v1/audit' || (method === 'PUT' && path.startsWith('/v1/pipelines'))) return 'admin'; // keys, pipelines
   if (method === 'GET') return 'viewer'; // read
@@ -109,7 +115,7 @@ describe('authentication and roles', () => {
     await fakeAgent(h, 'fleet-get-1', 'fleet-get');
     await call('POST', '/v1/fleets/fleet-get/drain', admin);
 
-    type Req = { method: string; url: string; body?: unknown };
+    type Req = { method: string; url: string; body?: unknown; stream?: boolean };
     const ROUTES: Record<string, (who: Identity) => Promise<Req>> = {
       'GET /health': async () => ({ method: 'GET', url: '/health' }),
       'GET /ready': async () => ({ method: 'GET', url: '/ready' }),
@@ -154,6 +160,29 @@ describe('authentication and roles', () => {
       'POST /v1/keys': async () => ({ method: 'POST', url: '/v1/keys', body: { name: `k-${++n}`, role: 'viewer' } }),
       'POST /v1/keys/:id/revoke': async () => ({ method: 'POST', url: `/v1/keys/${(await newKey('viewer')).id}/revoke` }),
       'GET /v1/audit': async () => ({ method: 'GET', url: '/v1/audit' }),
+      'GET /': async () => ({ method: 'GET', url: '/' }),
+      'GET /ui': async () => ({ method: 'GET', url: '/ui' }),
+      'GET /ui/*': async () => ({ method: 'GET', url: '/ui/runs' }),
+      'GET /v1/whoami': async () => ({ method: 'GET', url: '/v1/whoami' }),
+      'POST /v1/session': async () => ({ method: 'POST', url: '/v1/session' }),
+      'DELETE /v1/session': async () => ({ method: 'DELETE', url: '/v1/session' }),
+      'GET /v1/runs/changes': async () => ({ method: 'GET', url: '/v1/runs/changes', stream: true }),
+      'GET /v1/queues/throughput': async () => ({ method: 'GET', url: '/v1/queues/throughput' }),
+      'GET /ui/bull/*': async () => ({ method: 'GET', url: '/ui/bull/api/queues' }),
+      // The read-only board refuses changes even to admins (405 from bull-board, after authorization).
+      '* /ui/bull/*': async () => ({ method: 'PUT', url: '/ui/bull/api/queues/reporter/pause' }),
+      'GET /ui/bull-admin/*': async () => ({ method: 'GET', url: '/ui/bull-admin/api/queues' }),
+      '* /ui/bull-admin/*': async () => ({ method: 'PUT', url: '/ui/bull-admin/api/queues/reporter/resume' }),
+    };
+    // A never-ending stream (SSE) is called over a socket: its status, then hang up.
+    const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const streamStatus = async (url: string, headers: Record<string, string>) => {
+      const abort = new AbortController();
+      const res = await fetch(`${base}${url}`, { headers, signal: abort.signal });
+      const body = res.status < 300 ? '' : await res.text();
+      abort.abort();
+      if (res.status >= 400) audited++;
+      return { statusCode: res.status, body };
     };
     // Every route in the permission table is covered (the /docs asset globs aside).
     const covered = new Set(Object.keys(ROUTES));
@@ -164,9 +193,11 @@ describe('authentication and roles', () => {
       const needed = route === 'GET /metrics' ? 'public' : PERMISSIONS[route]!;
       for (const who of IDENTITIES) {
         const req = await prepare(who);
-        const res = await call(req.method, req.url, ids[who], req.body);
-        const expected = needed === 'public' ? '2xx' : !(who in ROLE_RANK) ? '401' : ROLE_RANK[who]! >= ROLE_RANK[needed]! ? '2xx' : '403';
-        const got = res.statusCode >= 200 && res.statusCode < 300 ? '2xx' : String(res.statusCode);
+        const res = req.stream ? await streamStatus(req.url, ids[who]) : await call(req.method, req.url, ids[who], req.body);
+        const allowed = route === '* /ui/bull/*' ? '405' : '2xx';
+        const expected = needed === 'public' ? allowed : !(who in ROLE_RANK) ? '401' : ROLE_RANK[who]! >= ROLE_RANK[needed]! ? allowed : '403';
+        // Redirects (/ and /ui to /ui/) count as success.
+        const got = res.statusCode >= 200 && res.statusCode < 400 ? '2xx' : String(res.statusCode);
         if (got !== expected) mismatches.push(`${route} as ${who}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 120)}`);
       }
     }

@@ -11,6 +11,9 @@ import { DEFAULT_AUTH, type AuthConfig } from './auth/auth-config.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { KeyStore } from './auth/key-store.js';
 import { registerRateLimit } from './auth/rate-limit.js';
+import { SessionStore } from './auth/session-store.js';
+import { registerBullBoards } from './dashboard/bull-board.js';
+import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { registerProcessMetrics } from './metrics/process-metrics.js';
 import { registerErrorHandling } from './plugins/errors.js';
@@ -22,6 +25,9 @@ import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { operationRoutes } from './routes/operations.js';
 import { pipelineRoutes } from './routes/pipelines.js';
+import { queueThroughputRoutes } from './routes/queue-throughput.js';
+import { runChangeRoutes } from './routes/run-changes.js';
+import { sessionRoutes } from './routes/session.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runRoutes } from './routes/runs.js';
 import type { Services } from './services.js';
@@ -88,7 +94,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   }
   await registerRateLimit(app, services.redis, services.keys, auth.rateLimit.max, auth.rateLimit.windowMs);
   const keyStore = new KeyStore(services.redis, services.keys);
-  registerAuthentication(app, auth, keyStore);
+  const sessions = new SessionStore(services.redis, services.keys, auth.sessionTtlMs);
+  registerAuthentication(app, auth, keyStore, sessions);
   registerAuditLog(app, services.redis, services.keys, auth.auditMaxLen);
 
   const fleetRegistry = new Registry();
@@ -117,5 +124,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(agentRoutes);
   await app.register(operationRoutes);
   await app.register(keyRoutes(keyStore));
+  await app.register(sessionRoutes(auth, sessions));
+  await app.register(runChangeRoutes);
+  await app.register(queueThroughputRoutes);
+  await registerDashboard(app);
+  await registerBullBoards(app, services);
   return { app, processRegistry, fleetRegistry };
 }

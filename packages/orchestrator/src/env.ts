@@ -40,6 +40,8 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_AUDIT_MAX_LEN: int(100_000, 100),
   /** Comma-separated origins allowed to call the API from a browser (none by default). */
   BATON_CORS_ORIGINS: z.string().default(''),
+  /** How long a dashboard session lasts at most (it also ends when the browser closes). */
+  BATON_SESSION_TTL_HOURS: int(12, 1),
   /** Register the built-in pipelines at start-up. */
   BATON_BUILTIN_PIPELINES: z.enum(['true', 'false']).default('true'),
   /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
@@ -73,6 +75,7 @@ export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
     rateLimit: { max: env.BATON_RATE_LIMIT_MAX, windowMs: env.BATON_RATE_LIMIT_WINDOW_MS },
     auditMaxLen: env.BATON_AUDIT_MAX_LEN,
     corsOrigins: env.BATON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    sessionTtlMs: env.BATON_SESSION_TTL_HOURS * 3600 * 1000,
   };
 }
 

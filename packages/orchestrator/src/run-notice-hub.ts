@@ -9,6 +9,7 @@ type Listener = () => void;
  */
 export class RunNoticeHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly anyListeners = new Set<(runId: string) => void>();
 
   constructor(
     private readonly subscriber: Redis,
@@ -21,6 +22,7 @@ export class RunNoticeHub {
       const parsed = RunNotice.safeParse(safeJson(message));
       if (!parsed.success) return;
       for (const l of this.listeners.get(parsed.data.runId) ?? []) l();
+      for (const l of this.anyListeners) l(parsed.data.runId);
     });
     await this.subscriber.subscribe(this.keys.runNotices());
   }
@@ -39,11 +41,17 @@ export class RunNoticeHub {
     };
   }
 
+  /** Calls `fn` whenever any run changes (the dashboard's list feed); returns an unsubscribe function. */
+  onAny(fn: (runId: string) => void): () => void {
+    this.anyListeners.add(fn);
+    return () => this.anyListeners.delete(fn);
+  }
+
   /** Number of live subscriptions (SSE streams) in this process. */
   size(): number {
     let n = 0;
     for (const s of this.listeners.values()) n += s.size;
-    return n;
+    return n + this.anyListeners.size;
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,7 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       name: def.name,
       agent: def.agent,
       dependsOn: def.dependsOn,
+      input: def.input,
       status: st.status,
       attempts: st.attempts,
       maxAttempts: def.retry.maxAttempts,

@@ -44,6 +44,7 @@ export function registerUp(program: Command): void {
       say(pc.bold('Baton dev stack is up'));
       say(`  redis         ${stack.redisUrl}${stack.embeddedRedis ? ` (embedded, AOF in ${rel}/data/redis)` : ' (REDIS_URL)'}`);
       say(`  orchestrator  ${stack.url}   API docs: ${stack.url}/docs`);
+      say(`  dashboard     ${stack.url}/ui/`);
       say(`  agents        ${DEV_AGENTS.map((a) => a.type).join(', ')}`);
       say(`  logs          ${rel}/logs/`);
 
@@ -52,6 +53,7 @@ export function registerUp(program: Command): void {
         const demo = demoRun(dataDir);
         const run = await client.request<RunView>('POST', '/v1/runs', demo);
         say(`demo run ${pc.bold(run.id)} submitted (pipeline "${demo.pipeline}": scaffold → validation → e2e → integration → deployment); following it:`);
+        say(`  watch it in the dashboard: ${stack.url}/ui/runs/${run.id}`);
         const done = await followRun(client, run.id);
         say(`demo run ${done.status === 'succeeded' ? pc.green('succeeded') : pc.red(done.status)}; see it with: curl ${stack.url}/v1/runs/${run.id}`);
         const deployed = done.stages.find((s) => s.name === 'deployment')?.output as { url?: string } | null | undefined;

@@ -9,6 +9,8 @@ export interface AuthConfig {
   rateLimit: { max: number; windowMs: number };
   auditMaxLen: number;
   corsOrigins: string[];
+  /** Lifetime of a dashboard session (the cookie itself ends with the browser session). */
+  sessionTtlMs: number;
 }
 
 export const DEFAULT_AUTH: AuthConfig = {
@@ -17,4 +19,5 @@ export const DEFAULT_AUTH: AuthConfig = {
   rateLimit: { max: 600, windowMs: 60_000 },
   auditMaxLen: 100_000,
   corsOrigins: [],
+  sessionTtlMs: 12 * 3600 * 1000,
 };

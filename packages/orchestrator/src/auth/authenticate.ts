@@ -1,10 +1,11 @@
 import { roleAtLeast, type Actor } from '@baton/contracts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../plugins/errors.js';
 import { presentedCredential, sameSecret } from './api-key.js';
 import type { AuthConfig } from './auth-config.js';
-import type { KeyStore } from './key-store.js';
+import type { KeyStore, Verification } from './key-store.js';
 import { requirementFor } from './permissions.js';
+import { cookieValue, SESSION_COOKIE, sha256, type SessionStore } from './session-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,11 +13,14 @@ declare module 'fastify' {
     actor: Actor | null;
     /** The key id a request presented when authentication failed (for the audit log). */
     presentedKeyId: string | null;
+    /** How the actor was authenticated. */
+    authVia: 'header' | 'session' | 'none';
   }
 }
 
 const ANONYMOUS: Actor = { keyId: null, name: 'anonymous (auth disabled)', role: 'admin' };
 const BOOTSTRAP: Actor = { keyId: null, name: 'bootstrap admin', role: 'admin' };
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const REASONS = {
   malformed: 'the API key is malformed',
@@ -25,16 +29,45 @@ const REASONS = {
   expired: 'the API key has expired',
 } as const;
 
+/** A cookie-authenticated request that changes something must come from this origin (CSRF guard on top of SameSite=Strict). */
+function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return req.headers['sec-fetch-site'] === undefined || req.headers['sec-fetch-site'] === 'same-origin';
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves the caller of every request and enforces the permission table (401, then 403). */
-export function registerAuthentication(app: FastifyInstance, config: AuthConfig, store: KeyStore): void {
+export function registerAuthentication(app: FastifyInstance, config: AuthConfig, store: KeyStore, sessions: SessionStore): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('presentedKeyId', null);
+  app.decorateRequest('authVia', 'none');
   if (config.mode === 'disabled') {
     app.log.warn(
       'AUTHENTICATION IS DISABLED (BATON_AUTH=disabled): anyone who can reach this port can submit, cancel and operate runs. Use only for the local dev stack.',
     );
   } else if (!config.bootstrapAdminKey) {
     app.log.info('authentication required; create keys with an admin key (BATON_BOOTSTRAP_ADMIN_KEY for the first one)');
+  }
+
+  /** The actor of a session cookie, re-checking the key that opened it (401 when the session or its key is gone). */
+  async function sessionActor(req: FastifyRequest, token: string): Promise<Actor> {
+    const s = await sessions.get(token);
+    if (!s) throw new ApiError('UNAUTHORIZED', 'the dashboard session has ended; sign in again', undefined, { 'www-authenticate': 'Bearer' });
+    if (s.bootstrapHash !== null) {
+      if (config.bootstrapAdminKey && sameSecret(s.bootstrapHash, sha256(config.bootstrapAdminKey))) return BOOTSTRAP;
+      throw new ApiError('UNAUTHORIZED', 'the bootstrap admin key of this session is no longer configured');
+    }
+    const v: Verification = await store.verifyId(s.keyId ?? '');
+    if (!v.ok) {
+      req.presentedKeyId = v.keyId;
+      throw new ApiError('UNAUTHORIZED', REASONS[v.reason], undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
+    if (!SAFE_METHODS.has(req.method) && !sameOrigin(req)) throw new ApiError('FORBIDDEN', 'a dashboard session may change things only from its own origin');
+    return v.actor;
   }
 
   app.addHook('onRequest', async (req) => {
@@ -47,17 +80,23 @@ export function registerAuthentication(app: FastifyInstance, config: AuthConfig,
     }
     if (needed === 'public') return;
     const credential = presentedCredential(req.headers);
-    if (!credential) throw new ApiError('UNAUTHORIZED', 'this route needs an API key: send "Authorization: Bearer <key>"', undefined, { 'www-authenticate': 'Bearer' });
+    const token = credential ? null : cookieValue(req.headers.cookie, SESSION_COOKIE);
+    if (!credential && !token) throw new ApiError('UNAUTHORIZED', 'this route needs an API key: send "Authorization: Bearer <key>"', undefined, { 'www-authenticate': 'Bearer' });
     let actor: Actor;
-    if (config.bootstrapAdminKey && sameSecret(credential, config.bootstrapAdminKey)) {
+    if (token) {
+      actor = await sessionActor(req, token);
+      req.authVia = 'session';
+    } else if (config.bootstrapAdminKey && sameSecret(credential!, config.bootstrapAdminKey)) {
       actor = BOOTSTRAP;
+      req.authVia = 'header';
     } else {
-      const v = await store.verify(credential);
+      const v = await store.verify(credential!);
       if (!v.ok) {
         req.presentedKeyId = v.keyId;
         throw new ApiError('UNAUTHORIZED', REASONS[v.reason], undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
       }
       actor = v.actor;
+      req.authVia = 'header';
     }
     req.actor = actor;
     if (!roleAtLeast(actor.role, needed)) {

@@ -73,6 +73,16 @@ export class KeyStore {
     return { ok: true, actor: { keyId: k.id, name: k.name, role: k.role } };
   }
 
+  /** Checks a key by id, for a session it opened (the secret was checked when the session began). */
+  async verifyId(id: string): Promise<Verification> {
+    const k = await this.load(id);
+    if (!k) return { ok: false, reason: 'unknown', keyId: id };
+    if (k.revokedAt) return { ok: false, reason: 'revoked', keyId: k.id };
+    if (k.expiresAt && Date.parse(k.expiresAt) <= this.now()) return { ok: false, reason: 'expired', keyId: k.id };
+    this.touch(k.id);
+    return { ok: true, actor: { keyId: k.id, name: k.name, role: k.role } };
+  }
+
   /** Records last use, at most once a minute per key and process (not on the request's critical path). */
   private touch(id: string): void {
     const now = this.now();

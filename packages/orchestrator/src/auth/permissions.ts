@@ -1,10 +1,12 @@
-import type { Role } from '@baton/contracts';
+import { roleAtLeast, type Role } from '@baton/contracts';
 
 export type Requirement = Role | 'public';
 
 /**
  * Who may call what, by route template. One table, so it can be read (and tested) at a glance.
- * A route missing here needs `viewer`; an unknown path is answered after authentication.
+ * A key ending in `/*` covers every route under that prefix (bull-board registers dozens), and a
+ * `*` method every method not listed on its own. A route missing here needs `viewer`; an unknown
+ * path is answered after authentication.
  */
 export const PERMISSIONS: Record<string, Requirement> = {
   'GET /health': 'public',
@@ -14,6 +16,22 @@ export const PERMISSIONS: Record<string, Requirement> = {
   'GET /docs/json': 'public',
   'GET /docs/yaml': 'public',
   'GET /docs/static/*': 'public',
+  // The dashboard's static files (HTML, JS, CSS: no data). Everything they show comes from the API.
+  'GET /': 'public',
+  'GET /ui': 'public',
+  'GET /ui/*': 'public',
+
+  // Dashboard sessions: any valid key may trade itself for an HttpOnly session cookie.
+  'GET /v1/whoami': 'viewer',
+  'POST /v1/session': 'viewer',
+  'DELETE /v1/session': 'viewer',
+  'GET /v1/runs/changes': 'viewer',
+  'GET /v1/queues/throughput': 'viewer',
+  // bull-board: a read-only board for every role, a full one for admins.
+  'GET /ui/bull/*': 'viewer',
+  '* /ui/bull/*': 'admin',
+  'GET /ui/bull-admin/*': 'admin',
+  '* /ui/bull-admin/*': 'admin',
 
   'GET /v1/runs': 'viewer',
   'GET /v1/runs/:id': 'viewer',
@@ -46,7 +64,28 @@ export const PERMISSIONS: Record<string, Requirement> = {
   'GET /v1/audit': 'admin',
 };
 
+const PREFIXES = Object.entries(PERMISSIONS)
+  .filter(([k]) => k.endsWith('/*'))
+  .map(([k, needs]) => {
+    const [method, path] = k.split(' ') as [string, string];
+    return { method, prefix: path.slice(0, -1), needs };
+  })
+  // Longest prefix first, then an exact method before `*`.
+  .sort((a, b) => b.prefix.length - a.prefix.length || (a.method === '*' ? 1 : 0) - (b.method === '*' ? 1 : 0));
+
 export function requirementFor(method: string, route: string | undefined): Requirement {
   if (!route) return 'viewer';
-  return PERMISSIONS[`${method === 'HEAD' ? 'GET' : method} ${route}`] ?? 'viewer';
+  const m = method === 'HEAD' ? 'GET' : method;
+  const exact = PERMISSIONS[`${m} ${route}`];
+  if (exact) return exact;
+  const under = (prefix: string) => route.startsWith(prefix) || route === prefix.slice(0, -1);
+  const rule = PREFIXES.find((p) => under(p.prefix) && (p.method === m || p.method === '*'));
+  return rule?.needs ?? 'viewer';
+}
+
+/** Every entry of the table a role may call (for the dashboard's buttons). */
+export function allowedRoutes(role: Role): string[] {
+  return Object.entries(PERMISSIONS)
+    .filter(([, needs]) => needs === 'public' || roleAtLeast(role, needs))
+    .map(([route]) => route);
 }

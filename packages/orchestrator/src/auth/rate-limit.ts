@@ -4,13 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ApiError } from '../plugins/errors.js';
 import { parseApiKey, presentedCredential } from './api-key.js';
+import { cookieValue, SESSION_COOKIE, sha256 } from './session-store.js';
 
 const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * Per-key rate limiting with counters in Redis, so every orchestrator instance shares them. Keyed
  * by the presented key's id (read from the header without a Redis lookup, so failed logins are
- * limited too) or, without a key, by client IP.
+ * limited too), by dashboard session, or, without either, by client IP.
  *
  * When Redis is unreachable the limiter lets requests through (skipOnError): every API call needs
  * Redis anyway and answers 503 until it is back, and /health must keep answering.
@@ -28,7 +29,10 @@ export async function registerRateLimit(app: FastifyInstance, redis: Redis, keys
     keyGenerator: (req) => {
       const cred = presentedCredential(req.headers);
       const key = cred ? parseApiKey(cred) : null;
-      return key ? `key:${key.id}` : `ip:${req.ip}`;
+      if (key) return `key:${key.id}`;
+      // A dashboard session is limited on its own (not per IP, which people behind one proxy share).
+      const session = cred ? null : cookieValue(req.headers.cookie, SESSION_COOKIE);
+      return session ? `session:${sha256(session).slice(0, 24)}` : `ip:${req.ip}`;
     },
     errorResponseBuilder: (_req, ctx) =>
       new ApiError('RATE_LIMITED', `rate limit of ${ctx.max} requests per ${Math.round(windowMs / 1000)} s exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, undefined, {

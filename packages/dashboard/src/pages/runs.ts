@@ -1,0 +1,83 @@
+import type { PipelineList, RunList, RunSummary } from '@baton/contracts';
+import { api } from '../api.js';
+import { h, pill, replaceChildren } from '../dom.js';
+import { duration, time } from '../format.js';
+import { liveRefresh } from '../live.js';
+import { navigate, type Page } from '../router.js';
+import { errorState } from './errors.js';
+
+const STATUSES = ['', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
+const PAGE = 50;
+
+function runRow(r: RunSummary): HTMLElement {
+  const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
+  const took = r.startedAt ? end - Date.parse(r.startedAt) : null;
+  return h(
+    'tr',
+    { 'data-run': r.id },
+    h('td.mono', {}, h('a', { href: `/ui/runs/${r.id}` }, r.id)),
+    h('td', {}, r.pipeline.name, r.pipeline.version !== null ? h('span.muted', {}, ` v${r.pipeline.version}`) : null),
+    h('td', {}, pill(r.status)),
+    h('td', {}, time(r.createdAt)),
+    h('td', {}, duration(took)),
+    h('td.muted', {}, Object.entries(r.labels).map(([k, v]) => h('span.label', {}, `${k}=${v}`))),
+    h('td.muted', {}, r.error ? `${r.error.code}: ${r.error.message}` : ''),
+  );
+}
+
+/** The run list: filters in the URL, live through GET /v1/runs/changes (a doorbell), newest first. */
+export const runsPage: Page = (root, _params, query) => {
+  const status = query.get('status') ?? '';
+  const pipeline = query.get('pipeline') ?? '';
+  let limit = PAGE;
+  let cursor: string | null = null;
+
+  const setFilter = (k: string, v: string) => {
+    const q = new URLSearchParams(location.search);
+    if (v) q.set(k, v);
+    else q.delete(k);
+    navigate(`/ui/runs${q.size ? `?${q}` : ''}`, true);
+  };
+  const statusSel = h('select', { 'aria-label': 'status', onchange: (e: Event) => setFilter('status', (e.target as HTMLSelectElement).value) }, STATUSES.map((s) => h('option', { value: s, selected: s === status }, s || 'any status')));
+  const pipeSel = h('select', { 'aria-label': 'pipeline', onchange: (e: Event) => setFilter('pipeline', (e.target as HTMLSelectElement).value) }, h('option', { value: '' }, 'any pipeline'));
+  const body = h('div', {}, h('div.state', {}, 'Loading runs…'));
+  const more = h('button', { type: 'button', onclick: () => ((limit += PAGE), void load()) }, 'Load more');
+  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, h('span.live', { title: 'updates live over server-sent events' }, 'live')), body);
+
+  api<PipelineList>('GET', '/v1/pipelines')
+    .then((l) => {
+      const names = new Set(l.items.map((p) => p.name));
+      if (pipeline) names.add(pipeline);
+      for (const n of [...names].sort()) pipeSel.append(h('option', { value: n, selected: n === pipeline }, n));
+    })
+    .catch(() => undefined);
+
+  async function load(): Promise<void> {
+    try {
+      const q = new URLSearchParams({ limit: String(Math.min(limit, 200)) });
+      if (status) q.set('status', status);
+      if (pipeline) q.set('pipeline', pipeline);
+      const list = await api<RunList>('GET', `/v1/runs?${q}`);
+      cursor = list.nextCursor;
+      if (list.items.length === 0) {
+        replaceChildren(
+          body,
+          h(
+            'div.state.empty',
+            {},
+            status || pipeline ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton run <pipeline>'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
+          ),
+        );
+        return;
+      }
+      replaceChildren(
+        body,
+        h('table.grid', {}, h('thead', {}, h('tr', {}, ['Run', 'Pipeline', 'Status', 'Created', 'Duration', 'Labels', 'Error'].map((t) => h('th', {}, t)))), h('tbody', {}, list.items.map(runRow))),
+        cursor && limit < 200 ? more : null,
+      );
+    } catch (e: unknown) {
+      replaceChildren(body, errorState(e, 'the runs'));
+    }
+  }
+  return liveRefresh('/v1/runs/changes', load, { events: ['hello', 'changed'], minGapMs: 1000 });
+};

@@ -1,0 +1,69 @@
+import type { ArtifactMeta, RunView, StageView } from '@baton/contracts';
+import { api, can } from '../api.js';
+import { h, jsonBlock, pill } from '../dom.js';
+import { bytes, duration, time } from '../format.js';
+import type { Lane } from '../timeline-model.js';
+import { act } from './errors.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const isText = (a: ArtifactMeta) => a.contentType.startsWith('text/') || a.contentType.includes('json') || /\.(log|txt|json)$/.test(a.name);
+const artifactUrl = (a: ArtifactMeta) => `/v1/runs/${a.runId}/artifacts/${a.id}`;
+
+function artifactView(a: ArtifactMeta): HTMLElement {
+  const link = h('a', { href: artifactUrl(a), target: '_blank', rel: 'noopener' }, a.name);
+  const row = h('div.artifact', {}, link, h('span.muted', {}, ` ${a.contentType} · ${bytes(a.size)} · ${time(a.createdAt)}`));
+  if (a.contentType.startsWith('image/')) {
+    row.append(h('img.shot', { src: artifactUrl(a), alt: a.name, loading: 'lazy' }));
+  } else if (isText(a) && a.size <= 256 * 1024) {
+    const pre = h('pre.log', {}, 'loading…');
+    row.append(pre);
+    fetch(artifactUrl(a), { credentials: 'same-origin' })
+      .then(async (r) => (pre.textContent = r.ok ? await r.text() : `could not load (${r.status})`))
+      .catch(() => (pre.textContent = 'could not load'));
+  }
+  return row;
+}
+
+/** One stage: status, timings, attempts, input (as defined), output, error, logs and artifacts, retry-from-here. */
+export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, artifacts: ArtifactMeta[], changed: () => void): HTMLElement {
+  const status = h('span.action-status');
+  const retry =
+    can('POST /v1/runs/:id/retry') && TERMINAL.has(run.status)
+      ? h('button', { type: 'button', 'data-action': 'retry-stage', onclick: (e: Event) => void act(e.currentTarget as HTMLButtonElement, status, async () => (await api('POST', `/v1/runs/${run.id}/retry`, { fromStage: s.name }), changed())) }, 'Retry from this stage')
+      : null;
+  const mine = artifacts.filter((a) => a.stage === s.name);
+  return h(
+    'section.stage-detail',
+    { 'data-stage-detail': s.name },
+    h('div.toolbar', {}, h('h2', {}, s.name), pill(s.status), h('span.muted', {}, `agent ${s.agent}${s.agentId ? ` (${s.agentId})` : ''}`), retry, status),
+    h(
+      'dl.facts',
+      {},
+      h('dt', {}, 'attempts'),
+      h('dd', {}, `${s.attempts} of ${s.maxAttempts}`),
+      h('dt', {}, 'queued'),
+      h('dd', {}, time(s.queuedAt)),
+      h('dt', {}, 'started'),
+      h('dd', {}, time(s.startedAt)),
+      h('dt', {}, 'finished'),
+      h('dd', {}, time(s.finishedAt)),
+      h('dt', {}, 'duration'),
+      h('dd', {}, duration(s.durationMs)),
+      h('dt', {}, 'depends on'),
+      h('dd', {}, s.dependsOn.join(', ') || '—'),
+      s.progress ? [h('dt', {}, 'progress'), h('dd', {}, `${s.progress.percent ?? '?'}% ${s.progress.message ?? ''}`)] : null,
+      s.waitingReason ? [h('dt', {}, 'waiting'), h('dd.warn', {}, s.waitingReason)] : null,
+    ),
+    lane && lane.attempts.length > 0
+      ? h(
+          'ol.attempts',
+          {},
+          lane.attempts.map((a) => h('li', {}, `attempt ${a.attempt}: ${a.outcome} after ${duration((a.end ?? Date.now()) - a.start)}${a.agentId ? ` on ${a.agentId}` : ''}`, a.error ? h('div.error-text', {}, a.error) : null)),
+        )
+      : null,
+    s.error ? h('div.state.error', {}, h('strong', {}, s.error.code), ` ${s.error.message}${s.error.retryable ? ' (retryable)' : ''}`) : null,
+    h('div.cols', {}, h('div', {}, h('h3', {}, 'Input (as defined; $from resolved at dispatch)'), jsonBlock(s.input ?? {})), h('div', {}, h('h3', {}, 'Output'), s.output === null ? h('p.muted', {}, 'none yet') : jsonBlock(s.output))),
+    h('h3', {}, `Logs and artifacts (${mine.length})`),
+    mine.length ? mine.map(artifactView) : h('p.muted', {}, 'This stage stored no logs or artifacts.'),
+  );
+}

@@ -1,0 +1,51 @@
+import type { RunChanges } from '@baton/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { NoQuery } from './no-query.js';
+
+const FLUSH_MS = 500;
+const MAX_IDS = 100;
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * GET /v1/runs/changes — server-sent events for lists: a `changed` event naming the runs that
+ * changed, at most every 500 ms. A doorbell only (built on the pub/sub run notices, which can be
+ * lost): clients refetch the authoritative list, and on every (re)connect, a `hello` event says so.
+ */
+export const runChangeRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { notices } = app.baton;
+
+  app.get(
+    '/v1/runs/changes',
+    { schema: { tags: ['runs'], summary: 'Server-sent doorbells whenever runs change (refetch the list on each)', querystring: NoQuery, produces: ['text/event-stream'] } },
+    async (_req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n\nevent: hello\ndata: {}\n\n');
+      const changed = new Set<string>();
+      let more = false;
+      const flush = setInterval(() => {
+        if (changed.size === 0 && !more) return;
+        const body: RunChanges = { runIds: [...changed], more };
+        changed.clear();
+        more = false;
+        res.write(`event: changed\ndata: ${JSON.stringify(body)}\n\n`);
+      }, FLUSH_MS);
+      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+      const unsubscribe = notices.onAny((runId) => {
+        if (changed.size < MAX_IDS) changed.add(runId);
+        else more = true;
+      });
+      res.on('close', () => {
+        clearInterval(flush);
+        clearInterval(keepalive);
+        unsubscribe();
+      });
+    },
+  );
+};
