@@ -1,7 +1,7 @@
 import type { Keys } from '@baton/contracts';
 import type { ArtifactStore } from '@baton/platform';
 import type { Logger } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { AgentQueues } from './queues.js';
 import type { RunStore } from './store/run-store.js';
 
@@ -40,7 +40,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
 
 /** The dependency bag every engine system receives. */
 export interface EngineContext {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   log: Logger;
   config: EngineConfig;

@@ -1,6 +1,6 @@
 import { JobNotice } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { applyJob } from './job-applier.js';
 
@@ -13,7 +13,7 @@ export class JobNoticeListener {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
   ) {}
 
   async start(): Promise<void> {

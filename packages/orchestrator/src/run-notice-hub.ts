@@ -1,5 +1,5 @@
 import { RunNotice, type Keys } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 
 type Listener = () => void;
 
@@ -11,7 +11,7 @@ export class RunNoticeHub {
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -13,7 +13,7 @@ import {
 } from '@baton/contracts';
 import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisConfig } from '@baton/platform';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import { z } from 'zod';
 import { AgentMetrics } from './agent-metrics.js';
 import { artifactWriter, type ArtifactConfig } from './artifacts.js';
@@ -92,7 +92,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   const log = opts.log.child({ agentId: id, agent: def.type });
   const { keys } = opts;
 
-  const command: Redis = createRedis(opts.redis, 'blocking', `baton-agent-${id}`, log);
+  const command: RedisClient = createRedis(opts.redis, 'blocking', `baton-agent-${id}`, log);
   const registration: AgentTypeRegistration = {
     type: def.type,
     protocol: PROTOCOL_VERSION,

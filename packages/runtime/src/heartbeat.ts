@@ -32,13 +32,8 @@ export class Heartbeat {
   static async start(redis: RedisConfig, keys: Keys, record: AgentHeartbeat): Promise<Heartbeat> {
     const sab = new SharedArrayBuffer(8);
     const data: HeartbeatThreadData = {
-      redisUrl: redis.url,
-      redisOptions: {
-        connectionName: `baton-heartbeat-${record.id}`,
-        ...(redis.username ? { username: redis.username } : {}),
-        ...(redis.password ? { password: redis.password } : {}),
-        ...(redis.tls ? { tls: redis.tls } : {}),
-      },
+      redis,
+      connectionName: `baton-heartbeat-${record.id}`,
       agentKey: keys.agent(record.id),
       agentsKey: keys.agents(),
       intervalMs: record.intervalMs,

@@ -1,6 +1,6 @@
 import { keys } from '@baton/contracts';
 import { join, resolve } from 'node:path';
-import { bootProcess, errorMessage, FsArtifactStore, redisConfigFromEnv } from '@baton/platform';
+import { bootProcess, ConfigError, errorMessage, EXIT_CONFIG, FsArtifactStore, redisConfigFromEnv } from '@baton/platform';
 import { startAgent, type AgentHandle } from './agent.js';
 import type { AgentDefinition } from './define-agent.js';
 import { AgentEnv } from './env.js';
@@ -33,7 +33,8 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
     });
   } catch (e: unknown) {
     log.fatal({ err: errorMessage(e) }, 'agent failed to start');
-    process.exit(1);
+    if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+    process.exit(e instanceof ConfigError ? EXIT_CONFIG : 1);
   }
 
   let signals = 0;

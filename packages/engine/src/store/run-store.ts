@@ -1,5 +1,5 @@
 import { TERMINAL_RUN_STATUSES, type Keys } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { Transition } from '../reducer.js';
 import { RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
@@ -24,7 +24,7 @@ export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'con
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly eventsMaxLen: number,
   ) {}
