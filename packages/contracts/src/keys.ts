@@ -11,6 +11,8 @@ import type { RunStatus } from './run.js';
  */
 export interface Keys {
   readonly namespace: string;
+  /** `{<namespace>}`: the hash tag every key of the deployment starts with (one cluster slot). */
+  readonly hashTag: string;
   /** BullMQ `prefix` option: queue keys become `{ns}:q:<queue>:<suffix>`. */
   readonly bullPrefix: string;
   /** BullMQ queue name for an agent type. */
@@ -63,6 +65,7 @@ export function keys(namespace = 'baton'): Keys {
   const t = `{${namespace}}`;
   return {
     namespace,
+    hashTag: t,
     bullPrefix: `${t}:q`,
     queue: (agentType) => agentType,
 

@@ -56,6 +56,7 @@ export async function submitRun(
       { keyHash: sha256(`${createdBy ?? ''}\n${idempotencyKey}`), fingerprint: sha256(canonicalJson(req)), ttlMs: ctx.config.idempotencyTtlMs }
     : null;
   const r = await ctx.store.create(t, idem);
+  await ensureReplicated(ctx, r.runId);
   if (!r.created) {
     if (idem && r.fingerprint !== idem.fingerprint) {
       throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
@@ -67,6 +68,21 @@ export async function submitRun(
   ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
   await dispatchNew(ctx, t);
   return { doc: t.doc, created: true };
+}
+
+/**
+ * An accepted run must survive a failover: with `acceptReplicas` set, it is acknowledged only once
+ * that many replicas hold it. Otherwise the client gets a 503 and retries (with its Idempotency-Key
+ * the retry finds the same run, or creates it anew on the new master if the old one lost it).
+ */
+async function ensureReplicated(ctx: EngineContext, runId: string): Promise<void> {
+  const { acceptReplicas, acceptReplicasTimeoutMs } = ctx.config;
+  if (acceptReplicas <= 0) return;
+  const acked = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs);
+  if (acked < acceptReplicas) {
+    ctx.log.warn({ runId, acked, wanted: acceptReplicas }, 'run not yet on enough replicas; refusing to acknowledge it');
+    throw new EngineError('REDIS_UNAVAILABLE', `the run is not yet copied to ${acceptReplicas} replica(s); retry (with the same Idempotency-Key)`);
+  }
 }
 
 async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {

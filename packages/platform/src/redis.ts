@@ -17,13 +17,14 @@ export type RedisClient = Redis | Cluster;
 export const reconnectDelay = (times: number): number => Math.min(100 * 2 ** Math.min(times, 6), 2000);
 
 /**
- * After a failover the old master answers writes with READONLY (it is a replica now) and a restarted
- * server answers LOADING while it reads its AOF: both mean "this connection points at the wrong
- * server state", so reconnect (for Sentinel that asks the sentinels for the current master again)
- * and resend the command (`2`).
+ * After a failover the old master answers writes with READONLY (it is a replica now), or with
+ * NOREPLICAS when `min-replicas-to-write` makes it refuse writes once its replica left (a promoted
+ * replica leaves at once); a restarted server answers LOADING while it reads its AOF. All mean
+ * "this connection points at the wrong server state": reconnect (for Sentinel that asks the
+ * sentinels for the current master again) and resend the command (`2`) — it was not executed.
  */
 export function reconnectOnError(err: Error): 2 | false {
-  return /\b(READONLY|LOADING)\b/.test(err.message) ? 2 : false;
+  return /\b(READONLY|LOADING|NOREPLICAS)\b/.test(err.message) ? 2 : false;
 }
 
 function roleOptions(role: RedisRole): RedisOptions {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { freePort, type RedisNode } from '@baton/platform';
+import type { RedisNode } from '@baton/platform';
 import type { TestRedis } from './redis-server.js';
-import { DURABLE_ARGS, infoField, nodeCommand, ServerGroup } from './server-group.js';
+import { DURABLE_ARGS, freePorts, infoField, nodeCommand, ServerGroup } from './server-group.js';
 import { waitFor } from './wait-for.js';
 
 /** A local Redis Cluster: three masters, three replicas, each a `redis-server --cluster-enabled yes`. */
@@ -74,11 +74,11 @@ async function healthy(ports: number[]): Promise<boolean> {
 export async function startRedisCluster(): Promise<TestRedisCluster> {
   const group = new ServerGroup('baton-cluster-');
   try {
-    const ports: number[] = [];
-    for (let i = 0; i < 6; i++) ports.push(await freePort());
+    const all = await freePorts(12);
+    const ports = all.slice(0, 6);
     await Promise.all(
-      ports.map(async (port) => {
-        const bus = await freePort();
+      ports.map(async (port, i) => {
+        const bus = all[6 + i]!;
         await group.start(port, [
           '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1',
           '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '3000',

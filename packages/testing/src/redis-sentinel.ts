@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@baton/platform';
 import type { TestRedis } from './redis-server.js';
-import { DURABLE_ARGS, infoField, nodeCommand, ServerGroup } from './server-group.js';
+import { DURABLE_ARGS, freePorts, infoField, nodeCommand, ServerGroup } from './server-group.js';
 import { waitFor } from './wait-for.js';
 
 export const SENTINEL_MASTER_NAME = 'baton-test';
@@ -43,9 +42,13 @@ async function settled(sentinels: number[], master: number): Promise<boolean> {
 export async function startRedisSentinel(): Promise<TestRedisSentinel> {
   const group = new ServerGroup('baton-sentinel-');
   try {
-    const [master, replica] = [await freePort(), await freePort()] as [number, number];
-    const sentinels = [await freePort(), await freePort(), await freePort()];
-    const data = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', group.dir, '--appendfilename', `appendonly-${port}.aof`, '--appenddirname', `aof-${port}`, ...DURABLE_ARGS];
+    const [master, replica, ...sentinels] = (await freePorts(5)) as [number, number, number, number, number];
+    // min-replicas-to-write: a master whose replica left (was promoted) refuses writes at once, so
+    // a forced failover cannot acknowledge writes on the old master that the new one never sees.
+    const data = (port: number) => [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', group.dir, '--appendfilename', `appendonly-${port}.aof`, '--appenddirname', `aof-${port}`,
+      '--min-replicas-to-write', '1', '--min-replicas-max-lag', '10', ...DURABLE_ARGS,
+    ];
     await group.start(master, data(master));
     await group.start(replica, [...data(replica), '--replicaof', '127.0.0.1', String(master)]);
     await Promise.all(

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,31 @@ export const DURABLE_ARGS = ['--appendonly', 'yes', '--appendfsync', 'everysec',
 export function requireRedisServer(): void {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     throw new Error('redis-server is not installed: install it (apt-get install redis-server / brew install redis)');
+  }
+}
+
+/** `n` distinct ports that were free a moment ago (all held open until every one is chosen). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const srv = createServer();
+      servers.push(srv);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => {
+            const a = srv.address();
+            if (typeof a === 'object' && a) resolve(a.port);
+            else reject(new Error('no port'));
+          });
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   }
 }
 
@@ -55,7 +81,13 @@ export class ServerGroup {
     child.once('exit', () => {
       if (this.children.get(port) === child) this.children.delete(port);
     });
-    await waitFor(async () => (await nodeCommand(port, 'PING')) === 'PONG', { what: `redis-server on ${port}`, timeoutMs: 15_000 });
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited with ${child.exitCode}`);
+        return (await nodeCommand(port, 'PING')) === 'PONG';
+      },
+      { what: `redis-server on ${port}`, timeoutMs: 15_000 },
+    );
   }
 
   /** kill -9 the server on `port` (and wait for it to exit). */

@@ -66,6 +66,18 @@ export class RunStore {
       : { created: false, runId: reply[1]!, fingerprint: reply[2]! };
   }
 
+  /**
+   * Waits until `replicas` replicas hold every write this connection made so far (Redis WAIT), and
+   * returns how many do. Sent in one pipeline with a read of the run so that on a cluster it goes
+   * to the master of the deployment's slot (WAIT has no key of its own).
+   */
+  async replicated(runId: string, replicas: number, timeoutMs: number): Promise<number> {
+    const res = (await this.redis.pipeline().exists(this.keys.run(runId)).call('WAIT', replicas, timeoutMs).exec()) ?? [];
+    const [err, acked] = res[1] ?? [new Error('no reply to WAIT'), 0];
+    if (err) throw err;
+    return Number(acked);
+  }
+
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
     const ops = new OpList([this.keys.run(t.doc.id)]);
     this.writes(ops, prev.doc, t);
