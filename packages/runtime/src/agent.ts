@@ -12,7 +12,7 @@ import {
   type TaskResult,
 } from '@baton/contracts';
 import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisConfig } from '@baton/platform';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '@baton/platform';
 import { z } from 'zod';
 import { AgentMetrics } from './agent-metrics.js';
@@ -21,6 +21,7 @@ import { ControlListener } from './control-listener.js';
 import type { AgentDefinition } from './define-agent.js';
 import { Heartbeat } from './heartbeat.js';
 import { TaskRunner } from './task-runner.js';
+import { WorkerWatchdog } from './worker-watchdog.js';
 
 export interface AgentOptions {
   redis: RedisConfig;
@@ -36,6 +37,11 @@ export interface AgentOptions {
   maxStalled?: number;
   /** Artifact storage; without it `ctx.artifacts.save` fails. */
   artifacts?: ArtifactConfig;
+  /**
+   * The worker watchdog: when jobs have been ready this long while the agent had a free slot and
+   * took none, reconnect its worker (0 disables it). Default 30 s.
+   */
+  watchdogMs?: number;
   /** Serve this process's metrics and /health on this port (+ NODE_APP_INSTANCE under PM2). */
   metricsPort?: number;
   metricsHost?: string;
@@ -149,8 +155,9 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   });
   const tasks = runner;
 
+  const workerConnection = createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log);
   const worker = new Worker<TaskEnvelope, TaskResult>(keys.queue(def.type), tasks.process, {
-    connection: createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log),
+    connection: workerConnection,
     prefix: keys.bullPrefix,
     name: id,
     concurrency,
@@ -164,8 +171,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     if (err.message !== lastWorkerError) log.warn({ err: err.message }, 'worker error');
     lastWorkerError = err.message;
   });
+  let lastTakenAt = Date.now();
   worker.on('active', (job) => {
-    lastTaskAt = new Date().toISOString();
+    lastTakenAt = Date.now();
+    lastTaskAt = new Date(lastTakenAt).toISOString();
     hb.update({ lastTaskAt });
     notify(job.id!, 'active');
   });
@@ -191,8 +200,38 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
+  // Reads the backlog on the command connection (a Queue on a shared connection does not close it).
+  const backlogQueue = new Queue(keys.queue(def.type), { connection: command, prefix: keys.bullPrefix });
+  const watchdogMs = opts.watchdogMs ?? 30_000;
+  const watchdog =
+    watchdogMs > 0
+      ? new WorkerWatchdog(
+          {
+            async backlog() {
+              const [counts, paused] = await Promise.all([backlogQueue.getJobCounts('wait', 'prioritized'), backlogQueue.isPaused()]);
+              return { ready: (counts.wait ?? 0) + (counts.prioritized ?? 0), paused };
+            },
+            wantsWork: () => state === 'running' && !tasks.closing && tasks.activeIds().length < concurrency,
+            lastTakenAt: () => lastTakenAt,
+            async recover() {
+              // Drop both sockets: ioredis reconnects (for Sentinel/Cluster to the current master)
+              // and resends what was in flight, e.g. the blocking fetch; restart a fetch loop that ended.
+              const blocking = await worker.backend.blockingClient;
+              blocking?.disconnect(true);
+              workerConnection.disconnect(true);
+              if (!worker.isRunning() && !tasks.closing) {
+                void worker.run().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'worker stopped unexpectedly'));
+              }
+            },
+            restart: () => void stop('restart'),
+          },
+          { stallAfterMs: watchdogMs, log, onRecovery: () => metrics.workerRecovered() },
+        )
+      : null;
+
   const stop = (mode: StopMode = 'shutdown'): Promise<StopReason> => {
     stopping ??= (async () => {
+      watchdog?.stop();
       state = mode === 'drain' ? 'draining' : 'stopping';
       hb.update({ state });
       log.info({ mode, active: tasks.activeIds().length }, 'agent stopping: no longer taking tasks');
@@ -213,6 +252,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
       step('control stopped');
       await hb.stop(true);
       step('heartbeat stopped');
+      await backlogQueue.close().catch(() => undefined);
       await command.quit().catch(() => command.disconnect());
       await metricsServer?.close();
       const reason = { mode, exitCode: mode === 'restart' ? EXIT_RESTART : EXIT_OK };

@@ -28,6 +28,7 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
       lockDurationMs: env.BATON_LOCK_DURATION_MS,
       stalledIntervalMs: env.BATON_STALLED_INTERVAL_MS,
       maxStalled: env.BATON_MAX_STALLED,
+      watchdogMs: env.BATON_WORKER_WATCHDOG_MS,
       ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_METRICS_HOST } : {}),
       artifacts: { store: new FsArtifactStore(resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts'))), maxBytes: env.BATON_ARTIFACT_MAX_BYTES },
     });

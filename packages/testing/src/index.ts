@@ -13,3 +13,4 @@ export * from './harness.js';
 export * from './suite.js';
 export * from './pm2.js';
 export * from './prom-text.js';
+export * from './stalling-proxy.js';
