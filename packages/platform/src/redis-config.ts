@@ -85,7 +85,7 @@ export function parseNodeList(value: string, variable: string, problems: string[
 
 function targetFromEnv(env: RedisEnv, problems: string[]): RedisTarget {
   const given = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((k) => env[k] !== undefined);
-  if (given.length > 1) problems.push(`${given.join(' and ')} are all set; choose one: a single Redis, a cluster or Sentinel`);
+  if (given.length > 1) problems.push(`${given.join(' and ')} are set; choose one: a single Redis, a cluster or Sentinel`);
   if (env.REDIS_SENTINEL_NAME !== undefined && env.REDIS_SENTINELS === undefined) problems.push('REDIS_SENTINEL_NAME is set without REDIS_SENTINELS');
   if (env.REDIS_CLUSTER_NODES !== undefined) {
     return { cluster: { nodes: parseNodeList(env.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES', problems) } };
