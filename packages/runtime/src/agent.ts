@@ -211,6 +211,11 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
               const [counts, paused] = await Promise.all([backlogQueue.getJobCounts('wait', 'prioritized'), backlogQueue.isPaused()]);
               return { ready: (counts.wait ?? 0) + (counts.prioritized ?? 0), paused };
             },
+            async writable() {
+              // The command connection retries refused writes until they pass: give it a moment only.
+              const write = command.set(keys.agentWriteProbe(id), '1', 'PX', 60_000).then((r) => r === 'OK', () => false);
+              return Promise.race([write, sleep(Math.min(2000, watchdogMs / 2)).then(() => false)]);
+            },
             wantsWork: () => state === 'running' && !tasks.closing && tasks.activeIds().length < concurrency,
             lastTakenAt: () => lastTakenAt,
             async recover() {

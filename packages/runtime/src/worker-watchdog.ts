@@ -4,6 +4,11 @@ import { errorMessage, type Logger } from '@baton/platform';
 export interface WatchedWorker {
   /** Jobs ready to be taken now (waiting or prioritized), and whether the queue is paused. */
   backlog(): Promise<{ ready: number; paused: boolean }>;
+  /**
+   * Whether Redis accepts this agent's writes now. While it refuses them (a failover in progress,
+   * `NOREPLICAS`, out of memory) no worker can take a job, and that is not deafness.
+   */
+  writable(): Promise<boolean>;
   /** True while the worker has a free slot and is meant to be taking jobs (not stopping). */
   wantsWork(): boolean;
   /** When the worker last took a job (epoch ms). */
@@ -74,7 +79,7 @@ export class WorkerWatchdog {
       return;
     }
     const { ready, paused } = await this.worker.backlog();
-    if (this.readySince !== null && this.worker.lastTakenAt() >= this.readySince) {
+    if (this.readySince !== null && this.worker.lastTakenAt() > this.readySince) {
       // It took a job since work became ready: listening (and any earlier recovery worked).
       this.readySince = null;
       this.failedRecoveries = 0;
@@ -86,6 +91,11 @@ export class WorkerWatchdog {
     this.readySince ??= now;
     const idleMs = now - this.readySince;
     if (idleMs < this.opts.stallAfterMs) return;
+    if (!(await this.worker.writable())) {
+      this.opts.log.info({ ready, idleMs }, 'jobs wait but Redis refuses writes (failover?); the worker is not deaf');
+      this.readySince = this.now();
+      return;
+    }
 
     const maxRecoveries = this.opts.maxRecoveries ?? 3;
     if (this.failedRecoveries >= maxRecoveries) {
