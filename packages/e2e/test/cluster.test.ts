@@ -1,6 +1,6 @@
 import { noopAgent } from '@baton/agent-noop';
 import { keys } from '@baton/contracts';
-import { infoField, nodeCommand, startRedisCluster, useTestStack, type BatonProcess } from '@baton/testing';
+import { infoField, nodeCommand, startRedisCluster, useTestStack, waitFor, type BatonProcess } from '@baton/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHAIN, runsSurviveFailover } from './failover-support.js';
 import { describeRunLifecycle } from './run-lifecycle-scenarios.js';
@@ -23,8 +23,10 @@ describe('on a Redis Cluster (three masters, three replicas)', () => {
 
     const { master, slot } = await stack.redis.shardOf(h.keys.hashTag);
     let mine = 0;
+    const masters: number[] = [];
     for (const { port } of stack.redis.nodes) {
       if (infoField(await nodeCommand(port, 'INFO', 'replication'), 'role') !== 'master') continue;
+      masters.push(port);
       const all = (await nodeCommand(port, 'KEYS', '*')) as string[];
       // No key anywhere is built without a deployment's hash tag.
       expect(all.filter((k) => !/^\{[a-z][a-z0-9-]*\}:/.test(k))).toEqual([]);
@@ -34,9 +36,16 @@ describe('on a Redis Cluster (three masters, three replicas)', () => {
       for (const k of ours.slice(0, 20)) expect(Number(await nodeCommand(port, 'CLUSTER', 'KEYSLOT', k))).toBe(slot);
     }
     expect(mine).toBeGreaterThan(10); // runs, events, indexes, queues, registry...
-    // The readiness check read every master's eviction policy.
-    const ready = await h.request<{ status: string }>('GET', '/ready');
-    expect(ready.body.status).toBe('ready');
+    // The readiness check reads every master's eviction policy, not just the one INFO happens to reach.
+    expect((await h.request<{ status: string }>('GET', '/ready')).body.status).toBe('ready');
+    expect(masters).toHaveLength(3);
+    const elsewhere = masters.find((p) => p !== master)!;
+    await nodeCommand(elsewhere, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      await waitFor(async () => (await h.request<{ status: string }>('GET', '/ready')).status === 503, { what: '/ready to see the evicting master' });
+    } finally {
+      await nodeCommand(elsewhere, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    }
   });
 
   it('completes every accepted run exactly once across a CLUSTER FAILOVER of the namespace master (real processes)', async () => {

@@ -76,7 +76,8 @@ export async function runsSurviveFailover(target: TestRedisTarget, failover: (na
   const ledger = join(tmpdir(), `baton-ledger-${ns}.jsonl`);
   try {
     // Acknowledge a run only once a replica holds it (WAIT 1): a failover cannot lose it.
-    const orch = await spawnOrchestrator(target, ns, { BATON_ACCEPT_REPLICAS: '1' });
+    // It also checks noeviction on every data node before it starts.
+    const orch = await spawnOrchestrator(target, ns, { BATON_ACCEPT_REPLICAS: '1', BATON_REQUIRE_NOEVICTION: 'true' });
     procs.push(orch);
     // Job locks outlast the failover and the writes it pauses (production default 20 s; the spawned
     // agents' default is 3 s), so

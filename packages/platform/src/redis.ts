@@ -125,6 +125,8 @@ export interface EvictionCheck {
  * jobs. On a cluster every master is checked (INFO is per node; the namespace's slot may move).
  */
 export async function checkEvictionPolicy(client: RedisClient): Promise<EvictionCheck> {
+  // A cluster client knows its masters once it has loaded the slot map.
+  if (client instanceof Cluster && client.status !== 'ready') await client.ping();
   const nodes = dataNodes(client);
   if (nodes.length === 0) throw new Error('no Redis master is connected yet');
   const policies = await Promise.all(nodes.map((n) => redisInfoField(n, 'memory', 'maxmemory_policy')));
