@@ -1,7 +1,6 @@
 import type { Keys } from '@baton/contracts';
-import type { ArtifactStore } from '@baton/platform';
+import type { ArtifactStore, RedisClient } from '@baton/platform';
 import type { Logger } from '@baton/platform';
-import type { RedisClient } from '@baton/platform';
 import type { AgentQueues } from './queues.js';
 import type { RunStore } from './store/run-store.js';
 

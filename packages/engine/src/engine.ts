@@ -1,6 +1,5 @@
 import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
-import type { ArtifactStore, Logger } from '@baton/platform';
-import type { RedisClient } from '@baton/platform';
+import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
 import { JobNoticeListener } from './job-notices.js';
 import { Loop } from './loops.js';

@@ -1,6 +1,5 @@
 import { JobNotice } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
-import type { RedisClient } from '@baton/platform';
+import { errorMessage, type RedisClient } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { applyJob } from './job-applier.js';
 

@@ -1,7 +1,6 @@
 import type { Keys } from '@baton/contracts';
 import type { Engine } from '@baton/engine';
-import type { Logger } from '@baton/platform';
-import type { RedisClient } from '@baton/platform';
+import type { Logger, RedisClient } from '@baton/platform';
 import type { RunNoticeHub } from './run-notice-hub.js';
 
 /** Everything routes need, shared through one Fastify decoration. */

@@ -11,9 +11,8 @@ import {
   type TaskEnvelope,
   type TaskResult,
 } from '@baton/contracts';
-import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisConfig } from '@baton/platform';
-import { Queue, Worker } from 'bullmq';
-import type { RedisClient } from '@baton/platform';
+import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisClient, type RedisConfig } from '@baton/platform';
+import { Worker } from 'bullmq';
 import { z } from 'zod';
 import { AgentMetrics } from './agent-metrics.js';
 import { artifactWriter, type ArtifactConfig } from './artifacts.js';
@@ -21,7 +20,7 @@ import { ControlListener } from './control-listener.js';
 import type { AgentDefinition } from './define-agent.js';
 import { Heartbeat } from './heartbeat.js';
 import { TaskRunner } from './task-runner.js';
-import { WorkerWatchdog } from './worker-watchdog.js';
+import { watchWorker } from './watch-worker.js';
 
 export interface AgentOptions {
   redis: RedisConfig;
@@ -200,43 +199,28 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-  // Reads the backlog on the command connection (a Queue on a shared connection does not close it).
-  const backlogQueue = new Queue(keys.queue(def.type), { connection: command, prefix: keys.bullPrefix });
   const watchdogMs = opts.watchdogMs ?? 30_000;
   const watchdog =
     watchdogMs > 0
-      ? new WorkerWatchdog(
-          {
-            async backlog() {
-              const [counts, paused] = await Promise.all([backlogQueue.getJobCounts('wait', 'prioritized'), backlogQueue.isPaused()]);
-              return { ready: (counts.wait ?? 0) + (counts.prioritized ?? 0), paused };
-            },
-            async writable() {
-              // The command connection retries refused writes until they pass: give it a moment only.
-              const write = command.set(keys.agentWriteProbe(id), '1', 'PX', 60_000).then((r) => r === 'OK', () => false);
-              return Promise.race([write, sleep(Math.min(2000, watchdogMs / 2)).then(() => false)]);
-            },
-            wantsWork: () => state === 'running' && !tasks.closing && tasks.activeIds().length < concurrency,
-            lastTakenAt: () => lastTakenAt,
-            async recover() {
-              // Drop both sockets: ioredis reconnects (for Sentinel/Cluster to the current master)
-              // and resends what was in flight, e.g. the blocking fetch; restart a fetch loop that ended.
-              const blocking = await worker.backend.blockingClient;
-              blocking?.disconnect(true);
-              workerConnection.disconnect(true);
-              if (!worker.isRunning() && !tasks.closing) {
-                void worker.run().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'worker stopped unexpectedly'));
-              }
-            },
-            restart: () => void stop('restart'),
-          },
-          { stallAfterMs: watchdogMs, log, onRecovery: () => metrics.workerRecovered() },
-        )
+      ? watchWorker({
+          worker,
+          workerConnection,
+          command,
+          keys,
+          agentType: def.type,
+          agentId: id,
+          stallAfterMs: watchdogMs,
+          log,
+          wantsWork: () => state === 'running' && !tasks.closing && tasks.activeIds().length < concurrency,
+          lastTakenAt: () => lastTakenAt,
+          onRecovery: () => metrics.workerRecovered(),
+          restart: () => void stop('restart'),
+        })
       : null;
 
   const stop = (mode: StopMode = 'shutdown'): Promise<StopReason> => {
     stopping ??= (async () => {
-      watchdog?.stop();
+      const watchdogStopped = watchdog?.stop();
       state = mode === 'drain' ? 'draining' : 'stopping';
       hb.update({ state });
       log.info({ mode, active: tasks.activeIds().length }, 'agent stopping: no longer taking tasks');
@@ -257,7 +241,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
       step('control stopped');
       await hb.stop(true);
       step('heartbeat stopped');
-      await backlogQueue.close().catch(() => undefined);
+      await watchdogStopped;
       await command.quit().catch(() => command.disconnect());
       await metricsServer?.close();
       const reason = { mode, exitCode: mode === 'restart' ? EXIT_RESTART : EXIT_OK };

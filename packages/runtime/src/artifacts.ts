@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ArtifactMeta, Keys } from '@baton/contracts';
-import type { ArtifactStore } from '@baton/platform';
-import type { RedisClient } from '@baton/platform';
+import type { ArtifactStore, RedisClient } from '@baton/platform';
 import { NonRetryableError } from './errors.js';
 
 /** What a handler uses to keep logs, reports and screenshots with its run. */

@@ -1,6 +1,5 @@
 import { ControlMessage, type Keys } from '@baton/contracts';
-import { errorMessage, type Logger } from '@baton/platform';
-import type { RedisClient } from '@baton/platform';
+import { errorMessage, type Logger, type RedisClient } from '@baton/platform';
 
 /**
  * Reads the agent type's control stream with a blocking XREAD, remembering the last id it saw, so

@@ -1,7 +1,6 @@
 import { AuditEntry, type Keys } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
+import { errorMessage, type RedisClient } from '@baton/platform';
 import type { FastifyInstance } from 'fastify';
-import type { RedisClient } from '@baton/platform';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DENIED = new Set([401, 403, 429]);
