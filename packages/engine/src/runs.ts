@@ -56,15 +56,16 @@ export async function submitRun(
       { keyHash: sha256(`${createdBy ?? ''}\n${idempotencyKey}`), fingerprint: sha256(canonicalJson(req)), ttlMs: ctx.config.idempotencyTtlMs }
     : null;
   const r = await ctx.store.create(t, idem);
-  await ensureReplicated(ctx, r.runId);
   if (!r.created) {
     if (idem && r.fingerprint !== idem.fingerprint) {
       throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
     }
     const existing = await ctx.store.load(r.runId);
     if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
+    await ensureReplicated(ctx, r.runId, idem ?? undefined);
     return { doc: existing.doc, created: false };
   }
+  await ensureReplicated(ctx, r.runId);
   ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
   await dispatchNew(ctx, t);
   return { doc: t.doc, created: true };
@@ -75,10 +76,10 @@ export async function submitRun(
  * that many replicas hold it. Otherwise the client gets a 503 and retries (with its Idempotency-Key
  * the retry finds the same run, or creates it anew on the new master if the old one lost it).
  */
-async function ensureReplicated(ctx: EngineContext, runId: string): Promise<void> {
+async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { keyHash: string; ttlMs: number }): Promise<void> {
   const { acceptReplicas, acceptReplicasTimeoutMs } = ctx.config;
   if (acceptReplicas <= 0) return;
-  const acked = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs);
+  const acked = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
   if (acked < acceptReplicas) {
     ctx.log.warn({ runId, acked, wanted: acceptReplicas }, 'run not yet on enough replicas; refusing to acknowledge it');
     throw new EngineError('REDIS_UNAVAILABLE', `the run is not yet copied to ${acceptReplicas} replica(s); retry (with the same Idempotency-Key)`);

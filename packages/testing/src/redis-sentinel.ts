@@ -11,6 +11,8 @@ export interface TestRedisSentinel extends TestRedis {
   readonly sentinelPorts: number[];
   /** The port of the current master, as the sentinels report it. */
   masterPort(): Promise<number>;
+  /** The port of the current replica. */
+  replicaPort(): Promise<number>;
   /** `SENTINEL FAILOVER`; resolves once every sentinel names the replica as master and it accepts writes. */
   failover(): Promise<{ from: number; to: number }>;
 }
@@ -84,6 +86,7 @@ export async function startRedisSentinel(): Promise<TestRedisSentinel> {
       stop: () => group.stop(),
       command: async (...args) => nodeCommand(await masterPort(), ...args),
       masterPort,
+      replicaPort: async () => ((await masterPort()) === master ? replica : master),
       async failover() {
         const from = await masterPort();
         const to = from === master ? replica : master;

@@ -68,11 +68,16 @@ export class RunStore {
 
   /**
    * Waits until `replicas` replicas hold every write this connection made so far (Redis WAIT), and
-   * returns how many do. Sent in one pipeline with a read of the run so that on a cluster it goes
-   * to the master of the deployment's slot (WAIT has no key of its own).
+   * returns how many do. Sent in one pipeline with a command on the run's slot so that on a cluster
+   * it goes to that master (WAIT has no key of its own). For a replayed submission, whose run another
+   * connection may have written, `touch` renews the idempotency key first: a replicated write on
+   * this connection, so WAIT also covers everything written before it, the run included.
    */
-  async replicated(runId: string, replicas: number, timeoutMs: number): Promise<number> {
-    const res = (await this.redis.pipeline().exists(this.keys.run(runId)).call('WAIT', replicas, timeoutMs).exec()) ?? [];
+  async replicated(runId: string, replicas: number, timeoutMs: number, touch?: { keyHash: string; ttlMs: number }): Promise<number> {
+    const pipe = this.redis.pipeline();
+    if (touch) pipe.pexpire(this.keys.idempotency(touch.keyHash), touch.ttlMs);
+    else pipe.exists(this.keys.run(runId));
+    const res = (await pipe.call('WAIT', replicas, timeoutMs).exec()) ?? [];
     const [err, acked] = res[1] ?? [new Error('no reply to WAIT'), 0];
     if (err) throw err;
     return Number(acked);
