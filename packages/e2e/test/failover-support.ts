@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentView, RunEvent, RunView } from '@baton/contracts';
@@ -141,7 +141,6 @@ export async function runsSurviveFailover(target: TestRedisTarget, failover: (na
   } catch (e: unknown) {
     // Say what the processes saw: the failure alone rarely explains a failover.
     for (const p of procs) process.stderr.write(`--- pid ${p.pid} (last lines)\n${p.output().split('\n').slice(-25).join('\n')}\n`);
-    for (const p of procs) writeFileSync(`/tmp/baton-debug-${p.pid}.log`, p.output());
     throw e;
   } finally {
     rmSync(ledger, { force: true });
