@@ -11,6 +11,8 @@ import type { RunStatus } from './run.js';
  */
 export interface Keys {
   readonly namespace: string;
+  /** `{<namespace>}`: the hash tag every key of the deployment starts with (one cluster slot). */
+  readonly hashTag: string;
   /** BullMQ `prefix` option: queue keys become `{ns}:q:<queue>:<suffix>`. */
   readonly bullPrefix: string;
   /** BullMQ queue name for an agent type. */
@@ -36,6 +38,8 @@ export interface Keys {
 
   agents(): string;
   agent(agentId: string): string;
+  /** A short-lived key an agent writes to learn whether Redis accepts its writes (worker watchdog). */
+  agentWriteProbe(agentId: string): string;
   agentTypes(): string;
   control(agentType: string): string;
   /** The rolling drain of an agent type, while one runs (JSON). */
@@ -65,6 +69,7 @@ export function keys(namespace = 'baton'): Keys {
   const t = `{${namespace}}`;
   return {
     namespace,
+    hashTag: t,
     bullPrefix: `${t}:q`,
     queue: (agentType) => agentType,
 
@@ -85,6 +90,7 @@ export function keys(namespace = 'baton'): Keys {
 
     agents: () => `${t}:agents`,
     agent: (id) => `${t}:agent:${id}`,
+    agentWriteProbe: (id) => `${t}:agent:${id}:probe`,
     agentTypes: () => `${t}:agent-types`,
     control: (type) => `${t}:control:${type}`,
     fleetDrain: (type) => `${t}:fleet-drain:${type}`,

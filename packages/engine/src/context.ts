@@ -1,7 +1,6 @@
 import type { Keys } from '@baton/contracts';
-import type { ArtifactStore } from '@baton/platform';
+import type { ArtifactStore, RedisClient } from '@baton/platform';
 import type { Logger } from '@baton/platform';
-import type { Redis } from 'ioredis';
 import type { AgentQueues } from './queues.js';
 import type { RunStore } from './store/run-store.js';
 
@@ -24,6 +23,13 @@ export interface EngineConfig {
   idempotencyTtlMs: number;
   /** Dead agents stay listed this long. */
   deadAgentRetentionMs: number;
+  /**
+   * Replicas that must hold a new run before it is acknowledged (Redis `WAIT`); 0 = don't wait.
+   * With replicas (Sentinel, Cluster) set 1 so a failover never loses an accepted run.
+   */
+  acceptReplicas: number;
+  /** How long to wait for them; then the submission answers 503 and the client retries. */
+  acceptReplicasTimeoutMs: number;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -36,11 +42,13 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   runRetentionCount: 10_000,
   idempotencyTtlMs: 24 * 3600 * 1000,
   deadAgentRetentionMs: 3600 * 1000,
+  acceptReplicas: 0,
+  acceptReplicasTimeoutMs: 1000,
 };
 
 /** The dependency bag every engine system receives. */
 export interface EngineContext {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   log: Logger;
   config: EngineConfig;

@@ -1,5 +1,5 @@
 import { ControlMessage } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { Keys } from '@baton/contracts';
 
 /** Capped length of each agent type's control stream. */
@@ -9,7 +9,7 @@ export const CONTROL_STREAM_MAXLEN = 1000;
  * Appends a control message to an agent type's control stream. Agents read it with XREAD from the
  * last id they saw, so a message sent while an agent is reconnecting is still delivered.
  */
-export async function sendControl(redis: Redis, keys: Keys, agentType: string, msg: ControlMessage): Promise<string> {
+export async function sendControl(redis: RedisClient, keys: Keys, agentType: string, msg: ControlMessage): Promise<string> {
   const body = JSON.stringify(ControlMessage.parse(msg));
   const id = await redis.xadd(keys.control(agentType), 'MAXLEN', '~', CONTROL_STREAM_MAXLEN, '*', 'msg', body);
   return id ?? '';

@@ -1,6 +1,5 @@
 import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
-import type { ArtifactStore, Logger } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
 import { JobNoticeListener } from './job-notices.js';
 import { Loop } from './loops.js';
@@ -15,9 +14,9 @@ import { RunStore } from './store/run-store.js';
 
 export interface EngineDeps {
   /** Command connection (fails fast while Redis is down). */
-  redis: Redis;
+  redis: RedisClient;
   /** A connection the engine may put in subscriber mode. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   keys: Keys;
   log: Logger;
   config?: Partial<EngineConfig> & { agentDeafAfterMs?: number };

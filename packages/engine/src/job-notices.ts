@@ -1,6 +1,5 @@
 import { JobNotice } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import { errorMessage, type RedisClient } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { applyJob } from './job-applier.js';
 
@@ -13,7 +12,7 @@ export class JobNoticeListener {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
   ) {}
 
   async start(): Promise<void> {

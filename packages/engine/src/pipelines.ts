@@ -1,5 +1,5 @@
 import { PipelineDefinition, validatePipeline, type Keys, type PipelineView } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import { canonicalJson } from './canonical-json.js';
 import { EngineError } from './engine-error.js';
 import { callScript } from './store/scripts.js';
@@ -7,7 +7,7 @@ import { callScript } from './store/scripts.js';
 /** Versioned pipeline definitions. A run copies the definition it starts with, so new versions never change running runs. */
 export class PipelineRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly knownAgents: (needed: string[]) => Promise<Set<string>>,
   ) {}

@@ -1,6 +1,6 @@
 import type { Keys, TaskEnvelope } from '@baton/contracts';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { StageDefinition } from '@baton/contracts';
 
 export type JobStateName = 'completed' | 'failed' | 'active' | 'delayed' | 'prioritized' | 'waiting' | 'waiting-children' | 'unknown';
@@ -19,7 +19,7 @@ export class AgentQueues {
   private readonly queues = new Map<string, Queue<TaskEnvelope>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly jobRetentionSeconds: number,
   ) {}

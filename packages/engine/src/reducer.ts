@@ -221,6 +221,7 @@ export function markRetrying(doc: RunDoc, f: { stage: string; dispatch: number; 
   st.status = 'queued';
   st.attempts = f.attempt;
   st.progress = null;
+  emitUnseenRetries(d, cur, f.stage, f.attempt);
   d.emit({ type: 'stage.retrying', stage: f.stage, attempt: f.attempt, error: f.error.slice(0, 1000) });
   return d.done();
 }

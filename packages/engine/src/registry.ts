@@ -7,7 +7,7 @@ import {
   type Keys,
   type Liveness,
 } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { AgentQueues } from './queues.js';
 
 /** A beat this many intervals late makes an agent stale; this many, dead. */
@@ -45,7 +45,7 @@ export class AgentRegistry {
   private typesCache: { at: number; types: Set<string> } | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly queues: AgentQueues,
     private readonly opts: { deafAfterMs: number; deadRetentionMs: number; now: () => number },

@@ -62,11 +62,28 @@ export async function submitRun(
     }
     const existing = await ctx.store.load(r.runId);
     if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
+    await ensureReplicated(ctx, r.runId, idem ?? undefined);
     return { doc: existing.doc, created: false };
   }
+  await ensureReplicated(ctx, r.runId);
   ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
   await dispatchNew(ctx, t);
   return { doc: t.doc, created: true };
+}
+
+/**
+ * An accepted run must survive a failover: with `acceptReplicas` set, it is acknowledged only once
+ * that many replicas hold it. Otherwise the client gets a 503 and retries (with its Idempotency-Key
+ * the retry finds the same run, or creates it anew on the new master if the old one lost it).
+ */
+async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { keyHash: string; ttlMs: number }): Promise<void> {
+  const { acceptReplicas, acceptReplicasTimeoutMs } = ctx.config;
+  if (acceptReplicas <= 0) return;
+  const acked = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
+  if (acked < acceptReplicas) {
+    ctx.log.warn({ runId, acked, wanted: acceptReplicas }, 'run not yet on enough replicas; refusing to acknowledge it');
+    throw new EngineError('REDIS_UNAVAILABLE', `the run is not yet copied to ${acceptReplicas} replica(s); retry (with the same Idempotency-Key)`);
+  }
 }
 
 async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {

@@ -110,5 +110,8 @@ describe('reducer', () => {
     expect(retries(finish(d, 'a', { ...ok(), attempt: 3 }))).toEqual([1, 2]);
     // Unseen from the very start: queued, then attempt 2 is the first thing observed.
     expect(retries(markStarted(newRun(), { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 2, startedAt: 1 }, 1)!)).toEqual([1]);
+    // Unseen until the second retry: attempt 1 running, then the job is seen waiting for attempt 3.
+    d = markStarted(newRun(), { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1 }, 1)!.doc;
+    expect(retries(markRetrying(d, { stage: 'a', dispatch: 1, attempt: 2, error: 'boom' }, 2)!)).toEqual([1, 2]);
   });
 });

@@ -19,6 +19,8 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_RECONCILE_INTERVAL_MS: int(5000, 100),
   BATON_REPAIR_GRACE_MS: int(5000, 0),
   BATON_AGENT_DEAF_AFTER_MS: int(30_000, 100),
+  BATON_ACCEPT_REPLICAS: int(0, 0),
+  BATON_ACCEPT_REPLICAS_TIMEOUT_MS: int(1000, 10),
   /** Data directory; artifacts are read from <dir>/artifacts unless BATON_ARTIFACT_DIR says otherwise. */
   BATON_DATA_DIR: z.string().default('.baton/data'),
   BATON_ARTIFACT_DIR: z.string().optional(),
@@ -61,6 +63,8 @@ export function engineConfigFromEnv(env: OrchestratorEnv) {
     runRetentionCount: env.BATON_RUN_RETENTION_COUNT,
     idempotencyTtlMs: env.BATON_IDEMPOTENCY_TTL_HOURS * hour,
     agentDeafAfterMs: env.BATON_AGENT_DEAF_AFTER_MS,
+    acceptReplicas: env.BATON_ACCEPT_REPLICAS,
+    acceptReplicasTimeoutMs: env.BATON_ACCEPT_REPLICAS_TIMEOUT_MS,
   };
 }
 

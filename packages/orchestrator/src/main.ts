@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
-import { bootProcess, checkEvictionPolicy, createRedis, errorMessage, EXIT_CONFIG, redactUrl, redisConfigFromEnv } from '@baton/platform';
+import { bootProcess, checkEvictionPolicy, createRedis, describeRedisTarget, errorMessage, EXIT_CONFIG, redisConfigFromEnv } from '@baton/platform';
 import { authConfigFromEnv, engineConfigFromEnv, OrchestratorEnv, stageTargetsFromEnv } from './env.js';
 import { startOrchestrator } from './orchestrator.js';
 
@@ -14,8 +14,17 @@ function authFromEnv() {
   }
 }
 
-const redisConfig = redisConfigFromEnv(env);
-log.info({ redis: redactUrl(redisConfig.url), namespace: redisConfig.namespace }, 'orchestrator starting');
+function redisFromEnv() {
+  try {
+    return redisConfigFromEnv(env);
+  } catch (e: unknown) {
+    process.stderr.write(`${errorMessage(e)}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+const redisConfig = redisFromEnv();
+log.info({ redis: describeRedisTarget(redisConfig), namespace: redisConfig.namespace }, 'orchestrator starting');
 
 if (env.BATON_REQUIRE_NOEVICTION === 'true') {
   const probe = createRedis(redisConfig, 'blocking', 'baton-orchestrator-probe', log);

@@ -1,5 +1,5 @@
 import { RunNotice, type Keys } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 
 type Listener = () => void;
 
@@ -12,7 +12,7 @@ export class RunNoticeHub {
   private readonly anyListeners = new Set<(runId: string) => void>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,13 +1,12 @@
 import type { Keys } from '@baton/contracts';
 import type { Engine } from '@baton/engine';
-import type { Logger } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import type { Logger, RedisClient } from '@baton/platform';
 import type { RunNoticeHub } from './run-notice-hub.js';
 
 /** Everything routes need, shared through one Fastify decoration. */
 export interface Services {
   engine: Engine;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   notices: RunNoticeHub;
   log: Logger;

@@ -1,6 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisConfig } from './redis-config.js';
+import type { RedisConfig, RedisConnectionConfig } from './redis-config.js';
 
 /**
  * Connection roles:
@@ -10,23 +10,85 @@ import type { RedisConfig } from './redis-config.js';
  */
 export type RedisRole = 'command' | 'blocking';
 
-export function redisOptions(config: RedisConfig, role: RedisRole, name: string): RedisOptions {
+/** One client type for every topology: a single Redis or a Sentinel-managed master (`Redis`), or a `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+/** Reconnect forever with a capped back-off; Redis restarts and failovers must heal without a process restart. */
+export const reconnectDelay = (times: number): number => Math.min(100 * 2 ** Math.min(times, 6), 2000);
+
+/**
+ * After a failover the old master answers writes with READONLY (it is a replica now), or with
+ * NOREPLICAS when `min-replicas-to-write` makes it refuse writes once its replica left (a promoted
+ * replica leaves at once); a restarted server answers LOADING while it reads its AOF. All mean
+ * "this connection points at the wrong server state": reconnect (for Sentinel that asks the
+ * sentinels for the current master again) and resend the command (`2`) — it was not executed.
+ */
+export function reconnectOnError(err: Error): 2 | false {
+  return /\b(READONLY|LOADING|NOREPLICAS)\b/.test(err.message) ? 2 : false;
+}
+
+function roleOptions(role: RedisRole): RedisOptions {
+  return role === 'blocking'
+    ? { maxRetriesPerRequest: null, enableOfflineQueue: true }
+    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
+}
+
+/** Options for a single Redis or a Sentinel-managed master. */
+export function redisOptions(config: RedisConnectionConfig, role: RedisRole, name: string): RedisOptions {
   const base: RedisOptions = {
     connectionName: name,
     ...(config.username ? { username: config.username } : {}),
     ...(config.password ? { password: config.password } : {}),
     ...(config.tls ? { tls: config.tls } : {}),
-    // Reconnect forever with a capped back-off; Redis restarts must heal without a process restart.
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
-    reconnectOnError: (err) => /READONLY|LOADING/.test(err.message),
+    retryStrategy: reconnectDelay,
+    reconnectOnError,
+    ...roleOptions(role),
   };
-  return role === 'blocking'
-    ? { ...base, maxRetriesPerRequest: null, enableOfflineQueue: true }
-    : { ...base, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 };
+  const s = config.sentinel;
+  if (!s) return base;
+  return {
+    ...base,
+    sentinels: s.sentinels,
+    name: s.name,
+    ...(s.username ? { sentinelUsername: s.username } : {}),
+    ...(s.password ? { sentinelPassword: s.password } : {}),
+    ...(config.tls ? { enableTLSForSentinelMode: true, sentinelTLS: config.tls } : {}),
+    // Keep asking the sentinels (never give up while they are all unreachable).
+    sentinelRetryStrategy: reconnectDelay,
+    // Subscribe to +switch-master and drop connections to the old master at once.
+    failoverDetector: true,
+  };
 }
 
-export function createRedis(config: RedisConfig, role: RedisRole, name: string, log?: Logger): Redis {
-  const client = new Redis(config.url, redisOptions(config, role, name));
+/** Options for a Redis Cluster client; per-node settings (auth, TLS, role) go in `redisOptions`. */
+export function clusterOptions(config: RedisConnectionConfig, role: RedisRole, name: string): ClusterOptions {
+  const { enableOfflineQueue, ...perNode } = roleOptions(role);
+  return {
+    clusterRetryStrategy: reconnectDelay,
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    // A failover takes a few seconds: keep redirected/TRYAGAIN/CLUSTERDOWN commands retrying meanwhile.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 200,
+    // Notice topology changes (a failover) even when no command was redirected yet.
+    slotsRefreshInterval: 2000,
+    redisOptions: {
+      connectionName: name,
+      ...(config.username ? { username: config.username } : {}),
+      ...(config.password ? { password: config.password } : {}),
+      ...(config.tls ? { tls: config.tls } : {}),
+      reconnectOnError,
+      ...perNode,
+    },
+  };
+}
+
+export function createRedis(config: RedisConfig, role: RedisRole, name: string, log?: Logger): RedisClient {
+  const client: RedisClient = config.cluster
+    ? new Cluster(config.cluster.nodes, clusterOptions(config, role, name))
+    : config.sentinel
+      ? new Redis(redisOptions(config, role, name))
+      : new Redis(config.url, redisOptions(config, role, name));
   let lastError = '';
   client.on('error', (err: Error) => {
     // ioredis repeats the same error on every reconnect attempt; log each distinct one once.
@@ -38,6 +100,11 @@ export function createRedis(config: RedisConfig, role: RedisRole, name: string, 
     lastError = '';
   });
   return client;
+}
+
+/** The servers that hold the deployment's data: the client itself, or every master of a cluster. */
+function dataNodes(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
 }
 
 /** Reads a field from `INFO <section>` (works on managed Redis where CONFIG is disabled). */
@@ -53,13 +120,22 @@ export interface EvictionCheck {
   message: string;
 }
 
-/** Baton's durability needs `maxmemory-policy noeviction`: any other policy can silently drop runs or jobs. */
-export async function checkEvictionPolicy(client: Redis): Promise<EvictionCheck> {
-  const policy = await redisInfoField(client, 'memory', 'maxmemory_policy');
-  if (policy === 'noeviction') return { ok: true, policy, message: 'maxmemory-policy is noeviction' };
+/**
+ * Baton's durability needs `maxmemory-policy noeviction`: any other policy can silently drop runs or
+ * jobs. On a cluster every master is checked (INFO is per node; the namespace's slot may move).
+ */
+export async function checkEvictionPolicy(client: RedisClient): Promise<EvictionCheck> {
+  // A cluster client knows its masters once it has loaded the slot map.
+  if (client instanceof Cluster && client.status !== 'ready') await client.ping();
+  const nodes = dataNodes(client);
+  if (nodes.length === 0) throw new Error('no Redis master is connected yet');
+  const policies = await Promise.all(nodes.map((n) => redisInfoField(n, 'memory', 'maxmemory_policy')));
+  const bad = policies.find((p) => p !== 'noeviction');
+  if (bad === undefined) return { ok: true, policy: 'noeviction', message: 'maxmemory-policy is noeviction' };
+  const where = nodes.length > 1 ? ' on at least one cluster master' : '';
   return {
     ok: false,
-    policy,
-    message: `Redis maxmemory-policy is "${policy ?? 'unknown'}"; Baton needs "noeviction" or Redis may evict runs and jobs under memory pressure. Set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction).`,
+    policy: bad,
+    message: `Redis maxmemory-policy is "${bad ?? 'unknown'}"${where}; Baton needs "noeviction" or Redis may evict runs and jobs under memory pressure. Set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction).`,
   };
 }

@@ -8,6 +8,7 @@ export class AgentMetrics {
   readonly registry = new Registry();
   private readonly tasks: Counter;
   private readonly duration: Histogram;
+  private readonly recoveries: Counter;
 
   constructor(
     private readonly agentType: string,
@@ -27,6 +28,13 @@ export class AgentMetrics {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
       registers: [this.registry],
     });
+    this.recoveries = new Counter({
+      name: 'baton_agent_worker_recoveries_total',
+      help: 'Times the watchdog found this agent deaf (jobs ready, slots free, none taken) and reconnected its worker',
+      labelNames: ['agent'],
+      registers: [this.registry],
+    });
+    this.recoveries.inc({ agent: agentType }, 0);
     new Gauge({
       name: 'baton_agent_active_tasks',
       help: 'Tasks this agent process is running',
@@ -36,6 +44,10 @@ export class AgentMetrics {
         this.set({ agent: agentType }, activeTasks());
       },
     });
+  }
+
+  workerRecovered(): void {
+    this.recoveries.inc({ agent: this.agentType });
   }
 
   taskFinished(outcome: TaskOutcome, seconds: number): void {

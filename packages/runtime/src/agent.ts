@@ -11,9 +11,8 @@ import {
   type TaskEnvelope,
   type TaskResult,
 } from '@baton/contracts';
-import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisConfig } from '@baton/platform';
+import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisClient, type RedisConfig } from '@baton/platform';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { AgentMetrics } from './agent-metrics.js';
 import { artifactWriter, type ArtifactConfig } from './artifacts.js';
@@ -21,6 +20,7 @@ import { ControlListener } from './control-listener.js';
 import type { AgentDefinition } from './define-agent.js';
 import { Heartbeat } from './heartbeat.js';
 import { TaskRunner } from './task-runner.js';
+import { watchWorker } from './watch-worker.js';
 
 export interface AgentOptions {
   redis: RedisConfig;
@@ -36,6 +36,11 @@ export interface AgentOptions {
   maxStalled?: number;
   /** Artifact storage; without it `ctx.artifacts.save` fails. */
   artifacts?: ArtifactConfig;
+  /**
+   * The worker watchdog: when jobs have been ready this long while the agent had a free slot and
+   * took none, reconnect its worker (0 disables it). Default 30 s.
+   */
+  watchdogMs?: number;
   /** Serve this process's metrics and /health on this port (+ NODE_APP_INSTANCE under PM2). */
   metricsPort?: number;
   metricsHost?: string;
@@ -92,7 +97,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   const log = opts.log.child({ agentId: id, agent: def.type });
   const { keys } = opts;
 
-  const command: Redis = createRedis(opts.redis, 'blocking', `baton-agent-${id}`, log);
+  const command: RedisClient = createRedis(opts.redis, 'blocking', `baton-agent-${id}`, log);
   const registration: AgentTypeRegistration = {
     type: def.type,
     protocol: PROTOCOL_VERSION,
@@ -149,8 +154,9 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   });
   const tasks = runner;
 
+  const workerConnection = createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log);
   const worker = new Worker<TaskEnvelope, TaskResult>(keys.queue(def.type), tasks.process, {
-    connection: createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log),
+    connection: workerConnection,
     prefix: keys.bullPrefix,
     name: id,
     concurrency,
@@ -164,8 +170,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     if (err.message !== lastWorkerError) log.warn({ err: err.message }, 'worker error');
     lastWorkerError = err.message;
   });
+  let lastTakenAt = Date.now();
   worker.on('active', (job) => {
-    lastTaskAt = new Date().toISOString();
+    lastTakenAt = Date.now();
+    lastTaskAt = new Date(lastTakenAt).toISOString();
     hb.update({ lastTaskAt });
     notify(job.id!, 'active');
   });
@@ -191,8 +199,28 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
+  const watchdogMs = opts.watchdogMs ?? 30_000;
+  const watchdog =
+    watchdogMs > 0
+      ? watchWorker({
+          worker,
+          workerConnection,
+          command,
+          keys,
+          agentType: def.type,
+          agentId: id,
+          stallAfterMs: watchdogMs,
+          log,
+          wantsWork: () => state === 'running' && !tasks.closing && tasks.activeIds().length < concurrency,
+          lastTakenAt: () => lastTakenAt,
+          onRecovery: () => metrics.workerRecovered(),
+          restart: () => void stop('restart'),
+        })
+      : null;
+
   const stop = (mode: StopMode = 'shutdown'): Promise<StopReason> => {
     stopping ??= (async () => {
+      const watchdogStopped = watchdog?.stop();
       state = mode === 'drain' ? 'draining' : 'stopping';
       hb.update({ state });
       log.info({ mode, active: tasks.activeIds().length }, 'agent stopping: no longer taking tasks');
@@ -213,6 +241,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
       step('control stopped');
       await hb.stop(true);
       step('heartbeat stopped');
+      await watchdogStopped;
       await command.quit().catch(() => command.disconnect());
       await metricsServer?.close();
       const reason = { mode, exitCode: mode === 'restart' ? EXIT_RESTART : EXIT_OK };

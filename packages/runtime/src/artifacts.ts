@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ArtifactMeta, Keys } from '@baton/contracts';
-import type { ArtifactStore } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import type { ArtifactStore, RedisClient } from '@baton/platform';
 import { NonRetryableError } from './errors.js';
 
 /** What a handler uses to keep logs, reports and screenshots with its run. */
@@ -17,7 +16,7 @@ export interface ArtifactConfig {
 /** Writes the bytes to the content-addressed store, then records metadata and a reference in Redis. */
 export function artifactWriter(
   cfg: ArtifactConfig | undefined,
-  redis: Redis,
+  redis: RedisClient,
   keys: Keys,
   where: { runId: string; stage: string; agentId: string },
 ): ArtifactWriter {

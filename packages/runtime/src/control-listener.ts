@@ -1,6 +1,5 @@
 import { ControlMessage, type Keys } from '@baton/contracts';
-import { errorMessage, type Logger } from '@baton/platform';
-import type { Redis } from 'ioredis';
+import { errorMessage, type Logger, type RedisClient } from '@baton/platform';
 
 /**
  * Reads the agent type's control stream with a blocking XREAD, remembering the last id it saw, so
@@ -11,7 +10,7 @@ export class ControlListener {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly agentType: string,
     private readonly log: Logger,

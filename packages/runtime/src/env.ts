@@ -17,6 +17,8 @@ export const AgentEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_STALLED_INTERVAL_MS: int(10_000, 500),
   /** Times a job may be recovered after its agent died before it fails with AGENT_LOST. */
   BATON_MAX_STALLED: int(5, 0),
+  /** Deaf-worker watchdog: jobs ready this long, a slot free, none taken -> reconnect the worker (0: off). */
+  BATON_WORKER_WATCHDOG_MS: int(30_000, 0),
   /** Data directory; artifacts go to <dir>/artifacts unless BATON_ARTIFACT_DIR says otherwise. */
   BATON_DATA_DIR: z.string().default('.baton/data'),
   BATON_ARTIFACT_DIR: z.string().optional(),

@@ -1,9 +1,10 @@
 import type { AgentHeartbeat } from '@baton/contracts';
-import type { RedisOptions } from 'ioredis';
+import type { RedisConfig } from '@baton/platform';
 
 export interface HeartbeatThreadData {
-  redisUrl: string;
-  redisOptions: Pick<RedisOptions, 'username' | 'password' | 'tls' | 'connectionName'>;
+  /** The agent's full connection config (plain data: a URL, cluster nodes or sentinels, auth, TLS). */
+  redis: RedisConfig;
+  connectionName: string;
   agentKey: string;
   agentsKey: string;
   intervalMs: number;

@@ -4,7 +4,7 @@
  * loop's last tick from shared memory to report how long it has been blocked.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
+import { createRedis } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
 
 const data = workerData as HeartbeatThreadData;
@@ -14,13 +14,9 @@ let record = { ...data.record };
 let stopping = false;
 let lastBeat = Date.now();
 
-const redis = new Redis(data.redisUrl, {
-  ...data.redisOptions,
-  maxRetriesPerRequest: 1,
-  enableOfflineQueue: false,
-  retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
-});
-redis.on('error', () => undefined); // a failed beat is retried on the next tick
+// A fail-fast connection of the same topology as the agent's (single, cluster or Sentinel): a failed
+// beat is retried on the next tick, never queued.
+const redis = createRedis(data.redis, 'command', data.connectionName);
 
 function warn(msg: string, fields: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);

@@ -13,6 +13,21 @@ function threadUrl(): URL {
   return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/heartbeat-thread.js', import.meta.url);
 }
 
+/**
+ * The thread always runs compiled JavaScript, so it must not inherit a test runner's "resolve
+ * workspace packages to their TypeScript sources" condition.
+ */
+function threadExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '--conditions' || a === '-C') && argv[i + 1] === '@baton/source') i++;
+    else if (a !== '--conditions=@baton/source') out.push(a);
+  }
+  return out;
+}
+
 /** Heartbeats from a worker thread, so they keep flowing while a handler keeps the main thread busy. */
 export class Heartbeat {
   private readonly tick: NodeJS.Timeout;
@@ -32,13 +47,8 @@ export class Heartbeat {
   static async start(redis: RedisConfig, keys: Keys, record: AgentHeartbeat): Promise<Heartbeat> {
     const sab = new SharedArrayBuffer(8);
     const data: HeartbeatThreadData = {
-      redisUrl: redis.url,
-      redisOptions: {
-        connectionName: `baton-heartbeat-${record.id}`,
-        ...(redis.username ? { username: redis.username } : {}),
-        ...(redis.password ? { password: redis.password } : {}),
-        ...(redis.tls ? { tls: redis.tls } : {}),
-      },
+      redis,
+      connectionName: `baton-heartbeat-${record.id}`,
       agentKey: keys.agent(record.id),
       agentsKey: keys.agents(),
       intervalMs: record.intervalMs,
@@ -47,7 +57,7 @@ export class Heartbeat {
       tickMs: TICK_MS,
       record,
     };
-    const thread = new Worker(threadUrl(), { workerData: data });
+    const thread = new Worker(threadUrl(), { workerData: data, execArgv: threadExecArgv() });
     const hb = new Heartbeat(thread, new Float64Array(sab));
     await new Promise<void>((resolve, reject) => {
       thread.once('error', reject);

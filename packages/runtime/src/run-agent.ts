@@ -1,6 +1,6 @@
 import { keys } from '@baton/contracts';
 import { join, resolve } from 'node:path';
-import { bootProcess, errorMessage, FsArtifactStore, redisConfigFromEnv } from '@baton/platform';
+import { bootProcess, ConfigError, errorMessage, EXIT_CONFIG, FsArtifactStore, redisConfigFromEnv } from '@baton/platform';
 import { startAgent, type AgentHandle } from './agent.js';
 import type { AgentDefinition } from './define-agent.js';
 import { AgentEnv } from './env.js';
@@ -28,12 +28,14 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
       lockDurationMs: env.BATON_LOCK_DURATION_MS,
       stalledIntervalMs: env.BATON_STALLED_INTERVAL_MS,
       maxStalled: env.BATON_MAX_STALLED,
+      watchdogMs: env.BATON_WORKER_WATCHDOG_MS,
       ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_METRICS_HOST } : {}),
       artifacts: { store: new FsArtifactStore(resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts'))), maxBytes: env.BATON_ARTIFACT_MAX_BYTES },
     });
   } catch (e: unknown) {
     log.fatal({ err: errorMessage(e) }, 'agent failed to start');
-    process.exit(1);
+    if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+    process.exit(e instanceof ConfigError ? EXIT_CONFIG : 1);
   }
 
   let signals = 0;

@@ -22,7 +22,7 @@ export class Harness {
 
   static async start(redis: TestRedis, engine: Partial<EngineConfig> & { agentDeafAfterMs?: number } = {}, extra: Parameters<typeof testOrchestrator>[3] = {}): Promise<Harness> {
     const ns = testNamespace();
-    return new Harness(redis, ns, await testOrchestrator(redis.url, ns, engine, extra));
+    return new Harness(redis, ns, await testOrchestrator(redis.target, ns, engine, extra));
   }
 
   get app() {
@@ -36,7 +36,7 @@ export class Harness {
   }
 
   async agent(def: AgentDefinition, opts: Partial<Omit<AgentOptions, 'redis' | 'keys' | 'log'>> = {}): Promise<AgentHandle> {
-    const a = await testAgent(def, this.redis.url, this.ns, opts);
+    const a = await testAgent(def, this.redis.target, this.ns, opts);
     this.agents.push(a);
     return a;
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_ARTIFACT_MAX_BYTES, keys } from '@baton/contracts';
 import type { EngineConfig } from '@baton/engine';
 import { DEFAULT_AUTH, startOrchestrator, type AuthConfig, type Orchestrator } from '@baton/orchestrator';
-import { FsArtifactStore, type RedisConfig } from '@baton/platform';
+import { FsArtifactStore, type RedisConfig, type RedisConnectionConfig } from '@baton/platform';
 import { startAgent, type AgentDefinition, type AgentHandle, type AgentOptions } from '@baton/runtime';
 import { testLogger } from './logger.js';
 
@@ -19,13 +19,16 @@ export function artifactDirFor(namespace: string): string {
   return join(tmpdir(), `baton-artifacts-${namespace}`);
 }
 
-export function redisConfig(url: string, namespace: string): RedisConfig {
-  return { url, namespace };
+/** Where a test's processes connect: a URL, or a cluster / Sentinel connection config. */
+export type TestRedisTarget = string | RedisConnectionConfig;
+
+export function redisConfig(target: TestRedisTarget, namespace: string): RedisConfig {
+  return typeof target === 'string' ? { url: target, namespace } : { ...target, namespace };
 }
 
 /** An orchestrator (engine + Fastify app, not listening) in the test process. */
 export async function testOrchestrator(
-  url: string,
+  url: TestRedisTarget,
   namespace: string,
   engine: Partial<EngineConfig> & { agentDeafAfterMs?: number } = {},
   extra: { bodyLimit?: number; auth?: Partial<AuthConfig> } = {},
@@ -46,7 +49,7 @@ export async function testOrchestrator(
 /** An agent runtime in the test process. */
 export async function testAgent(
   def: AgentDefinition,
-  url: string,
+  url: TestRedisTarget,
   namespace: string,
   opts: Partial<Omit<AgentOptions, 'redis' | 'keys' | 'log'>> = {},
 ): Promise<AgentHandle> {

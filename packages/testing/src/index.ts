@@ -1,6 +1,9 @@
 export * from './wait-for.js';
 export { freePort } from '@baton/platform';
 export * from './redis-server.js';
+export * from './redis-cluster.js';
+export * from './redis-sentinel.js';
+export { nodeCommand, infoField } from './server-group.js';
 export * from './logger.js';
 export * from './namespace.js';
 export * from './in-process.js';
@@ -10,3 +13,4 @@ export * from './harness.js';
 export * from './suite.js';
 export * from './pm2.js';
 export * from './prom-text.js';
+export * from './stalling-proxy.js';

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@baton/platform';
+import { freePort, redisTargetEnv } from '@baton/platform';
+import type { TestRedisTarget } from './in-process.js';
 import { waitFor } from './wait-for.js';
 
 /** Repository root (this file is packages/testing/{src,dist}/processes.*). */
@@ -60,11 +61,26 @@ export interface OrchestratorProcess extends BatonProcess {
   port: number;
 }
 
+/**
+ * The environment that points a child process at `target` (a URL, or a cluster / Sentinel config).
+ * Every topology variable is set, empty ones meaning "unset", so the test runner's own REDIS_URL never leaks in.
+ */
+export function redisEnv(target: TestRedisTarget): Record<string, string> {
+  const unset = { REDIS_URL: '', REDIS_CLUSTER_NODES: '', REDIS_SENTINELS: '', REDIS_SENTINEL_NAME: '' };
+  if (typeof target === 'string') return { ...unset, REDIS_URL: target };
+  return {
+    ...unset,
+    ...redisTargetEnv(target),
+    ...(target.username ? { REDIS_USERNAME: target.username } : {}),
+    ...(target.password ? { REDIS_PASSWORD: target.password } : {}),
+  };
+}
+
 /** Starts `node packages/orchestrator/dist/main.js` and waits until /ready answers 200. */
-export async function spawnOrchestrator(redisUrl: string, namespace: string, env: Record<string, string> = {}, port?: number): Promise<OrchestratorProcess> {
+export async function spawnOrchestrator(redisUrl: TestRedisTarget, namespace: string, env: Record<string, string> = {}, port?: number): Promise<OrchestratorProcess> {
   const p = port ?? (await freePort());
   const proc = spawnBaton(ENTRYPOINTS.orchestrator, {
-    REDIS_URL: redisUrl,
+    ...redisEnv(redisUrl),
     BATON_NAMESPACE: namespace,
     BATON_HOST: '127.0.0.1',
     BATON_PORT: String(p),
@@ -81,9 +97,9 @@ export async function spawnOrchestrator(redisUrl: string, namespace: string, env
 }
 
 /** Starts an agent process and waits for its "agent ready" log line. */
-export async function spawnAgent(entry: string, redisUrl: string, namespace: string, env: Record<string, string> = {}): Promise<BatonProcess> {
+export async function spawnAgent(entry: string, redisUrl: TestRedisTarget, namespace: string, env: Record<string, string> = {}): Promise<BatonProcess> {
   const proc = spawnBaton(entry, {
-    REDIS_URL: redisUrl,
+    ...redisEnv(redisUrl),
     BATON_NAMESPACE: namespace,
     BATON_HEARTBEAT_MS: '200',
     BATON_LOCK_DURATION_MS: '3000',

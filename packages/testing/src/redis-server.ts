@@ -4,11 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '@baton/platform';
+import type { TestRedisTarget } from './in-process.js';
 import { waitFor } from './wait-for.js';
 
 /** A Redis for one test file. `kill`/`start` exist when the fixture controls the server process. */
 export interface TestRedis {
+  /** A server's URL: the Redis itself, or for a cluster / Sentinel setup one of its nodes (for `command`). */
   readonly url: string;
+  /** How Baton processes connect to it: the URL, or a cluster / Sentinel connection config. */
+  readonly target: TestRedisTarget;
   readonly mode: 'local' | 'container' | 'external';
   /** True when kill/start work (local redis-server or container). */
   readonly controllable: boolean;
@@ -76,6 +80,7 @@ async function startLocal(opts: RedisOptions): Promise<TestRedis> {
   await launch();
   return {
     url,
+    target: url,
     mode: 'local',
     controllable: true,
     kill: () => killWith('SIGKILL'),
@@ -102,6 +107,7 @@ async function startContainer(opts: RedisOptions): Promise<TestRedis> {
   await waitFor(() => ping(url), { what: 'redis container', timeoutMs: 30_000 });
   return {
     url,
+    target: url,
     mode: 'container',
     controllable: true,
     async kill() {
@@ -145,6 +151,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
   if (external) {
     return {
       url: external,
+      target: external,
       mode: 'external',
       controllable: false,
       kill: () => Promise.reject(new Error('cannot kill an external Redis (REDIS_URL)')),

@@ -19,7 +19,9 @@ export function registerUp(program: Command): void {
     .action(async (opts: { demo?: boolean; exit?: boolean; port: number; dataDir: string }) => {
       const say = (msg: string) => process.stdout.write(`${pc.dim('[baton]')} ${msg}\n`);
       const dataDir = resolve(opts.dataDir);
-      const stack = new DevStack({ dataDir, port: opts.port, ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}), say });
+      const topology = process.env.REDIS_CLUSTER_NODES ? `cluster ${process.env.REDIS_CLUSTER_NODES}` : process.env.REDIS_SENTINELS ? `sentinel ${process.env.REDIS_SENTINEL_NAME ?? ''}@${process.env.REDIS_SENTINELS}` : undefined;
+      const redis = process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : topology ? { redisFromEnv: topology } : {};
+      const stack = new DevStack({ dataDir, port: opts.port, ...redis, say });
       let stopping = false;
       const shutdown = async (code: number) => {
         if (stopping) return;
@@ -42,7 +44,7 @@ export function registerUp(program: Command): void {
       const shown = relative(process.cwd(), dataDir);
       const rel = shown === '' ? '.' : shown.startsWith('..') ? dataDir : shown;
       say(pc.bold('Baton dev stack is up'));
-      say(`  redis         ${stack.redisUrl}${stack.embeddedRedis ? ` (embedded, AOF in ${rel}/data/redis)` : ' (REDIS_URL)'}`);
+      say(`  redis         ${stack.redisUrl}${stack.embeddedRedis ? ` (embedded, AOF in ${rel}/data/redis)` : ` (${topology ? 'REDIS_CLUSTER_NODES / REDIS_SENTINELS' : 'REDIS_URL'})`}`);
       say(`  orchestrator  ${stack.url}   API docs: ${stack.url}/docs`);
       say(`  dashboard     ${stack.url}/ui/`);
       say(`  agents        ${DEV_AGENTS.map((a) => a.type).join(', ')}`);

@@ -13,6 +13,11 @@ export interface DevStackOptions {
   port: number;
   /** Use this Redis instead of starting one. */
   redisUrl?: string;
+  /**
+   * A cluster or Sentinel configured in the environment (REDIS_CLUSTER_NODES / REDIS_SENTINELS),
+   * described for display: the processes inherit it, no Redis is started.
+   */
+  redisFromEnv?: string;
   say: (msg: string) => void;
 }
 
@@ -62,8 +67,8 @@ export class DevStack {
     // Human-readable logs in .baton/logs unless the user asks otherwise.
     const base = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
 
-    if (this.opts.redisUrl) {
-      this.redisUrl = this.opts.redisUrl;
+    if (this.opts.redisUrl || this.opts.redisFromEnv) {
+      this.redisUrl = this.opts.redisUrl ?? this.opts.redisFromEnv ?? '';
     } else {
       if (spawnSync('redis-server', ['--version']).error) throw new DevStackError(REDIS_HELP);
       const dir = join(this.opts.dataDir, 'data', 'redis');
@@ -89,7 +94,7 @@ export class DevStack {
 
     const port = await portOrFree(this.opts.port);
     this.url = `http://127.0.0.1:${port}`;
-    const env = { ...base, REDIS_URL: this.redisUrl, BATON_DATA_DIR: join(this.opts.dataDir, 'data') };
+    const env = { ...base, ...(this.opts.redisFromEnv ? {} : { REDIS_URL: this.redisUrl }), BATON_DATA_DIR: join(this.opts.dataDir, 'data') };
     const orchestrator = new Supervised(
       {
         name: 'orchestrator',

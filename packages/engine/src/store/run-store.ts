@@ -1,5 +1,5 @@
 import { TERMINAL_RUN_STATUSES, type Keys } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import type { Transition } from '../reducer.js';
 import { RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
@@ -24,7 +24,7 @@ export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'con
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly eventsMaxLen: number,
   ) {}
@@ -64,6 +64,23 @@ export class RunStore {
     return reply[0] === 'created'
       ? { created: true, runId: reply[1]! }
       : { created: false, runId: reply[1]!, fingerprint: reply[2]! };
+  }
+
+  /**
+   * Waits until `replicas` replicas hold every write this connection made so far (Redis WAIT), and
+   * returns how many do. Sent in one pipeline with a command on the run's slot so that on a cluster
+   * it goes to that master (WAIT has no key of its own). For a replayed submission, whose run another
+   * connection may have written, `touch` renews the idempotency key first: a replicated write on
+   * this connection, so WAIT also covers everything written before it, the run included.
+   */
+  async replicated(runId: string, replicas: number, timeoutMs: number, touch?: { keyHash: string; ttlMs: number }): Promise<number> {
+    const pipe = this.redis.pipeline();
+    if (touch) pipe.pexpire(this.keys.idempotency(touch.keyHash), touch.ttlMs);
+    else pipe.exists(this.keys.run(runId));
+    const res = (await pipe.call('WAIT', replicas, timeoutMs).exec()) ?? [];
+    const [err, acked] = res[1] ?? [new Error('no reply to WAIT'), 0];
+    if (err) throw err;
+    return Number(acked);
   }
 
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 
 const LUA_DIR = new URL('../../lua/', import.meta.url);
 const include = readFileSync(new URL('apply-ops.include.lua', LUA_DIR), 'utf8');
@@ -17,10 +17,10 @@ const SCRIPTS = {
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-type ScriptClient = Redis & Record<ScriptName, (numKeys: number, ...args: (string | number)[]) => Promise<unknown>>;
+type ScriptClient = RedisClient & Record<ScriptName, (numKeys: number, ...args: (string | number)[]) => Promise<unknown>>;
 
 /** Registers Baton's Lua scripts on a connection (EVALSHA with automatic fallback to EVAL). */
-export function withScripts(redis: Redis): ScriptClient {
+export function withScripts(redis: RedisClient): ScriptClient {
   for (const [name, lua] of Object.entries(SCRIPTS)) {
     if (!(name in redis)) redis.defineCommand(name, { lua });
   }
@@ -28,6 +28,6 @@ export function withScripts(redis: Redis): ScriptClient {
 }
 
 /** Calls a script with keys and args, as `numKeys, ...keys, ...args`. */
-export function callScript(redis: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+export function callScript(redis: RedisClient, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
   return withScripts(redis)[name](keys.length, ...keys, ...args);
 }

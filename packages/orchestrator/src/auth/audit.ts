@@ -1,7 +1,6 @@
 import { AuditEntry, type Keys } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
+import { errorMessage, type RedisClient } from '@baton/platform';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DENIED = new Set([401, 403, 429]);
@@ -14,7 +13,7 @@ function outcomeOf(status: number): AuditEntry['outcome'] {
 }
 
 /** Appends every mutating request and every denied one to a capped Redis stream (the audit log). */
-export function registerAuditLog(app: FastifyInstance, redis: Redis, keys: Keys, maxLen: number): void {
+export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys: Keys, maxLen: number): void {
   app.addHook('onResponse', async (req, reply) => {
     if (READ_METHODS.has(req.method) && !DENIED.has(reply.statusCode)) return;
     const entry: Omit<AuditEntry, 'id'> = {
@@ -38,7 +37,7 @@ export function registerAuditLog(app: FastifyInstance, redis: Redis, keys: Keys,
 }
 
 /** Newest first; `cursor` is the id of the last entry of the previous page. */
-export async function readAudit(redis: Redis, keys: Keys, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+export async function readAudit(redis: RedisClient, keys: Keys, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const rows = await redis.xrevrange(keys.audit(), cursor ? `(${cursor}` : '+', '-', 'COUNT', limit);
   const items = rows.map(([id, fields]) => AuditEntry.parse({ id, ...(JSON.parse(fields[1] ?? '{}') as object) }));
   return { items, nextCursor: items.length === limit ? items.at(-1)!.id : null };

@@ -1,5 +1,5 @@
 import { ApiKeyView, type Actor, type Keys, type Role } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import { generateApiKey, hashSecret, parseApiKey, sameSecret } from './api-key.js';
 
 export type Verification = { ok: true; actor: Actor } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired'; keyId: string | null };
@@ -9,7 +9,7 @@ export class KeyStore {
   private readonly touched = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Keys } from '@baton/contracts';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import { ApiError } from '../plugins/errors.js';
 import { parseApiKey, presentedCredential } from './api-key.js';
 import { cookieValue, SESSION_COOKIE, sha256 } from './session-store.js';
@@ -16,7 +16,7 @@ const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
  * When Redis is unreachable the limiter lets requests through (skipOnError): every API call needs
  * Redis anyway and answers 503 until it is back, and /health must keep answering.
  */
-export async function registerRateLimit(app: FastifyInstance, redis: Redis, keys: Keys, max: number, windowMs: number): Promise<void> {
+export async function registerRateLimit(app: FastifyInstance, redis: RedisClient, keys: Keys, max: number, windowMs: number): Promise<void> {
   await app.register(rateLimit, {
     global: true,
     max,
