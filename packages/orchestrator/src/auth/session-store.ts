@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Keys } from '@baton/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@baton/platform';
 import { z } from 'zod';
 
 /** What a session remembers: which key (or the bootstrap key, by hash) opened it. Never a secret. */
@@ -25,7 +25,7 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex'
  */
 export class SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     readonly ttlMs: number,
   ) {}
