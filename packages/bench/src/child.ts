@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage } from './children/ipc.js';
 
@@ -34,6 +35,8 @@ export class Child {
     const proc = fork(file, [], {
       env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // e.g. BENCH_CHILD_EXEC_ARGV='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the children.
+      execArgv: (process.env.BENCH_CHILD_EXEC_ARGV ?? '').split(' ').filter(Boolean),
     });
     const child = new Child(proc);
     await child.next('ready', timeoutMs);
@@ -42,6 +45,16 @@ export class Child {
 
   get pid(): number {
     return this.proc.pid!;
+  }
+
+  /** CPU seconds (user + system) the child used so far, from /proc (NaN where there is none). */
+  cpuSeconds(): number {
+    try {
+      const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return NaN;
+    }
   }
 
   /** The next message of a type (earlier messages of other types are dropped). */

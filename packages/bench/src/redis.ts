@@ -68,6 +68,11 @@ export class BenchRedis {
     return out;
   }
 
+  /** Redis server CPU seconds (user + system) so far. */
+  async cpuSeconds(): Promise<number> {
+    return (await this.infoField('cpu', 'used_cpu_user')) + (await this.infoField('cpu', 'used_cpu_sys'));
+  }
+
   async infoField(section: string, field: string): Promise<number> {
     const text = await this.admin.info(section);
     const m = new RegExp(`^${field}:(\\S+)`, 'm').exec(text);

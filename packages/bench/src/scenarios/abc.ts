@@ -9,7 +9,7 @@ function summarise(id: string, title: string, unit: string, results: Throughput[
   return {
     id,
     title,
-    figures: { perSecond: round(median(rates), 1), seconds: round(mid.seconds, 2) },
+    figures: { perSecond: round(median(rates), 1), seconds: round(mid.seconds, 2), redisCpuMs: round(mid.redisCpuMs, 3), driverCpuMs: round(mid.driverCpuMs, 3), workerCpuMs: round(mid.workerCpuMs, 3) },
     reps: rates.map((r) => round(r, 1)),
     commands: { unit, perUnit: mid.commands.perUnit, top: mid.commands.top },
     notes,

@@ -12,6 +12,10 @@ const NS = 'bench';
 export interface Throughput {
   perSecond: number;
   seconds: number;
+  /** Redis CPU milliseconds per job/run, and this (driver) process's. */
+  redisCpuMs: number;
+  driverCpuMs: number;
+  workerCpuMs: number;
   commands: ReturnType<typeof perUnit>;
 }
 
@@ -29,12 +33,18 @@ export async function rawThroughput(redis: BenchRedis, n: number): Promise<Throu
   const child = await Child.start('raw-worker', { url: redis.url, namespace: NS, queue: 'raw', concurrency: CONCURRENCY, mode: 'throughput', expect: n });
   try {
     await redis.resetStats();
+    const cpu0 = await redis.cpuSeconds();
+    const drv0 = process.cpuUsage();
+    const wrk0 = child.cpuSeconds();
     const t0 = preciseNow();
     await q.resume();
     const done = await child.next('done');
     const seconds = (done.at - t0) / 1000;
     const commands = perUnit(await redis.commandStats(), n);
-    return { perSecond: n / seconds, seconds, commands };
+    const workerCpuMs = ((child.cpuSeconds() - wrk0) * 1000) / n;
+    const redisCpuMs = ((await redis.cpuSeconds()) - cpu0) * 1000 / n;
+    const d = process.cpuUsage(drv0);
+    return { perSecond: n / seconds, seconds, commands, redisCpuMs, driverCpuMs: (d.user + d.system) / 1000 / n, workerCpuMs };
   } finally {
     await child.stop();
     await q.close();
@@ -57,13 +67,19 @@ export async function batonThroughput(redis: BenchRedis, n: number, stages: numb
     await stack.submit(n, linearPipeline(stages));
     child = await Child.start('agents', { url: redis.url, namespace: NS, agent: 'noop', count: 1, concurrency: CONCURRENCY });
     await redis.resetStats();
+    const cpu0 = await redis.cpuSeconds();
+    const drv0 = process.cpuUsage();
+    const wrk0 = child.cpuSeconds();
     const t0 = preciseNow();
     await queue.resume();
     const f = await stack.untilFinished(n, 10);
     const seconds = (preciseNow() - t0) / 1000;
     if (f.failed > 0) throw new Error(`${f.failed} runs failed`);
     const commands = perUnit(await redis.commandStats(), n);
-    return { perSecond: n / seconds, seconds, commands };
+    const workerCpuMs = ((child.cpuSeconds() - wrk0) * 1000) / n;
+    const redisCpuMs = ((await redis.cpuSeconds()) - cpu0) * 1000 / n;
+    const d = process.cpuUsage(drv0);
+    return { perSecond: n / seconds, seconds, commands, redisCpuMs, driverCpuMs: (d.user + d.system) / 1000 / n, workerCpuMs };
   } finally {
     await child?.stop();
     await stack.stop();
