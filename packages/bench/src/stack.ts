@@ -1,5 +1,5 @@
 import { keys, PipelineDefinition, type Keys, type RunRequest } from '@baton/contracts';
-import type { EngineConfig } from '@baton/engine';
+import { counterField, type EngineConfig } from '@baton/engine';
 import { DEFAULT_AUTH, startOrchestrator, type Orchestrator } from '@baton/orchestrator';
 import { createLogger } from '@baton/platform';
 import { Redis } from 'ioredis';
@@ -50,6 +50,16 @@ export class BenchStack {
   async finished(): Promise<{ succeeded: number; failed: number }> {
     const [s, f] = await Promise.all([this.counter.zcard(this.keys.runsByStatus('succeeded')), this.counter.zcard(this.keys.runsByStatus('failed'))]);
     return { succeeded: s, failed: f };
+  }
+
+  /** Stages of an agent type that finished so far (the fleet counter the engine keeps in each commit). */
+  async stagesFinished(agent: string): Promise<number> {
+    const [ok, failed] = await this.counter.hmget(
+      this.keys.metrics(),
+      counterField('stages_finished_total', { agent, outcome: 'succeeded' }),
+      counterField('stages_finished_total', { agent, outcome: 'failed' }),
+    );
+    return Number(ok ?? 0) + Number(failed ?? 0);
   }
 
   /** Waits until `n` runs have finished; returns when that was seen (polling every `everyMs`). */

@@ -4,8 +4,8 @@ import type { BenchStack } from '../stack.js';
 import { sleep } from '../stats.js';
 
 export interface LoopResult {
-  /** Runs finished during the measured window, and its length. */
-  finished: number;
+  /** Stages finished during the measured window, and its length. */
+  stages: number;
   seconds: number;
   submitted: number;
 }
@@ -13,18 +13,20 @@ export interface LoopResult {
 /**
  * Keeps `inFlight` runs active: submits a new run whenever one finishes. Stops submitting once
  * `total` runs were submitted (if given) or after the measured window, then waits for every run to
- * finish. Measures finished runs per second from `warmupS` to `warmupS + windowS`.
+ * finish. Measures finished stages (of `agent`) from `warmupS` to `warmupS + windowS`: run completions
+ * come in waves (every run waits behind the others' stages), stage completions do not.
  */
 export async function closedLoop(
   stack: BenchStack,
   definition: PipelineDefinition,
   input: () => Record<string, unknown>,
-  o: { inFlight: number; warmupS?: number; windowS?: number; total?: number },
+  o: { inFlight: number; warmupS?: number; windowS?: number; total?: number; agent?: string },
 ): Promise<LoopResult> {
   let submitted = 0;
   const t0 = preciseNow();
-  let mark: { at: number; finished: number } | null = null;
-  let end: { at: number; finished: number } | null = null;
+  let mark: { at: number; stages: number } | null = null;
+  let end: { at: number; stages: number } | null = null;
+  const stages = () => stack.stagesFinished(o.agent ?? 'noop');
   for (;;) {
     const f = await stack.finished();
     const finished = f.succeeded + f.failed;
@@ -32,8 +34,8 @@ export async function closedLoop(
     const now = preciseNow();
     const elapsed = (now - t0) / 1000;
     if (o.windowS !== undefined) {
-      if (!mark && elapsed >= (o.warmupS ?? 0)) mark = { at: now, finished };
-      if (mark && !end && elapsed >= (o.warmupS ?? 0) + o.windowS) end = { at: now, finished };
+      if (!mark && elapsed >= (o.warmupS ?? 0)) mark = { at: now, stages: await stages() };
+      if (mark && !end && elapsed >= (o.warmupS ?? 0) + o.windowS) end = { at: now, stages: await stages() };
     }
     const want = Math.min(o.inFlight - (submitted - finished), (o.total ?? Infinity) - submitted);
     const stopSubmitting = end !== null;
@@ -44,9 +46,9 @@ export async function closedLoop(
       continue;
     }
     if ((stopSubmitting || submitted >= (o.total ?? Infinity)) && finished >= submitted) {
-      end ??= { at: now, finished };
-      mark ??= { at: t0, finished: 0 };
-      return { finished: end.finished - mark.finished, seconds: (end.at - mark.at) / 1000, submitted };
+      end ??= { at: now, stages: await stages() };
+      mark ??= { at: t0, stages: 0 };
+      return { stages: end.stages - mark.stages, seconds: (end.at - mark.at) / 1000, submitted };
     }
     await sleep(20);
   }
