@@ -40,9 +40,9 @@ export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: s
 }
 
 /**
- * A job's state and data as of one moment: state, then data, then state again, retrying if the job
- * moved in between (e.g. completed while we read it as active). A job's data is read fresh unless the
- * caller already holds it in a finished state (which cannot change back).
+ * A job's state and data as of one moment, retrying if the job moved in between (e.g. completed while
+ * we read it as active). A job's data is read fresh unless the caller already holds it in a finished
+ * state (which cannot change back).
  */
 async function readConsistently(
   ctx: EngineContext,
@@ -51,12 +51,21 @@ async function readConsistently(
   given: Job<TaskEnvelope> | null,
 ): Promise<{ job: Job<TaskEnvelope>; state: JobStateName } | null> {
   for (let i = 0; i < 5; i++) {
-    const before = await ctx.queues.state(agentType, jobId);
+    // State and data in one round trip. The data may still have been read first, so a finished state
+    // is trusted only with data that shows the job finished (finishedOn and the result are written
+    // together), else the data is read again; any other state is confirmed by a third read.
+    const [before, fetched] = await Promise.all([ctx.queues.state(agentType, jobId), given ? undefined : ctx.queues.getJob(agentType, jobId)]);
     if (before === 'unknown') return null;
     const finished = before === 'completed' || before === 'failed';
-    const job = given && finished ? given : await ctx.queues.getJob(agentType, jobId);
+    const job = given && finished ? given : given ? await ctx.queues.getJob(agentType, jobId) : fetched;
     if (!job) return null;
-    if (finished || (await ctx.queues.state(agentType, jobId)) === before) return { job, state: before };
+    if (finished) {
+      if (job.finishedOn) return { job, state: before };
+      // Possibly read before the job finished: read the data again, now certainly after.
+      const after = await ctx.queues.getJob(agentType, jobId);
+      return after ? { job: after, state: before } : null;
+    }
+    if ((await ctx.queues.state(agentType, jobId)) === before) return { job, state: before };
   }
   return null;
 }

@@ -150,7 +150,8 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   const tasks = runner;
 
   const worker = new Worker<TaskEnvelope, TaskResult>(keys.queue(def.type), tasks.process, {
-    connection: createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log),
+    // Shared with the agent's own commands (BullMQ adds its blocking connection): fewer connections per agent.
+    connection: command,
     prefix: keys.bullPrefix,
     name: id,
     concurrency,
@@ -158,6 +159,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     lockDuration: opts.lockDurationMs ?? 20_000,
     stalledInterval: opts.stalledIntervalMs ?? 10_000,
     maxStalledCount: opts.maxStalled ?? 5,
+    // An idle worker's blocking read returns every drainDelay seconds and polls once; 10 s (BullMQ's
+    // own ceiling for a blocking read) instead of the default 5 halves an idle fleet's commands.
+    // New jobs wake it at once either way.
+    drainDelay: 10,
   });
   let lastWorkerError = '';
   worker.on('error', (err) => {

@@ -6,6 +6,10 @@ import type { RedisConfig } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
 
 const TICK_MS = 100;
+/** How long task-set changes are batched before they go to the heartbeat thread. */
+const FLUSH_MS = 50;
+
+type Patch = Extract<MainToThread, { type: 'update' }>['patch'];
 
 /** The compiled thread script (when running from TypeScript sources, e.g. under vitest, use the build). */
 function threadUrl(): URL {
@@ -58,14 +62,32 @@ export class Heartbeat {
     return hb;
   }
 
-  update(patch: Extract<MainToThread, { type: 'update' }>['patch']): void {
-    this.thread.postMessage({ type: 'update', patch } satisfies MainToThread);
+  private pending: Patch | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /** State changes go to the thread at once; task-set changes are batched (they change per task). */
+  update(patch: Patch): void {
+    this.pending = { ...this.pending, ...patch };
+    if (patch.state !== undefined) {
+      this.flush();
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.pending) return;
+    this.thread.postMessage({ type: 'update', patch: this.pending } satisfies MainToThread);
+    this.pending = null;
   }
 
   /** Stops beating; `remove` deletes the registry record (clean exit), otherwise the last state stays until it ages out. */
   stop(remove: boolean): Promise<void> {
     this.stopped ??= (async () => {
       clearInterval(this.tick);
+      this.flush();
       const done = new Promise<void>((resolve) => {
         this.thread.on('message', (m: ThreadToMain) => {
           if (m.type === 'stopped') resolve();
