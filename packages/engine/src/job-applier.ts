@@ -20,13 +20,14 @@ export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: s
     ctx.log.warn({ jobId, agent: agentType }, 'ignoring a job whose id Baton did not make');
     return false;
   }
-  const read = await readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId);
+  // The run is read alongside the job (one round trip); the commit's revision check still decides.
+  const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId), ctx.store.load(ids.runId)]);
   if (!read) return false;
   const { job, state } = read;
   const facts = jobFacts(job, state, ctx.now());
   if (facts.length === 0) return false;
 
-  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now));
+  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now), run);
   if (committed) {
     await applyEffects(ctx, committed);
     return true;

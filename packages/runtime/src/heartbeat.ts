@@ -6,8 +6,8 @@ import type { RedisConfig } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
 
 const TICK_MS = 100;
-/** How long task-set changes are batched before they go to the heartbeat thread. */
-const FLUSH_MS = 50;
+/** How long a lastTaskAt-only change may wait for the next update before it goes to the heartbeat thread. */
+const FLUSH_MS = 1000;
 
 type Patch = Extract<MainToThread, { type: 'update' }>['patch'];
 
@@ -65,10 +65,13 @@ export class Heartbeat {
   private pending: Patch | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
 
-  /** State changes go to the thread at once; task-set changes are batched (they change per task). */
+  /**
+   * State and task-set changes go to the thread at once (a handler may block this thread right
+   * after); a new lastTaskAt alone rides along with the next one (or follows within FLUSH_MS).
+   */
   update(patch: Patch): void {
     this.pending = { ...this.pending, ...patch };
-    if (patch.state !== undefined) {
+    if (patch.state !== undefined || patch.active !== undefined) {
       this.flush();
       return;
     }

@@ -49,6 +49,8 @@ async function baton(redis: BenchRedis, seconds: number): Promise<Cannon> {
     BATON_REPAIR_GRACE_MS: '5000',
     BATON_BUILTIN_PIPELINES: 'false',
     BATON_RATE_LIMIT_MAX: '1000000000',
+    // e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the orchestrator.
+    ...(process.env.BENCH_ORCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_ORCH_NODE_OPTIONS } : {}),
   });
   try {
     const put = await fetch(`${orch.url}/v1/pipelines/bench`, {
