@@ -52,9 +52,6 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
   const keys = buildKeys(opts.redis.namespace);
   const log = opts.log;
   const redis = createRedis(opts.redis, 'command', 'baton-orchestrator', log);
-  // Commands issued in the same tick (concurrent requests, a transition's reads) share one socket
-  // write: a write per command cost more CPU than anything else under load. Order is unchanged.
-  redis.options.enableAutoPipelining = true;
   const subscriber = createRedis(opts.redis, 'blocking', 'baton-orchestrator-jobs', log);
   const runSubscriber = createRedis(opts.redis, 'blocking', 'baton-orchestrator-runs', log);
   await redis.ping().catch(async () => {
