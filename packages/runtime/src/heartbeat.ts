@@ -6,8 +6,8 @@ import type { RedisConfig } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
 
 const TICK_MS = 100;
-/** How long a lastTaskAt-only change may wait for the next update before it goes to the heartbeat thread. */
-const FLUSH_MS = 1000;
+/** Task-set changes reach the heartbeat thread at most this often. */
+const FLUSH_MS = 100;
 
 type Patch = Extract<MainToThread, { type: 'update' }>['patch'];
 
@@ -65,23 +65,29 @@ export class Heartbeat {
   private pending: Patch | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
 
+  private postedAt = 0;
+
   /**
-   * State and task-set changes go to the thread at once (a handler may block this thread right
-   * after); a new lastTaskAt alone rides along with the next one (or follows within FLUSH_MS).
+   * State changes go to the thread at once. Task-set changes too, unless the last one went less
+   * than FLUSH_MS ago: then they are batched until FLUSH_MS after it (posting the set on every task start
+   * and end cost more CPU than the tasks at high rates). So an agent that starts a task after a quiet
+   * spell and then blocks its event loop still reports it. lastTaskAt rides along with the next post.
    */
   update(patch: Patch): void {
     this.pending = { ...this.pending, ...patch };
-    if (patch.state !== undefined || patch.active !== undefined) {
+    const wait = FLUSH_MS - (Date.now() - this.postedAt);
+    if (patch.state !== undefined || (patch.active !== undefined && wait <= 0)) {
       this.flush();
       return;
     }
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.flushTimer ??= setTimeout(() => this.flush(), Math.max(0, wait));
   }
 
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (!this.pending) return;
+    if (this.pending.active !== undefined) this.postedAt = Date.now();
     this.thread.postMessage({ type: 'update', patch: this.pending } satisfies MainToThread);
     this.pending = null;
   }
