@@ -11,4 +11,5 @@ export * from './ids.js';
 export * from './canonical-json.js';
 export * from './store/counters.js';
 export { convergeRun } from './converge.js';
+export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
