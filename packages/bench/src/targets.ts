@@ -63,7 +63,7 @@ export function verdicts(results: Map<string, ScenarioResult>): Verdict[] {
     const conns = fig(H, 'connectionsPerAgent');
     out.push({
       id: 'H',
-      figure: `${fig(H, 'agents')} agents: ${fig(H, 'commandsPerSecond')} cmd/s, ${per} per agent per beat, ${conns} connections per agent`,
+      figure: `${fig(H, 'agents')} agents: ${fig(H, 'commandsPerSecond')} cmd/s = ${per} per agent per beat (heartbeat itself ${fig(H, 'heartbeatCommandsPerBeat')}), ${conns} connections per agent`,
       target: '≤ 2 per agent per beat; ≤ 3 connections',
       met: ok(per, (x) => x <= 2 && conns <= 3),
     });
