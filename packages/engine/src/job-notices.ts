@@ -8,6 +8,16 @@ import { applyJob } from './job-applier.js';
  * Listens to the agents' doorbells (pub/sub) and applies the job each one names right away. Only a
  * latency optimisation: a lost message is picked up by the sweeper or the reconciler.
  */
+/**
+ * ioredis writes SUBSCRIBE on a connection still in its handshake; the reply puts it in subscriber
+ * mode before its ready check (INFO), which then fails, and the subscription was lost for good (about
+ * one start in 40). Subscribing once the connection is ready avoids that.
+ */
+export async function whenReady(c: Redis): Promise<void> {
+  if (c.status === 'ready') return;
+  await new Promise<void>((resolve) => c.once('ready', () => resolve()));
+}
+
 /** How long an "active" notice waits for the same job's completion before it is applied on its own. */
 export const ACTIVE_DEFER_MS = 100;
 
@@ -32,6 +42,7 @@ export class JobNoticeListener {
       }
       this.route(notice.queue, notice.jobId, notice.event);
     });
+    await whenReady(this.subscriber);
     await this.subscriber.subscribe(this.ctx.keys.jobNotices());
   }
 

@@ -1,4 +1,5 @@
 import { RunNotice, type Keys } from '@baton/contracts';
+import { whenReady } from '@baton/engine';
 import type { Redis } from 'ioredis';
 
 type Listener = () => void;
@@ -22,6 +23,7 @@ export class RunNoticeHub {
       if (!parsed.success) return;
       for (const l of this.listeners.get(parsed.data.runId) ?? []) l();
     });
+    await whenReady(this.subscriber); // see whenReady: a subscription made during the handshake can be lost
     await this.subscriber.subscribe(this.keys.runNotices());
   }
 
