@@ -18,14 +18,23 @@ const live = (s: string) => s === 'queued' || s === 'running';
 export async function applyEffects(ctx: EngineContext, c: Committed): Promise<void> {
   const prev = c.prev.doc;
   const next = c.next.doc;
+  // New jobs first: the next stage's agent can start while the finished job is being removed.
   for (const def of next.definition.stages) {
     const a = prev.stages[def.name]!;
     const b = next.stages[def.name]!;
+    if (b.status !== 'queued' || b.dispatch === a.dispatch) continue;
     try {
-      if (live(a.status) && (!live(b.status) || b.dispatch !== a.dispatch)) {
-        await disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`);
-      }
-      if (b.status === 'queued' && b.dispatch !== a.dispatch) await dispatchStage(ctx, next, def.name);
+      await dispatchStage(ctx, next, def.name);
+    } catch (e: unknown) {
+      ctx.log.warn({ runId: next.id, stage: def.name, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry');
+    }
+  }
+  for (const def of next.definition.stages) {
+    const a = prev.stages[def.name]!;
+    const b = next.stages[def.name]!;
+    if (!live(a.status) || (live(b.status) && b.dispatch === a.dispatch)) continue;
+    try {
+      await disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`);
     } catch (e: unknown) {
       ctx.log.warn({ runId: next.id, stage: def.name, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry');
     }

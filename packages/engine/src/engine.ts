@@ -5,7 +5,7 @@ import { JobNoticeListener } from './job-notices.js';
 import { Loop } from './loops.js';
 import { PipelineRegistry } from './pipelines.js';
 import { AgentQueues } from './queues.js';
-import { collectArtifactGarbage, enforceRetention, Lease, reconcileActiveRuns } from './reconciler.js';
+import { collectArtifactGarbage, enforceRetentionFully, Lease, reconcileActiveRuns } from './reconciler.js';
 import { AgentRegistry } from './registry.js';
 import { sweepFinishedJobs } from './result-sweeper.js';
 import { advanceFleetDrains, commandAgent, getFleetDrain, listQueues, setQueuePaused, startFleetDrain } from './operations.js';
@@ -68,7 +68,7 @@ export class Engine {
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
       const repairs = await reconcileActiveRuns(this.ctx);
-      const deleted = await enforceRetention(this.ctx);
+      const deleted = await enforceRetentionFully(this.ctx);
       const files = await collectArtifactGarbage(this.ctx);
       const pruned = await this.registry.prune();
       await advanceFleetDrains(this.ctx, this.registry);

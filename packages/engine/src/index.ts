@@ -11,4 +11,6 @@ export * from './ids.js';
 export * from './canonical-json.js';
 export * from './store/counters.js';
 export { convergeRun } from './converge.js';
+export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
+export { whenReady } from './job-notices.js';

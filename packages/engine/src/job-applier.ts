@@ -20,13 +20,14 @@ export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: s
     ctx.log.warn({ jobId, agent: agentType }, 'ignoring a job whose id Baton did not make');
     return false;
   }
-  const read = await readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId);
+  // The run is read alongside the job (one round trip); the commit's revision check still decides.
+  const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId), ctx.store.load(ids.runId)]);
   if (!read) return false;
   const { job, state } = read;
   const facts = jobFacts(job, state, ctx.now());
   if (facts.length === 0) return false;
 
-  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now));
+  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now), run);
   if (committed) {
     await applyEffects(ctx, committed);
     return true;
@@ -40,9 +41,9 @@ export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: s
 }
 
 /**
- * A job's state and data as of one moment: state, then data, then state again, retrying if the job
- * moved in between (e.g. completed while we read it as active). A job's data is read fresh unless the
- * caller already holds it in a finished state (which cannot change back).
+ * A job's state and data as of one moment, retrying if the job moved in between (e.g. completed while
+ * we read it as active). A job's data is read fresh unless the caller already holds it in a finished
+ * state (which cannot change back).
  */
 async function readConsistently(
   ctx: EngineContext,
@@ -51,12 +52,21 @@ async function readConsistently(
   given: Job<TaskEnvelope> | null,
 ): Promise<{ job: Job<TaskEnvelope>; state: JobStateName } | null> {
   for (let i = 0; i < 5; i++) {
-    const before = await ctx.queues.state(agentType, jobId);
+    // State and data in one round trip. The data may still have been read first, so a finished state
+    // is trusted only with data that shows the job finished (finishedOn and the result are written
+    // together), else the data is read again; any other state is confirmed by a third read.
+    const [before, fetched] = await Promise.all([ctx.queues.state(agentType, jobId), given ? undefined : ctx.queues.getJob(agentType, jobId)]);
     if (before === 'unknown') return null;
     const finished = before === 'completed' || before === 'failed';
-    const job = given && finished ? given : await ctx.queues.getJob(agentType, jobId);
+    const job = given && finished ? given : given ? await ctx.queues.getJob(agentType, jobId) : fetched;
     if (!job) return null;
-    if (finished || (await ctx.queues.state(agentType, jobId)) === before) return { job, state: before };
+    if (finished) {
+      if (job.finishedOn) return { job, state: before };
+      // Possibly read before the job finished: read the data again, now certainly after.
+      const after = await ctx.queues.getJob(agentType, jobId);
+      return after ? { job: after, state: before } : null;
+    }
+    if ((await ctx.queues.state(agentType, jobId)) === before) return { job, state: before };
   }
   return null;
 }

@@ -4,11 +4,25 @@ import type { EngineContext } from './context.js';
 import { applyJob } from './job-applier.js';
 
 /**
+ * ioredis writes SUBSCRIBE on a connection still in its handshake; the reply puts it in subscriber
+ * mode before its ready check (INFO), which then fails, and the subscription was lost for good (about
+ * one start in 40). Subscribing once the connection is ready avoids that.
+ */
+export async function whenReady(c: RedisClient): Promise<void> {
+  if (c.status === 'ready') return;
+  await new Promise<void>((resolve) => c.once('ready', () => resolve()));
+}
+
+/** How long an "active" notice waits for the same job's completion before it is applied on its own. */
+export const ACTIVE_DEFER_MS = 100;
+
+/**
  * Listens to the agents' doorbells (pub/sub) and applies the job each one names right away. Only a
  * latency optimisation: a lost message is picked up by the sweeper or the reconciler.
  */
 export class JobNoticeListener {
   private readonly inFlight = new Map<string, { again: boolean }>();
+  private readonly deferred = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -25,9 +39,33 @@ export class JobNoticeListener {
         this.ctx.log.warn({ message: message.slice(0, 200) }, 'ignoring malformed job notice');
         return;
       }
-      this.handle(notice.queue, notice.jobId);
+      this.route(notice.queue, notice.jobId, notice.event);
     });
+    await whenReady(this.subscriber);
     await this.subscriber.subscribe(this.ctx.keys.jobNotices());
+  }
+
+  /**
+   * "active" notices wait ACTIVE_DEFER_MS: a short stage's completion usually arrives first and is
+   * applied alone (one transition instead of two). Any other notice for the job applies it at once.
+   */
+  private route(queue: string, jobId: string, event: JobNotice['event']): void {
+    const key = `${queue}/${jobId}`;
+    const pending = this.deferred.get(key);
+    if (event === 'active') {
+      if (pending) return;
+      const timer = setTimeout(() => {
+        this.deferred.delete(key);
+        this.handle(queue, jobId);
+      }, ACTIVE_DEFER_MS);
+      this.deferred.set(key, timer);
+      return;
+    }
+    if (pending) {
+      clearTimeout(pending);
+      this.deferred.delete(key);
+    }
+    this.handle(queue, jobId);
   }
 
   /** Applies a job, coalescing notices that arrive while the same job is being applied. */
@@ -55,6 +93,8 @@ export class JobNoticeListener {
   }
 
   async stop(): Promise<void> {
+    for (const t of this.deferred.values()) clearTimeout(t);
+    this.deferred.clear();
     await this.subscriber.unsubscribe(this.ctx.keys.jobNotices()).catch(() => undefined);
   }
 }

@@ -20,9 +20,11 @@ export async function mutateRun(
   ctx: EngineContext,
   runId: string,
   fn: (doc: RunDoc, now: number) => Transition | null,
+  /** The run as read a moment ago (saves a round trip; a stale read only costs a conflict retry). */
+  preloaded?: LoadedRun | null,
 ): Promise<Committed | null> {
   for (let i = 0; i < MAX_TRIES; i++) {
-    const prev = await ctx.store.load(runId);
+    const prev = i === 0 && preloaded !== undefined ? preloaded : await ctx.store.load(runId);
     if (!prev) return null;
     const transition = fn(prev.doc, ctx.now());
     if (!transition) return null;

@@ -56,6 +56,20 @@ export async function enforceRetention(ctx: EngineContext, maxPerPass = 500): Pr
   return deleted;
 }
 
+/**
+ * Retention until it has caught up, or `budgetMs` is spent: one batch per pass would cap deletions
+ * at 500 per reconcile interval (100 runs/s by default), below what a busy fleet finishes.
+ */
+export async function enforceRetentionFully(ctx: EngineContext, budgetMs = 2000, maxPerPass = 500): Promise<number> {
+  const until = Date.now() + budgetMs;
+  let total = 0;
+  for (;;) {
+    const n = await enforceRetention(ctx, maxPerPass);
+    total += n;
+    if (n < maxPerPass || Date.now() >= until) return total;
+  }
+}
+
 /** Deletes artifact files that no run references any more (their runs were deleted by retention). */
 export async function collectArtifactGarbage(ctx: EngineContext, maxPerPass = 200): Promise<number> {
   if (!ctx.artifacts) return 0;

@@ -108,7 +108,8 @@ export class AgentRegistry {
     const now = this.opts.now();
     return beats
       .map((hb) => {
-        const lastSeenMs = seen.get(hb.id) ?? Date.parse(hb.beatAt);
+        // The record's beatAt is written every beat; the index score only every few (older agents: each beat).
+        const lastSeenMs = Math.max(seen.get(hb.id) ?? 0, Date.parse(hb.beatAt) || 0);
         const b = backlogs.get(hb.type)!;
         const proto = checkAgentProtocol(hb.protocol);
         return {

@@ -1,4 +1,5 @@
 import { RunNotice, type Keys } from '@baton/contracts';
+import { whenReady } from '@baton/engine';
 import type { RedisClient } from '@baton/platform';
 
 type Listener = () => void;
@@ -24,6 +25,7 @@ export class RunNoticeHub {
       for (const l of this.listeners.get(parsed.data.runId) ?? []) l();
       for (const l of this.anyListeners) l(parsed.data.runId);
     });
+    await whenReady(this.subscriber); // see whenReady: a subscription made during the handshake can be lost
     await this.subscriber.subscribe(this.keys.runNotices());
   }
 

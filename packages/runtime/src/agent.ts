@@ -156,6 +156,8 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
 
   const workerConnection = createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log);
   const worker = new Worker<TaskEnvelope, TaskResult>(keys.queue(def.type), tasks.process, {
+    // Its own connection (BullMQ adds a blocking one): the watchdog can drop it to recover a deaf
+    // worker while the agent's command connection stays up to probe Redis.
     connection: workerConnection,
     prefix: keys.bullPrefix,
     name: id,
@@ -164,6 +166,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     lockDuration: opts.lockDurationMs ?? 20_000,
     stalledInterval: opts.stalledIntervalMs ?? 10_000,
     maxStalledCount: opts.maxStalled ?? 5,
+    // An idle worker's blocking read returns every drainDelay seconds and polls once; 10 s (BullMQ's
+    // own ceiling for a blocking read) instead of the default 5 halves an idle fleet's commands.
+    // New jobs wake it at once either way.
+    drainDelay: 10,
   });
   let lastWorkerError = '';
   worker.on('error', (err) => {

@@ -26,7 +26,8 @@ export class ControlListener {
     this.loop = (async () => {
       while (this.running) {
         try {
-          const res = await this.redis.xread('BLOCK', 5000, 'STREAMS', key, lastId);
+          // A new message wakes the read at once; the timeout only bounds an idle agent's re-reads.
+          const res = await this.redis.xread('BLOCK', 10_000, 'STREAMS', key, lastId);
           for (const [, entries] of res ?? []) {
             for (const [id, fields] of entries) {
               lastId = id;

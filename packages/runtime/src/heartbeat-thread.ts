@@ -22,6 +22,17 @@ function warn(msg: string, fields: Record<string, unknown>): void {
   process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);
 }
 
+/**
+ * A beat writes the record (which carries beatAt, the liveness clock the registry reads) every time,
+ * and refreshes the agent's entry in the registry index only every INDEX_EVERY_MS or when its state
+ * changed: one command per beat in the steady state.
+ */
+const INDEX_EVERY_MS = 30_000;
+/** Task-set changes are written at most this often (state changes at once). */
+const UPDATE_BEAT_MS = 250;
+let indexedAt = 0;
+let indexedState = '';
+
 async function beat(): Promise<void> {
   const now = Date.now();
   const gap = now - lastBeat;
@@ -29,18 +40,38 @@ async function beat(): Promise<void> {
   lastBeat = now;
   const blocked = Math.max(0, now - (lastTick[0] ?? now) - data.tickMs * 2);
   record = { ...record, beatAt: new Date(now).toISOString(), eventLoopBlockedMs: Math.round(blocked) };
-  await redis.multi().set(data.agentKey, JSON.stringify(record), 'PX', data.ttlMs).zadd(data.agentsKey, now, record.id).exec();
+  const reindex = now - indexedAt >= INDEX_EVERY_MS || record.state !== indexedState;
+  if (!reindex) {
+    await redis.set(data.agentKey, JSON.stringify(record), 'PX', data.ttlMs);
+    return;
+  }
+  const state = record.state;
+  const results = await redis.pipeline().set(data.agentKey, JSON.stringify(record), 'PX', data.ttlMs).zadd(data.agentsKey, now, record.id).exec();
+  const failed = results?.find(([err]) => err);
+  if (failed) throw failed[0];
+  indexedAt = now;
+  indexedState = state;
 }
 
 const timer = setInterval(() => {
   if (!stopping) beat().catch(() => undefined);
 }, data.intervalMs);
 
+let updateTimer: NodeJS.Timeout | null = null;
+
 port.on('message', (m: MainToThread) => {
   if (m.type === 'update') {
     record = { ...record, ...m.patch };
-    beat().catch(() => undefined);
+    if (m.patch.state !== undefined) {
+      beat().catch(() => undefined);
+    } else {
+      updateTimer ??= setTimeout(() => {
+        updateTimer = null;
+        if (!stopping) beat().catch(() => undefined);
+      }, UPDATE_BEAT_MS);
+    }
   } else if (m.type === 'stop') {
+    if (updateTimer) clearTimeout(updateTimer);
     stopping = true;
     clearInterval(timer);
     const done = m.remove

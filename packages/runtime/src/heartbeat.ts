@@ -6,6 +6,10 @@ import type { RedisConfig } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
 
 const TICK_MS = 100;
+/** Task-set changes reach the heartbeat thread at most this often. */
+const FLUSH_MS = 100;
+
+type Patch = Extract<MainToThread, { type: 'update' }>['patch'];
 
 /** The compiled thread script (when running from TypeScript sources, e.g. under vitest, use the build). */
 function threadUrl(): URL {
@@ -68,14 +72,41 @@ export class Heartbeat {
     return hb;
   }
 
-  update(patch: Extract<MainToThread, { type: 'update' }>['patch']): void {
-    this.thread.postMessage({ type: 'update', patch } satisfies MainToThread);
+  private pending: Patch | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  private postedAt = 0;
+
+  /**
+   * State changes go to the thread at once. Task-set changes too, unless the last one went less
+   * than FLUSH_MS ago: then they are batched until FLUSH_MS after it (posting the set on every task start
+   * and end cost more CPU than the tasks at high rates). So an agent that starts a task after a quiet
+   * spell and then blocks its event loop still reports it. lastTaskAt rides along with the next post.
+   */
+  update(patch: Patch): void {
+    this.pending = { ...this.pending, ...patch };
+    const wait = FLUSH_MS - (Date.now() - this.postedAt);
+    if (patch.state !== undefined || (patch.active !== undefined && wait <= 0)) {
+      this.flush();
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => this.flush(), Math.max(0, wait));
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.pending) return;
+    if (this.pending.active !== undefined) this.postedAt = Date.now();
+    this.thread.postMessage({ type: 'update', patch: this.pending } satisfies MainToThread);
+    this.pending = null;
   }
 
   /** Stops beating; `remove` deletes the registry record (clean exit), otherwise the last state stays until it ages out. */
   stop(remove: boolean): Promise<void> {
     this.stopped ??= (async () => {
       clearInterval(this.tick);
+      this.flush();
       const done = new Promise<void>((resolve) => {
         this.thread.on('message', (m: ThreadToMain) => {
           if (m.type === 'stopped') resolve();

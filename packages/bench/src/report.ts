@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScenarioResult } from './scenario.js';
+import type { Verdict } from './targets.js';
+
+export interface PassReport {
+  persistence: string;
+  results: ScenarioResult[];
+  verdicts: Verdict[];
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  commit: string;
+  host: { cpus: number; loadavg: number[]; node: string; redis: string };
+  options: { reps: number; quick: boolean; scenarios: string[] };
+  passes: PassReport[];
+}
+
+const mark = (met: boolean | null) => (met === null ? '—' : met ? 'met' : 'MISSED');
+
+export function table(p: PassReport): string {
+  const rows = p.verdicts.map((v) => {
+    const r = p.results.find((x) => x.id === v.id);
+    const cmds = r?.commands ? `${r.commands.perUnit} / ${r.commands.unit}` : '';
+    return `| ${v.id} | ${v.figure} | ${v.target} | ${mark(v.met)} | ${cmds} |`;
+  });
+  return ['| scenario | median figure | target | | Redis commands |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export function markdown(r: BenchReport): string {
+  const out = [
+    `# Baton benchmarks — ${r.startedAt}`,
+    '',
+    `Commit \`${r.commit}\`, ${r.host.cpus} cores, Node ${r.host.node}, Redis ${r.host.redis}, load average at start ${r.host.loadavg.map((x) => x.toFixed(2)).join(' ')}.`,
+    `${r.options.reps} repetitions after a warm-up${r.options.quick ? ' (quick sizes)' : ''}; figures are medians.`,
+  ];
+  for (const p of r.passes) {
+    out.push('', `## Redis persistence: ${p.persistence}`, '', table(p), '');
+    for (const res of p.results) {
+      out.push(`### ${res.id}. ${res.title}`, '', `- figures: ${JSON.stringify(res.figures)}`, `- repetitions: ${res.reps.join(', ')}`);
+      if (res.commands) {
+        const top = Object.entries(res.commands.top)
+          .slice(0, 12)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        out.push(`- Redis commands per ${res.commands.unit}: ${res.commands.perUnit} (${top})`);
+      }
+      for (const n of res.notes) out.push(`- ${n}`);
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+/** Writes bench/results/<timestamp>.{json,md} and latest.{json,md}. */
+export function writeReport(root: string, r: BenchReport): string {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.startedAt.replace(/[:.]/g, '-');
+  const json = JSON.stringify(r, null, 2);
+  const md = markdown(r);
+  for (const name of [stamp, 'latest']) {
+    writeFileSync(join(dir, `${name}.json`), json);
+    writeFileSync(join(dir, `${name}.md`), md);
+  }
+  return join(dir, `${stamp}.md`);
+}

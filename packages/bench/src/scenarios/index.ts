@@ -1,0 +1,17 @@
+import { scenarioA, scenarioB, scenarioC } from './abc.js';
+import { scenarioD } from './d-hop.js';
+import { scenarioE } from './e-http.js';
+import { scenarioF } from './f-little.js';
+import { scenarioG } from './g-memory.js';
+import { scenarioH } from './h-idle.js';
+
+export const SCENARIOS = {
+  A: scenarioA,
+  B: scenarioB,
+  C: scenarioC,
+  D: scenarioD,
+  E: scenarioE,
+  F: scenarioF,
+  G: scenarioG,
+  H: scenarioH,
+};
