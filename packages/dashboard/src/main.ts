@@ -51,7 +51,7 @@ function start(me: Whoami): void {
   if (started) render();
   else {
     started = true;
-    startRouter(main, (current) => nav.querySelectorAll('a').forEach((a) => a.classList.toggle('active', a.dataset.nav === current)));
+    startRouter(main, (current) => nav.querySelectorAll('a').forEach((a) => a.classList.toggle('active', a.dataset.nav === current)), () => session.me !== null);
   }
 }
 

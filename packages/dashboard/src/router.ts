@@ -12,6 +12,7 @@ const routes: Route[] = [];
 let cleanup: (() => void) | void;
 let outlet: HTMLElement | null = null;
 let onNavigate: (nav: string) => void = () => undefined;
+let mayRender: () => boolean = () => true;
 
 /** `path` like `/ui/runs/:id`. `nav` names the menu entry to highlight. */
 export function route(path: string, nav: string, page: Page): void {
@@ -20,9 +21,14 @@ export function route(path: string, nav: string, page: Page): void {
   routes.push({ pattern, names, page, nav });
 }
 
-export function startRouter(el: HTMLElement, navigated: (nav: string) => void): void {
+/**
+ * `signedIn` guards the outlet: while it is false (the sign-in form is showing) navigation only
+ * changes the URL, and the page renders once the caller signs in again.
+ */
+export function startRouter(el: HTMLElement, navigated: (nav: string) => void, signedIn: () => boolean): void {
   outlet = el;
   onNavigate = navigated;
+  mayRender = signedIn;
   window.addEventListener('popstate', render);
   // Same-origin links inside the app navigate without a reload.
   document.addEventListener('click', (e) => {
@@ -50,7 +56,7 @@ export function leave(): void {
 
 /** Re-renders the current page (e.g. after signing in). */
 export function render(): void {
-  if (!outlet) return;
+  if (!outlet || !mayRender()) return;
   leave();
   outlet.replaceChildren();
   const path = location.pathname;

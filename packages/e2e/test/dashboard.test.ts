@@ -198,5 +198,10 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     await h.request('POST', `/v1/keys/${operatorKey.id}/revoke`);
     await asOperator.page.locator('nav a[data-nav="fleet"]').click();
     await asOperator.page.locator('form.login', { hasText: 'revoked' }).waitFor();
+    // While signed out the menu only changes the URL: the sign-in form stays (a page rendering over it
+    // would fail its own requests with nobody to sign in).
+    await asOperator.page.locator('nav a[data-nav="runs"]').click();
+    await asOperator.page.locator('form.login', { hasText: 'revoked' }).waitFor({ timeout: 2000 });
+    expect(asOperator.page.url()).toMatch(/\/ui\/runs$/);
   });
 });

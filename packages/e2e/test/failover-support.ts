@@ -64,14 +64,31 @@ export interface FailoverOutcome {
   failoverMs: number;
   /** ms from the failover settling until the first stage started after it (the agents consume again). */
   consumingAgainMs: number;
+  /** Stage executions beyond the first (each still committed once). */
+  reExecutions: number;
+}
+
+export interface FailoverExpectations {
+  /**
+   * A coordinated failover (CLUSTER FAILOVER) loses no write, so every stage runs exactly once. An
+   * uncoordinated one (Sentinel) can lose a lock or a completion the old master acknowledged within
+   * `min-replicas-max-lag`: the stage runs again — and is still committed once. Then allow this many.
+   */
+  maxReExecutions: number;
 }
 
 /**
  * Real processes (one orchestrator, two noop agents) on `target`; runs are submitted before and
  * while `failover()` runs. Every accepted run must succeed, each stage committed once and executed
- * once (the noop agents' ledger), and afterwards no agent may be deaf: a new run completes.
+ * at least once — exactly once unless `expect.maxReExecutions` allows more (the noop agents'
+ * ledger) — and afterwards no agent may be deaf: a new run completes.
  */
-export async function runsSurviveFailover(target: TestRedisTarget, failover: (namespace: string) => Promise<unknown>, procs: BatonProcess[]): Promise<FailoverOutcome> {
+export async function runsSurviveFailover(
+  target: TestRedisTarget,
+  failover: (namespace: string) => Promise<unknown>,
+  procs: BatonProcess[],
+  expectations: FailoverExpectations = { maxReExecutions: 0 },
+): Promise<FailoverOutcome> {
   const ns = testNamespace();
   const ledger = join(tmpdir(), `baton-ledger-${ns}.jsonl`);
   try {
@@ -127,17 +144,22 @@ export async function runsSurviveFailover(target: TestRedisTarget, failover: (na
       const committed = (await events(orch.url, id)).filter((e) => e.type === 'stage.succeeded').map((e) => (e as { stage: string }).stage);
       expect(committed.sort(), `stages committed once in run ${id}`).toEqual(['a', 'b', 'c']);
     }
-    // Executed exactly once: a failover loses no lock, no job and no result.
+    // Executed at least once, and more only as far as the failover kind allows (see FailoverExpectations).
     const counts = executions(ledger);
-    const twice = [...counts].filter(([, n]) => n !== 1);
-    expect(twice, 'stages executed more than once').toEqual([]);
     expect(counts.size).toBe(ids.length * 3);
+    const reExecutions = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
+    expect([...counts.values()].every((n) => n >= 1)).toBe(true);
+    if (expectations.maxReExecutions === 0) {
+      expect([...counts].filter(([, n]) => n !== 1), 'stages executed more than once').toEqual([]);
+    } else {
+      expect(reExecutions, `re-executions: ${JSON.stringify([...counts].filter(([, n]) => n !== 1))}`).toBeLessThanOrEqual(expectations.maxReExecutions);
+    }
 
     // No agent is deaf (or gone) after the failover.
     const agents = (await http<{ items: AgentView[] }>(orch.url, 'GET', '/v1/agents')).body.items.filter((a) => a.type === 'noop');
     expect(agents.map((a) => a.liveness)).toEqual(['alive', 'alive']);
     const startsAfter = finished.flatMap((r) => r.stages.map((s) => Date.parse(s.startedAt!))).filter((t) => t >= settledAt);
-    return { accepted: ids.length, refusedSubmissions: refused, failoverMs, consumingAgainMs: Math.min(...startsAfter) - settledAt };
+    return { accepted: ids.length, refusedSubmissions: refused, failoverMs, consumingAgainMs: Math.min(...startsAfter) - settledAt, reExecutions };
   } catch (e: unknown) {
     // Say what the processes saw: the failure alone rarely explains a failover.
     for (const p of procs) process.stderr.write(`--- pid ${p.pid} (last lines)\n${p.output().split('\n').slice(-25).join('\n')}\n`);

@@ -38,7 +38,7 @@ describe('on Redis Sentinel (master, replica, three sentinels)', () => {
     expect(replay.status).toBe(503);
   });
 
-  it('completes every accepted run exactly once across a SENTINEL FAILOVER (real processes)', async () => {
+  it('completes every accepted run, committing each stage once, across a SENTINEL FAILOVER (real processes)', async () => {
     const outcome = await runsSurviveFailover(
       stack.redis.target,
       async () => {
@@ -47,6 +47,10 @@ describe('on Redis Sentinel (master, replica, three sentinels)', () => {
         expect(to).not.toBe(from);
       },
       procs,
+      // Sentinel's failover is not coordinated: a lock or completion the old master acknowledged just
+      // before it was replaced can be lost, and that stage runs again (committed once). Only stages in
+      // flight at that moment can: at most the agents' 8 slots.
+      { maxReExecutions: 8 },
     );
     expect(outcome.accepted).toBeGreaterThan(12);
     console.log(`sentinel failover: ${JSON.stringify(outcome)}`);
