@@ -1,10 +1,10 @@
 import type { RunChanges } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NoQuery } from './no-query.js';
+import { openEventStream } from './sse.js';
 
 const FLUSH_MS = 500;
 const MAX_IDS = 100;
-const KEEPALIVE_MS = 15_000;
 
 /**
  * GET /v1/runs/changes — server-sent events for lists: a `changed` event naming the runs that
@@ -18,15 +18,7 @@ export const runChangeRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/runs/changes',
     { schema: { tags: ['runs'], summary: 'Server-sent doorbells whenever runs change (refetch the list on each)', querystring: NoQuery, produces: ['text/event-stream'] } },
     async (_req, reply) => {
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write('retry: 2000\n\nevent: hello\ndata: {}\n\n');
+      const res = openEventStream(reply, 'event: hello\ndata: {}\n\n');
       const changed = new Set<string>();
       let more = false;
       const flush = setInterval(() => {
@@ -36,14 +28,12 @@ export const runChangeRoutes: FastifyPluginAsyncZod = async (app) => {
         more = false;
         res.write(`event: changed\ndata: ${JSON.stringify(body)}\n\n`);
       }, FLUSH_MS);
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
       const unsubscribe = notices.onAny((runId) => {
         if (changed.size < MAX_IDS) changed.add(runId);
         else more = true;
       });
       res.on('close', () => {
         clearInterval(flush);
-        clearInterval(keepalive);
         unsubscribe();
       });
     },

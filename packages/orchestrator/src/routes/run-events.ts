@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../plugins/errors.js';
 import { RunParams } from './runs.js';
+import { openEventStream } from './sse.js';
 
 const PAGE = 500;
 const POLL_MS = 5000;
-const KEEPALIVE_MS = 15_000;
 
 const EventHeaders = z.looseObject({
   'last-event-id': z
@@ -38,15 +38,7 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
       const runId = req.params.id;
       if (!(await engine.get(runId))) throw new ApiError('RUN_NOT_FOUND', `no run ${runId}`);
 
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      res.write('retry: 2000\n\n');
+      const res = openEventStream(reply);
 
       let closed = false;
       let wake: (() => void) | null = null;
@@ -60,7 +52,6 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
         poke();
       });
       const unsubscribe = notices.on(runId, poke);
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
       let last = req.headers['last-event-id'] ?? '0';
       try {
         while (!closed) {
@@ -84,7 +75,6 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (e: unknown) {
         req.log.warn({ runId, err: errorMessage(e) }, 'event stream ended by an error');
       } finally {
-        clearInterval(keepalive);
         unsubscribe();
         res.end();
       }
