@@ -13,4 +13,3 @@ export * from './store/counters.js';
 export { convergeRun } from './converge.js';
 export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
-export { whenReady } from './job-notices.js';

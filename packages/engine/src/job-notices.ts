@@ -1,17 +1,7 @@
 import { JobNotice } from '@baton/contracts';
-import { errorMessage, type RedisClient } from '@baton/platform';
+import { errorMessage, whenReady, type RedisClient } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { applyJob } from './job-applier.js';
-
-/**
- * ioredis writes SUBSCRIBE on a connection still in its handshake; the reply puts it in subscriber
- * mode before its ready check (INFO), which then fails, and the subscription was lost for good (about
- * one start in 40). Subscribing once the connection is ready avoids that.
- */
-export async function whenReady(c: RedisClient): Promise<void> {
-  if (c.status === 'ready') return;
-  await new Promise<void>((resolve) => c.once('ready', () => resolve()));
-}
 
 /** How long an "active" notice waits for the same job's completion before it is applied on its own. */
 export const ACTIVE_DEFER_MS = 100;

@@ -1,6 +1,5 @@
 import { RunNotice, type Keys } from '@baton/contracts';
-import { whenReady } from '@baton/engine';
-import type { RedisClient } from '@baton/platform';
+import { whenReady, type RedisClient } from '@baton/platform';
 
 type Listener = () => void;
 

@@ -139,3 +139,13 @@ export async function checkEvictionPolicy(client: RedisClient): Promise<Eviction
     message: `Redis maxmemory-policy is "${bad ?? 'unknown'}"${where}; Baton needs "noeviction" or Redis may evict runs and jobs under memory pressure. Set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction).`,
   };
 }
+
+/**
+ * ioredis writes SUBSCRIBE on a connection still in its handshake; the reply puts it in subscriber
+ * mode before its ready check (INFO), which then fails, and the subscription was lost for good (about
+ * one start in 40). Subscribing once the connection is ready avoids that.
+ */
+export async function whenReady(c: RedisClient): Promise<void> {
+  if (c.status === 'ready') return;
+  await new Promise<void>((resolve) => c.once('ready', () => resolve()));
+}
