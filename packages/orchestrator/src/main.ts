@@ -5,25 +5,17 @@ import { authConfigFromEnv, engineConfigFromEnv, OrchestratorEnv, stageTargetsFr
 import { startOrchestrator } from './orchestrator.js';
 
 const { env, log } = bootProcess('orchestrator', OrchestratorEnv);
-function authFromEnv() {
+/** Configuration read beyond the schema (files, combinations): any failure exits 78 with its reason. */
+function configOrExit<T>(load: () => T): T {
   try {
-    return authConfigFromEnv(env);
+    return load();
   } catch (e: unknown) {
     process.stderr.write(`${errorMessage(e)}\n`);
     process.exit(EXIT_CONFIG);
   }
 }
 
-function redisFromEnv() {
-  try {
-    return redisConfigFromEnv(env);
-  } catch (e: unknown) {
-    process.stderr.write(`${errorMessage(e)}\n`);
-    process.exit(EXIT_CONFIG);
-  }
-}
-
-const redisConfig = redisFromEnv();
+const redisConfig = configOrExit(() => redisConfigFromEnv(env));
 log.info({ redis: describeRedisTarget(redisConfig), namespace: redisConfig.namespace }, 'orchestrator starting');
 
 if (env.BATON_REQUIRE_NOEVICTION === 'true') {
@@ -45,7 +37,7 @@ const orchestrator = await startOrchestrator({
   artifactDir: resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts')),
   ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_HOST } : {}),
   stageTargets: stageTargetsFromEnv(env),
-  auth: authFromEnv(),
+  auth: configOrExit(() => authConfigFromEnv(env)),
 });
 const address = await orchestrator.app.listen({ host: env.BATON_HOST, port: env.BATON_PORT });
 log.info({ address }, 'orchestrator listening');
