@@ -2,22 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@baton/platform';
-import { waitFor } from '@baton/testing';
+import { freePort, redisInfoField } from '@baton/platform';
+import { pingRedis, waitFor } from '@baton/testing';
 import { Redis } from 'ioredis';
-
-async function ping(url: string): Promise<boolean> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
 
 export type Persistence = 'none' | 'aof';
 
@@ -41,7 +28,7 @@ export class BenchRedis {
       { stdio: 'ignore' },
     );
     const url = `redis://127.0.0.1:${port}`;
-    await waitFor(() => ping(url), { what: 'redis-server', timeoutMs: 15_000 });
+    await waitFor(() => pingRedis(url), { what: 'redis-server', timeoutMs: 15_000 });
     const admin = new Redis(url, { connectionName: 'bench-admin', maxRetriesPerRequest: 1 });
     admin.on('error', () => undefined);
     return new BenchRedis(url, persistence, child, dir, admin);
@@ -74,9 +61,8 @@ export class BenchRedis {
   }
 
   async infoField(section: string, field: string): Promise<number> {
-    const text = await this.admin.info(section);
-    const m = new RegExp(`^${field}:(\\S+)`, 'm').exec(text);
-    return m ? Number(m[1]) : NaN;
+    const value = await redisInfoField(this.admin, section, field);
+    return value === null ? NaN : Number(value);
   }
 
   /** Connected clients grouped by connection name (the admin connection excluded). */

@@ -32,7 +32,8 @@ export interface RedisOptions {
 
 const BASE_ARGS = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'];
 
-async function ping(url: string): Promise<boolean> {
+/** True once a Redis at `url` answers PING (never queues, never retries: for polling with waitFor). */
+export async function pingRedis(url: string): Promise<boolean> {
   const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   c.on('error', () => undefined);
   try {
@@ -67,7 +68,7 @@ async function startLocal(opts: RedisOptions): Promise<TestRedis> {
   let child: ChildProcess | null = null;
   const launch = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...BASE_ARGS, ...(opts.args ?? [])], { stdio: 'ignore' });
-    await waitFor(() => ping(url), { what: `redis-server on ${port}`, timeoutMs: 15_000 });
+    await waitFor(() => pingRedis(url), { what: `redis-server on ${port}`, timeoutMs: 15_000 });
   };
   const killWith = async (signal: NodeJS.Signals) => {
     const c = child;
@@ -104,7 +105,7 @@ async function startContainer(opts: RedisOptions): Promise<TestRedis> {
   const client = await getContainerRuntimeClient();
   const handle = client.container.getById(container.getId());
   const url = `redis://127.0.0.1:${port}`;
-  await waitFor(() => ping(url), { what: 'redis container', timeoutMs: 30_000 });
+  await waitFor(() => pingRedis(url), { what: 'redis container', timeoutMs: 30_000 });
   return {
     url,
     target: url,
@@ -115,7 +116,7 @@ async function startContainer(opts: RedisOptions): Promise<TestRedis> {
     },
     async start() {
       await handle.start();
-      await waitFor(() => ping(url), { what: 'redis container restart', timeoutMs: 30_000 });
+      await waitFor(() => pingRedis(url), { what: 'redis container restart', timeoutMs: 30_000 });
     },
     async stop() {
       await container.stop({ timeout: 0 });

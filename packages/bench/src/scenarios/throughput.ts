@@ -19,6 +19,23 @@ export interface Throughput {
   commands: ReturnType<typeof perUnit>;
 }
 
+/**
+ * Resets Redis's stats, starts the clock, runs `go` (which releases the pre-loaded work and returns
+ * the seconds it took from `t0`), and reads throughput, commands and CPU per unit of work.
+ */
+async function measure(redis: BenchRedis, child: Child, n: number, go: (t0: number) => Promise<number>): Promise<Throughput> {
+  await redis.resetStats();
+  const cpu0 = await redis.cpuSeconds();
+  const drv0 = process.cpuUsage();
+  const wrk0 = child.cpuSeconds();
+  const seconds = await go(preciseNow());
+  const commands = perUnit(await redis.commandStats(), n);
+  const workerCpuMs = ((child.cpuSeconds() - wrk0) * 1000) / n;
+  const redisCpuMs = (((await redis.cpuSeconds()) - cpu0) * 1000) / n;
+  const d = process.cpuUsage(drv0);
+  return { perSecond: n / seconds, seconds, commands, redisCpuMs, driverCpuMs: (d.user + d.system) / 1000 / n, workerCpuMs };
+}
+
 /** A: raw BullMQ. `n` no-op jobs pre-loaded on a paused queue; the clock starts when it is resumed. */
 export async function rawThroughput(redis: BenchRedis, n: number): Promise<Throughput> {
   await redis.flush();
@@ -32,19 +49,10 @@ export async function rawThroughput(redis: BenchRedis, n: number): Promise<Throu
   }
   const child = await Child.start('raw-worker', { url: redis.url, namespace: NS, queue: 'raw', concurrency: CONCURRENCY, mode: 'throughput', expect: n });
   try {
-    await redis.resetStats();
-    const cpu0 = await redis.cpuSeconds();
-    const drv0 = process.cpuUsage();
-    const wrk0 = child.cpuSeconds();
-    const t0 = preciseNow();
-    await q.resume();
-    const done = await child.next('done');
-    const seconds = (done.at - t0) / 1000;
-    const commands = perUnit(await redis.commandStats(), n);
-    const workerCpuMs = ((child.cpuSeconds() - wrk0) * 1000) / n;
-    const redisCpuMs = ((await redis.cpuSeconds()) - cpu0) * 1000 / n;
-    const d = process.cpuUsage(drv0);
-    return { perSecond: n / seconds, seconds, commands, redisCpuMs, driverCpuMs: (d.user + d.system) / 1000 / n, workerCpuMs };
+    return await measure(redis, child, n, async (t0) => {
+      await q.resume();
+      return ((await child.next('done')).at - t0) / 1000;
+    });
   } finally {
     await child.stop();
     await q.close();
@@ -66,20 +74,13 @@ export async function batonThroughput(redis: BenchRedis, n: number, stages: numb
     await queue.pause();
     await stack.submit(n, linearPipeline(stages));
     child = await Child.start('agents', { url: redis.url, namespace: NS, agent: 'noop', count: 1, concurrency: CONCURRENCY });
-    await redis.resetStats();
-    const cpu0 = await redis.cpuSeconds();
-    const drv0 = process.cpuUsage();
-    const wrk0 = child.cpuSeconds();
-    const t0 = preciseNow();
-    await queue.resume();
-    const f = await stack.untilFinished(n, 10);
-    const seconds = (preciseNow() - t0) / 1000;
-    if (f.failed > 0) throw new Error(`${f.failed} runs failed`);
-    const commands = perUnit(await redis.commandStats(), n);
-    const workerCpuMs = ((child.cpuSeconds() - wrk0) * 1000) / n;
-    const redisCpuMs = ((await redis.cpuSeconds()) - cpu0) * 1000 / n;
-    const d = process.cpuUsage(drv0);
-    return { perSecond: n / seconds, seconds, commands, redisCpuMs, driverCpuMs: (d.user + d.system) / 1000 / n, workerCpuMs };
+    return await measure(redis, child, n, async (t0) => {
+      await queue.resume();
+      const f = await stack.untilFinished(n, 10);
+      const seconds = (preciseNow() - t0) / 1000;
+      if (f.failed > 0) throw new Error(`${f.failed} runs failed`);
+      return seconds;
+    });
   } finally {
     await child?.stop();
     await stack.stop();
