@@ -11,14 +11,6 @@ export const ControlMessage = z.discriminatedUnion('kind', [
 ]);
 export type ControlMessage = z.infer<typeof ControlMessage>;
 
-/** Doorbells published by agent runtimes so the orchestrator looks at a job now rather than at its next sweep. */
-export const JobNotice = z.object({
-  queue: z.string(),
-  jobId: z.string(),
-  event: z.enum(['active', 'progress', 'completed', 'failed']),
-});
-export type JobNotice = z.infer<typeof JobNotice>;
-
 /** Published after each committed run transition (live notification only; the events stream is the record). */
 export const RunNotice = z.object({ runId: z.string(), rev: z.int() });
 export type RunNotice = z.infer<typeof RunNotice>;

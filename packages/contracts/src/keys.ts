@@ -17,6 +17,8 @@ export interface Keys {
   readonly bullPrefix: string;
   /** BullMQ queue name for an agent type. */
   queue(agentType: string): string;
+  /** BullMQ's event stream of an agent queue (job added/active/completed/failed/progress...). */
+  queueEvents(agentType: string): string;
 
   run(runId: string): string;
   runEvents(runId: string): string;
@@ -59,7 +61,6 @@ export interface Keys {
   session(tokenHash: string): string;
 
   runNotices(): string;
-  jobNotices(): string;
 }
 
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
@@ -72,6 +73,7 @@ export function keys(namespace = 'baton'): Keys {
     hashTag: t,
     bullPrefix: `${t}:q`,
     queue: (agentType) => agentType,
+    queueEvents: (agentType) => `${t}:q:${agentType}:events`,
 
     run: (id) => `${t}:run:${id}`,
     runEvents: (id) => `${t}:run:${id}:events`,
@@ -104,7 +106,6 @@ export function keys(namespace = 'baton'): Keys {
     session: (h) => `${t}:session:${h}`,
 
     runNotices: () => `${t}:notify:runs`,
-    jobNotices: () => `${t}:notify:jobs`,
   };
 }
 

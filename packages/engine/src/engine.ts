@@ -1,7 +1,7 @@
 import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
-import { JobNoticeListener } from './job-notices.js';
+import { JobEventListener } from './job-events.js';
 import { Loop } from './loops.js';
 import { PipelineRegistry } from './pipelines.js';
 import { AgentQueues } from './queues.js';
@@ -15,7 +15,7 @@ import { RunStore } from './store/run-store.js';
 export interface EngineDeps {
   /** Command connection (fails fast while Redis is down). */
   redis: RedisClient;
-  /** A connection the engine may put in subscriber mode. */
+  /** A connection the engine blocks on to read job events; it is closed when the engine stops. */
   subscriber: RedisClient;
   keys: Keys;
   log: Logger;
@@ -32,7 +32,7 @@ export class Engine {
   readonly ctx: EngineContext;
   readonly pipelines: PipelineRegistry;
   readonly registry: AgentRegistry;
-  private readonly notices: JobNoticeListener;
+  private readonly jobEvents: JobEventListener;
   private readonly sweeper: Loop;
   private readonly reconciler: Loop;
   private readonly lease: Lease;
@@ -60,7 +60,7 @@ export class Engine {
       now,
     });
     this.pipelines = new PipelineRegistry(deps.redis, deps.keys, (needed) => this.registry.knownTypesFor(needed));
-    this.notices = new JobNoticeListener(this.ctx, deps.subscriber);
+    this.jobEvents = new JobEventListener(this.ctx, deps.subscriber, () => this.registry.knownTypes(1000));
     this.sweeper = new Loop('result-sweeper', config.sweepIntervalMs, async () => {
       await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
     }, deps.log);
@@ -76,15 +76,15 @@ export class Engine {
     }, deps.log);
   }
 
-  /** Starts the background systems: doorbell listener, result sweeper, reconciler. */
+  /** Starts the background systems: job event listener, result sweeper, reconciler. */
   async start(): Promise<void> {
-    await this.notices.start();
+    await this.jobEvents.start();
     this.sweeper.start();
     this.reconciler.start();
   }
 
   async stop(): Promise<void> {
-    await this.notices.stop();
+    await this.jobEvents.stop();
     await Promise.all([this.sweeper.stop(), this.reconciler.stop()]);
     await this.ctx.queues.close();
   }

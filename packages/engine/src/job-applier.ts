@@ -2,7 +2,7 @@ import { parseJobId, type TaskEnvelope } from '@baton/contracts';
 import type { Job } from 'bullmq';
 import type { EngineContext } from './context.js';
 import { applyEffects } from './effects.js';
-import { applyFacts, jobFacts } from './job-facts.js';
+import { applyFacts, jobFacts, resultFact, type JobFact } from './job-facts.js';
 import { mutateRun } from './mutate.js';
 import type { JobStateName } from './queues.js';
 import { counterField } from './store/counters.js';
@@ -37,6 +37,32 @@ export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: s
     ctx.count(counterField('engine_duplicate_completions_total'));
     await ctx.queues.remove(agentType, jobId);
   }
+  return false;
+}
+
+/**
+ * Applies a completion read from the queue's event stream, which BullMQ writes in the same script
+ * that completes the job, so its result needs no further read. Anything unusual (an unreadable
+ * result) goes through applyJob, which reads the job itself.
+ */
+export async function applyCompletion(ctx: EngineContext, agentType: string, jobId: string, resultJson: string): Promise<boolean> {
+  const ids = parseJobId(jobId);
+  let fact: JobFact | null = null;
+  try {
+    const r = resultFact(JSON.parse(resultJson));
+    if (r.ok) fact = r.fact;
+  } catch {
+    // not JSON: applyJob reports it
+  }
+  if (!ids || !fact) return applyJob(ctx, agentType, jobId);
+  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, [fact], now));
+  if (committed) {
+    await applyEffects(ctx, committed);
+    return true;
+  }
+  // Already applied (by another orchestrator), superseded, or the run is gone: the job is done with.
+  ctx.count(counterField('engine_duplicate_completions_total'));
+  await ctx.queues.remove(agentType, jobId);
   return false;
 }
 

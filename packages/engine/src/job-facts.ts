@@ -25,19 +25,25 @@ function failure(job: Job, error: StageError, now: number): JobFact {
   };
 }
 
+/** The fact a completed job's return value states, or why it cannot be read. */
+export function resultFact(returnvalue: unknown): { ok: true; fact: JobFact } | { ok: false; error: StageError } {
+  const parsed = TaskResult.safeParse(returnvalue);
+  if (!parsed.success) {
+    return { ok: false, error: { code: 'PROTOCOL_MISMATCH', message: `the agent returned a result this orchestrator cannot read: ${parsed.error.issues[0]?.message ?? 'invalid'}`, retryable: false } };
+  }
+  const r = parsed.data;
+  const proto = checkAgentProtocol(r.protocol);
+  if (!proto.ok) return { ok: false, error: { code: 'PROTOCOL_MISMATCH', message: proto.reason, retryable: false } };
+  const common = { agentId: r.agentId, attempt: r.attempt, startedAt: Date.parse(r.startedAt), finishedAt: Date.parse(r.finishedAt) };
+  return { ok: true, fact: { kind: 'finished', outcome: r.ok ? { ok: true, output: r.output, ...common } : { ok: false, error: r.error, ...common } } };
+}
+
 /** Reads the facts from a job in a given state. */
 export function jobFacts(job: Job, state: JobStateName, now: number): JobFact[] {
   switch (state) {
     case 'completed': {
-      const parsed = TaskResult.safeParse(job.returnvalue);
-      if (!parsed.success) {
-        return [failure(job, { code: 'PROTOCOL_MISMATCH', message: `the agent returned a result this orchestrator cannot read: ${parsed.error.issues[0]?.message ?? 'invalid'}`, retryable: false }, now)];
-      }
-      const r = parsed.data;
-      const proto = checkAgentProtocol(r.protocol);
-      if (!proto.ok) return [failure(job, { code: 'PROTOCOL_MISMATCH', message: proto.reason, retryable: false }, now)];
-      const common = { agentId: r.agentId, attempt: r.attempt, startedAt: Date.parse(r.startedAt), finishedAt: Date.parse(r.finishedAt) };
-      return [{ kind: 'finished', outcome: r.ok ? { ok: true, output: r.output, ...common } : { ok: false, error: r.error, ...common } }];
+      const r = resultFact(job.returnvalue);
+      return [r.ok ? r.fact : failure(job, r.error, now)];
     }
     case 'failed':
       // The runtime returns final failures as results, so a job BullMQ itself failed means the agents

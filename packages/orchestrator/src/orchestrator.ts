@@ -97,7 +97,8 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
         await metricsServer?.close();
         await notices.stop();
         await engine.stop();
-        for (const c of [redis, subscriber, runSubscriber]) await c.quit().catch(() => c.disconnect());
+        // The engine closed `subscriber` (its job-event reader) when it stopped.
+        for (const c of [redis, runSubscriber]) await c.quit().catch(() => c.disconnect());
       })();
       return closing;
     },

@@ -6,7 +6,6 @@ import {
   type AgentState,
   type AgentTypeRegistration,
   type ControlMessage,
-  type JobNotice,
   type Keys,
   type TaskEnvelope,
   type TaskResult,
@@ -136,18 +135,14 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     metricsPort: metricsServer?.port ?? null,
   });
 
-  const notify = (jobId: string, event: JobNotice['event']) => {
-    const notice: JobNotice = { queue: keys.queue(def.type), jobId, event };
-    command.publish(keys.jobNotices(), JSON.stringify(notice)).catch(() => undefined);
-  };
-
+  // No doorbells: BullMQ writes every job move (active, progress, completed, failed) to the queue's
+  // event stream in the same script, and orchestrators tail that stream.
   runner = new TaskRunner({
     def,
     agentId: id,
     version,
     log,
     abortGraceMs: opts.abortGraceMs ?? 5000,
-    notify,
     onActiveChange: (active) => hb.update({ active }),
     artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
     onFinished: (outcome, seconds) => metrics.taskFinished(outcome, seconds),
@@ -177,15 +172,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     lastWorkerError = err.message;
   });
   let lastTakenAt = Date.now();
-  worker.on('active', (job) => {
+  worker.on('active', () => {
     lastTakenAt = Date.now();
     lastTaskAt = new Date(lastTakenAt).toISOString();
     hb.update({ lastTaskAt });
-    notify(job.id!, 'active');
-  });
-  worker.on('completed', (job) => notify(job.id!, 'completed'));
-  worker.on('failed', (job) => {
-    if (job?.id) notify(job.id, 'failed');
   });
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'recovered a job whose agent stopped renewing its lock'));
   worker.on('lockRenewalFailed', (jobIds) => log.warn({ jobIds }, 'could not renew job locks; another agent may take these jobs over'));
