@@ -29,7 +29,6 @@ export interface TaskRunnerDeps {
   version: string;
   log: Logger;
   abortGraceMs: number;
-  notify: (jobId: string, event: 'progress') => void;
   /** Called whenever the set of running tasks changes. */
   onActiveChange: (jobIds: string[]) => void;
   /** Makes the artifact writer for one task. */
@@ -113,11 +112,13 @@ export class TaskRunner {
     const proto = checkTaskProtocol(task.protocol);
     if (!proto.ok) return fail({ code: 'PROTOCOL_MISMATCH', message: proto.reason, retryable: false });
 
-    // The parent logger already carries agentId and agent (type).
-    const log = this.deps.log.child({ runId: task.runId, stage: task.stage, jobId: job.id, attempt });
+    // The parent logger already carries agentId and agent (type). The task's child logger is made on
+    // first use: at a level that logs nothing per task, a short task never pays for one.
+    let child: Logger | undefined;
+    const taskLog = (): Logger => (child ??= this.deps.log.child({ runId: task.runId, stage: task.stage, jobId: job.id, attempt }));
     const input = def.input.safeParse(task.input);
     if (!input.success) {
-      log.warn({ issues: input.error.issues.slice(0, 5) }, 'task input rejected');
+      taskLog().warn({ issues: input.error.issues.slice(0, 5) }, 'task input rejected');
       return fail({
         code: 'INVALID_INPUT',
         message: `input does not match the ${def.type} agent's schema: ${issuesText(input.error.issues)}`,
@@ -130,13 +131,16 @@ export class TaskRunner {
     this.active.set(job.id!, t);
     this.deps.onActiveChange(this.activeIds());
     const timer = setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs);
-    log.info('task started');
+    const info = this.deps.log.isLevelEnabled('info');
+    if (info) taskLog().info('task started');
     try {
       const ctx: TaskContext<unknown> = {
         input: input.data,
         signal: t.controller.signal,
-        log,
-        progress: this.progressReporter(job, log),
+        get log() {
+          return taskLog();
+        },
+        progress: this.progressReporter(job, taskLog),
         runId: task.runId,
         stage: task.stage,
         pipeline: task.pipeline,
@@ -153,32 +157,32 @@ export class TaskRunner {
       if (outcome !== ABANDONED && outcome.ok) {
         const out = def.output.safeParse(outcome.value);
         if (!out.success) {
-          log.error({ issues: out.error.issues.slice(0, 5) }, 'handler output rejected');
+          taskLog().error({ issues: out.error.issues.slice(0, 5) }, 'handler output rejected');
           return fail({ code: 'INVALID_OUTPUT', message: `output does not match the ${def.type} agent's schema: ${issuesText(out.error.issues)}`, retryable: false });
         }
         const size = Buffer.byteLength(JSON.stringify(out.data) ?? 'null');
         if (size > MAX_OUTPUT_BYTES) {
           return fail({ code: 'OUTPUT_TOO_LARGE', message: `output is ${size} bytes; the limit is ${MAX_OUTPUT_BYTES} (store large results as artifacts)`, retryable: false });
         }
-        log.info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
+        if (info) taskLog().info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
         this.finished('succeeded', startedAt);
         return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString() };
       }
 
       if (t.kind === 'shutdown') {
         // Hand the task back without using an attempt; another agent picks it up.
-        log.warn({ reason: t.reason }, 'task handed back to the queue');
+        taskLog().warn({ reason: t.reason }, 'task handed back to the queue');
         this.finished('handed_back', startedAt);
         await job.moveToWait(token);
         throw new WaitingError();
       }
       const error = this.classify(t, outcome === ABANDONED ? ABANDONED : outcome.error);
       if (error.retryable && attempt < maxAttempts) {
-        log.warn({ code: error.code, err: error.message, maxAttempts }, 'attempt failed; will retry');
+        taskLog().warn({ code: error.code, err: error.message, maxAttempts }, 'attempt failed; will retry');
         this.finished('retried', startedAt);
         throw new Error(`${error.code}: ${error.message}`);
       }
-      log.warn({ code: error.code, err: error.message }, 'task failed');
+      taskLog().warn({ code: error.code, err: error.message }, 'task failed');
       this.finished('failed', startedAt);
       return fail(error);
     } finally {
@@ -232,7 +236,7 @@ export class TaskRunner {
     return { code: 'HANDLER_ERROR', message: errorMessage(error).slice(0, 4096), retryable: true };
   }
 
-  private progressReporter(job: Job, log: Logger): (p: number | StageProgress) => void {
+  private progressReporter(job: Job, log: () => Logger): (p: number | StageProgress) => void {
     let last = 0;
     let pending: StageProgress | null = null;
     let timer: NodeJS.Timeout | null = null;
@@ -244,8 +248,7 @@ export class TaskRunner {
       last = Date.now();
       job
         .updateProgress(p)
-        .then(() => this.deps.notify(job.id!, 'progress'))
-        .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'progress update failed'));
+        .catch((e: unknown) => log().debug({ err: errorMessage(e) }, 'progress update failed'));
     };
     return (p) => {
       pending = typeof p === 'number' ? { percent: Math.max(0, Math.min(100, p)) } : p;
