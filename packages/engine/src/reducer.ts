@@ -13,7 +13,7 @@ import {
   type StageProgress,
 } from '@baton/contracts';
 import { EngineError } from './engine-error.js';
-import { stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
+import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
 /**
  * Run transitions as pure functions: (document, fact) -> new document + events, or null when the
@@ -61,7 +61,7 @@ class Draft {
 }
 
 function draft(doc: RunDoc, now: number): Draft {
-  return new Draft(structuredClone(doc), now);
+  return new Draft(copyDoc(doc), now);
 }
 
 export interface NewRun {
@@ -98,9 +98,16 @@ export function createRun(r: NewRun): Transition {
   return d.done();
 }
 
-/** Stages in dependency order. */
+const orderCache = new WeakMap<PipelineDefinition, string[]>();
+
+/** Stages in dependency order (computed once per definition object). */
 function ordered(doc: RunDoc): string[] {
-  return topologicalOrder(doc.definition);
+  let order = orderCache.get(doc.definition);
+  if (!order) {
+    order = topologicalOrder(doc.definition);
+    orderCache.set(doc.definition, order);
+  }
+  return order;
 }
 
 /** Moves the run forward: fails it on a fatal stage failure, queues ready stages, finishes it when all is done. */

@@ -1,7 +1,7 @@
 import { TERMINAL_RUN_STATUSES, type Keys } from '@baton/contracts';
 import type { RedisClient } from '@baton/platform';
 import type { Transition } from '../reducer.js';
-import { RunDoc } from '../run-doc.js';
+import { readDoc, type RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
 import { callScript } from './scripts.js';
@@ -32,7 +32,7 @@ export class RunStore {
   async load(runId: string): Promise<LoadedRun | null> {
     const [rev, doc] = await this.redis.hmget(this.keys.run(runId), 'rev', 'doc');
     if (rev == null || doc == null) return null;
-    return { rev: Number(rev), doc: RunDoc.parse(JSON.parse(doc)) };
+    return { rev: Number(rev), doc: readDoc(doc) };
   }
 
   async loadMany(runIds: string[]): Promise<(LoadedRun | null)[]> {
@@ -43,7 +43,7 @@ export class RunStore {
     return results.map(([err, value]) => {
       if (err) throw err;
       const [rev, doc] = value as (string | null)[];
-      return rev && doc ? { rev: Number(rev), doc: RunDoc.parse(JSON.parse(doc)) } : null;
+      return rev && doc ? { rev: Number(rev), doc: readDoc(doc) } : null;
     });
   }
 
