@@ -18,27 +18,24 @@ const live = (s: string) => s === 'queued' || s === 'running';
 export async function applyEffects(ctx: EngineContext, c: Committed): Promise<void> {
   const prev = c.prev.doc;
   const next = c.next.doc;
-  // New jobs first: the next stage's agent can start while the finished job is being removed.
+  const work: Promise<void>[] = [];
+  const attempt = (stage: string, fn: () => Promise<void>) =>
+    work.push(fn().catch((e: unknown) => ctx.log.warn({ runId: next.id, stage, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry')));
+  // All at once (one write on the auto-pipelined connection); new jobs are issued first, so the next
+  // stage's agent can start while the finished job is being removed.
   for (const def of next.definition.stages) {
     const a = prev.stages[def.name]!;
     const b = next.stages[def.name]!;
     if (b.status !== 'queued' || b.dispatch === a.dispatch) continue;
-    try {
-      await dispatchStage(ctx, next, def.name);
-    } catch (e: unknown) {
-      ctx.log.warn({ runId: next.id, stage: def.name, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry');
-    }
+    attempt(def.name, () => dispatchStage(ctx, next, def.name));
   }
   for (const def of next.definition.stages) {
     const a = prev.stages[def.name]!;
     const b = next.stages[def.name]!;
     if (!live(a.status) || (live(b.status) && b.dispatch === a.dispatch)) continue;
-    try {
-      await disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`);
-    } catch (e: unknown) {
-      ctx.log.warn({ runId: next.id, stage: def.name, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry');
-    }
+    attempt(def.name, () => disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`));
   }
+  await Promise.all(work);
   if (next.status === 'paused' && prev.status !== 'paused') await unqueueWaiting(ctx, next);
 }
 
