@@ -4,7 +4,8 @@ import type { Transition } from '../reducer.js';
 import { readDoc, type RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
-import { callScript } from './scripts.js';
+import { Batcher } from './batcher.js';
+import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
   doc: RunDoc;
@@ -23,16 +24,33 @@ export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'con
 
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
+  /** Loads and commits issued together (many results applied at once) share one pipeline. */
+  private readonly loads: Batcher<string, LoadedRun | null>;
+  private readonly commits: Batcher<{ keys: string[]; args: (string | number)[] }, number>;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly eventsMaxLen: number,
-  ) {}
+  ) {
+    this.loads = new Batcher(
+      redis,
+      (pipe, runId) => pipe.hmget(this.keys.run(runId), 'rev', 'doc'),
+      (raw) => {
+        const [rev, doc] = raw as (string | null)[];
+        return rev == null || doc == null ? null : { rev: Number(rev), doc: readDoc(doc) };
+      },
+    );
+    withScripts(redis);
+    this.commits = new Batcher(
+      redis,
+      (pipe, c) => pipeScript(pipe, 'batonCommitRun', c.keys, c.args),
+      (raw) => Number(raw),
+    );
+  }
 
-  async load(runId: string): Promise<LoadedRun | null> {
-    const [rev, doc] = await this.redis.hmget(this.keys.run(runId), 'rev', 'doc');
-    if (rev == null || doc == null) return null;
-    return { rev: Number(rev), doc: readDoc(doc) };
+  load(runId: string): Promise<LoadedRun | null> {
+    return this.loads.call(runId);
   }
 
   async loadMany(runIds: string[]): Promise<(LoadedRun | null)[]> {
@@ -86,13 +104,10 @@ export class RunStore {
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
     const ops = new OpList([this.keys.run(t.doc.id)]);
     this.writes(ops, prev.doc, t);
-    const rev = (await callScript(this.redis, 'batonCommitRun', ops.keys, [
-      prev.rev,
-      JSON.stringify(t.doc),
-      ops.json(),
-      this.keys.runNotices(),
-      JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}'),
-    ])) as number;
+    const rev = await this.commits.call({
+      keys: ops.keys,
+      args: [prev.rev, JSON.stringify(t.doc), ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
+    });
     if (rev === -1) return { ok: false, reason: 'conflict' };
     if (rev === 0) return { ok: false, reason: 'missing' };
     return { ok: true, rev };

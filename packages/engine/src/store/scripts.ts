@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '@baton/platform';
 
 const LUA_DIR = new URL('../../lua/', import.meta.url);
@@ -25,6 +26,11 @@ export function withScripts(redis: RedisClient): ScriptClient {
     if (!(name in redis)) redis.defineCommand(name, { lua });
   }
   return redis as ScriptClient;
+}
+
+/** Queues a script call on a pipeline of a connection the scripts are registered on (see withScripts). */
+export function pipeScript(pipe: ChainableCommander, name: ScriptName, keys: string[], args: (string | number)[]): void {
+  (pipe as unknown as Record<ScriptName, (numKeys: number, ...a: (string | number)[]) => void>)[name](keys.length, ...keys, ...args);
 }
 
 /** Calls a script with keys and args, as `numKeys, ...keys, ...args`. */
