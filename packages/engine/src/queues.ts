@@ -63,8 +63,14 @@ export class AgentQueues {
     return (await this.state(agentType, jobId)) === 'unknown' ? 'missing' : 'locked';
   }
 
-  async finishedJobs(agentType: string, max: number): Promise<Job<TaskEnvelope>[]> {
-    return this.get(agentType).getJobs(['completed', 'failed'], 0, max - 1, true);
+  /** Ids of up to `max` jobs (each of completed and failed) that finished before `cutoffMs`, oldest first. */
+  async finishedBefore(agentType: string, cutoffMs: number, max: number): Promise<string[]> {
+    const q = this.get(agentType);
+    // BullMQ scores its completed and failed sets by finish time.
+    const [completed, failed] = await Promise.all(
+      [q.keys.completed!, q.keys.failed!].map((key) => this.redis.zrangebyscore(key, '-inf', `(${cutoffMs}`, 'LIMIT', 0, max)),
+    );
+    return [...completed!, ...failed!];
   }
 
   async counts(agentType: string): Promise<QueueCounts> {
