@@ -58,6 +58,12 @@ export interface StopReason {
  */
 export type StopMode = 'drain' | 'shutdown' | 'restart';
 
+/**
+ * How long an idle worker's blocking fetch waits before polling once (seconds). Under two minutes so
+ * load balancers and NAT that drop idle connections after a few minutes do not silence it.
+ */
+const IDLE_FETCH_BLOCK_S = 110;
+
 export const EXIT_OK = 0;
 export const EXIT_RESTART = 75;
 
@@ -96,7 +102,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   const log = opts.log.child({ agentId: id, agent: def.type });
   const { keys } = opts;
 
-  const command: RedisClient = createRedis(opts.redis, 'blocking', `baton-agent-${id}`, log);
+  // The agent's one request/response connection: registration, job notices, artifacts, the watchdog's
+  // backlog reads, and the BullMQ worker (which duplicates it for its blocking fetch). The heartbeat
+  // thread has its own, so it can tell a stuck worker connection from an unreachable Redis.
+  const command: RedisClient = createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log);
   const registration: AgentTypeRegistration = {
     type: def.type,
     protocol: PROTOCOL_VERSION,
@@ -149,11 +158,9 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   });
   const tasks = runner;
 
-  const workerConnection = createRedis(opts.redis, 'blocking', `baton-worker-${id}`, log);
+  const watchdogMs = opts.watchdogMs ?? 30_000;
   const worker = new Worker<TaskEnvelope, TaskResult>(keys.queue(def.type), tasks.process, {
-    // Its own connection (BullMQ adds a blocking one): the watchdog can drop it to recover a deaf
-    // worker while the agent's command connection stays up to probe Redis.
-    connection: workerConnection,
+    connection: command,
     prefix: keys.bullPrefix,
     name: id,
     concurrency,
@@ -161,10 +168,12 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     lockDuration: opts.lockDurationMs ?? 20_000,
     stalledInterval: opts.stalledIntervalMs ?? 10_000,
     maxStalledCount: opts.maxStalled ?? 5,
-    // An idle worker's blocking read returns every drainDelay seconds and polls once; 10 s (BullMQ's
-    // own ceiling for a blocking read) instead of the default 5 halves an idle fleet's commands.
-    // New jobs wake it at once either way.
-    drainDelay: 10,
+    // An idle worker's blocking read returns every drainDelay seconds and then polls the queue once
+    // (about 8 Redis commands). New, delayed, retried and recovered jobs all wake it at once through
+    // the queue marker, so the timeout only matters for a blocking connection that went silently
+    // dead: the watchdog catches that within watchdogMs of a job waiting, so with it the read can
+    // block long; without it, keep BullMQ's own 10 s ceiling.
+    drainDelay: watchdogMs > 0 ? IDLE_FETCH_BLOCK_S : 10,
   });
   let lastWorkerError = '';
   worker.on('error', (err) => {
@@ -195,17 +204,16 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-  const watchdogMs = opts.watchdogMs ?? 30_000;
   const watchdog =
     watchdogMs > 0
       ? watchWorker({
           worker,
-          workerConnection,
-          command,
+          workerConnection: command,
           keys,
           agentType: def.type,
-          agentId: id,
           stallAfterMs: watchdogMs,
+          heartbeatMs,
+          beats: () => hb.beats(),
           log,
           wantsWork: () => state === 'running' && !tasks.closing && tasks.activeIds().length < concurrency,
           lastTakenAt: () => lastTakenAt,

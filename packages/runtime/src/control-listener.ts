@@ -1,6 +1,8 @@
 import { ControlMessage, type Keys } from '@baton/contracts';
 import { errorMessage, type Logger, type RedisClient } from '@baton/platform';
 
+const CONTROL_BLOCK_MS = 60_000;
+
 /**
  * Reads the agent type's control stream with a blocking XREAD, remembering the last id it saw, so
  * messages sent while the agent was disconnected are delivered when it reconnects.
@@ -26,8 +28,9 @@ export class ControlListener {
     this.loop = (async () => {
       while (this.running) {
         try {
-          // A new message wakes the read at once; the timeout only bounds an idle agent's re-reads.
-          const res = await this.redis.xread('BLOCK', 10_000, 'STREAMS', key, lastId);
+          // A new message wakes the read at once; the timeout only bounds an idle agent's re-reads
+          // (one command each), and a reconnect resends the read from the last id seen.
+          const res = await this.redis.xread('BLOCK', CONTROL_BLOCK_MS, 'STREAMS', key, lastId);
           for (const [, entries] of res ?? []) {
             for (const [id, fields] of entries) {
               lastId = id;

@@ -9,7 +9,11 @@ export interface HeartbeatThreadData {
   agentsKey: string;
   intervalMs: number;
   ttlMs: number;
-  /** Float64 slot holding the main loop's last tick (epoch ms). */
+  /**
+   * Float64 slots (epoch ms): [0] the main loop's last tick (the main thread writes it); [1] the last
+   * beat Redis accepted and [2] the last beat that failed (the thread writes them): proof, from a
+   * connection of its own, that Redis is reachable and takes this agent's writes.
+   */
   shared: SharedArrayBuffer;
   tickMs: number;
   record: AgentHeartbeat;

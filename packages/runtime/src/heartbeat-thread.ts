@@ -9,7 +9,7 @@ import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbea
 
 const data = workerData as HeartbeatThreadData;
 const port = parentPort!;
-const lastTick = new Float64Array(data.shared);
+const slots = new Float64Array(data.shared);
 let record = { ...data.record };
 let stopping = false;
 let lastBeat = Date.now();
@@ -33,12 +33,23 @@ const UPDATE_BEAT_MS = 250;
 let indexedAt = 0;
 let indexedState = '';
 
+/** A beat, recording in shared memory whether Redis took it (the worker watchdog reads that). */
 async function beat(): Promise<void> {
+  try {
+    await write();
+    slots[1] = Date.now();
+  } catch (e: unknown) {
+    slots[2] = Date.now();
+    throw e;
+  }
+}
+
+async function write(): Promise<void> {
   const now = Date.now();
   const gap = now - lastBeat;
   if (gap > data.intervalMs * 2) warn('heartbeat thread itself was late', { gapMs: gap, intervalMs: data.intervalMs });
   lastBeat = now;
-  const blocked = Math.max(0, now - (lastTick[0] ?? now) - data.tickMs * 2);
+  const blocked = Math.max(0, now - (slots[0] ?? now) - data.tickMs * 2);
   record = { ...record, beatAt: new Date(now).toISOString(), eventLoopBlockedMs: Math.round(blocked) };
   const reindex = now - indexedAt >= INDEX_EVERY_MS || record.state !== indexedState;
   if (!reindex) {

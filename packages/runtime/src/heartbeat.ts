@@ -39,7 +39,7 @@ export class Heartbeat {
 
   private constructor(
     private readonly thread: Worker,
-    shared: Float64Array,
+    private readonly shared: Float64Array,
   ) {
     shared[0] = Date.now();
     this.tick = setInterval(() => {
@@ -49,7 +49,7 @@ export class Heartbeat {
   }
 
   static async start(redis: RedisConfig, keys: Keys, record: AgentHeartbeat): Promise<Heartbeat> {
-    const sab = new SharedArrayBuffer(8);
+    const sab = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT);
     const data: HeartbeatThreadData = {
       redis,
       connectionName: `baton-heartbeat-${record.id}`,
@@ -70,6 +70,15 @@ export class Heartbeat {
       });
     });
     return hb;
+  }
+
+  /**
+   * When Redis last accepted a beat, and when one last failed (epoch ms, 0: never). The beats go over
+   * the thread's own connection, so they tell whether Redis is reachable and writable independently
+   * of the agent's other connections.
+   */
+  beats(): { okAt: number; failedAt: number } {
+    return { okAt: this.shared[1] ?? 0, failedAt: this.shared[2] ?? 0 };
   }
 
   private pending: Patch | null = null;

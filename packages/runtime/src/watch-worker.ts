@@ -1,18 +1,18 @@
 import type { Keys, TaskEnvelope, TaskResult } from '@baton/contracts';
 import { errorMessage, type Logger, type RedisClient } from '@baton/platform';
-import { Queue, type Worker } from 'bullmq';
+import { QueueKeys, type Worker } from 'bullmq';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
 export interface WatchWorkerOptions {
   worker: Worker<TaskEnvelope, TaskResult>;
-  /** The connection the worker was given (BullMQ duplicates it for its blocking fetch). */
+  /** The connection the worker was given (BullMQ duplicates it for its blocking fetch); it also reads the backlog. */
   workerConnection: RedisClient;
-  /** The agent's command connection: reads the backlog, probes writes. */
-  command: RedisClient;
   keys: Keys;
   agentType: string;
-  agentId: string;
   stallAfterMs: number;
+  /** The heartbeat interval, and when the heartbeat thread's own connection last got a beat into Redis (or failed to). */
+  heartbeatMs: number;
+  beats: () => { okAt: number; failedAt: number };
   log: Logger;
   wantsWork: () => boolean;
   lastTakenAt: () => number;
@@ -20,23 +20,26 @@ export interface WatchWorkerOptions {
   restart: () => void;
 }
 
-/** Puts a WorkerWatchdog on a BullMQ worker; `stop()` ends it and closes what it opened. */
+/** Puts a WorkerWatchdog on a BullMQ worker; `stop()` ends it. */
 export function watchWorker(o: WatchWorkerOptions): { stop(): Promise<void> } {
-  // A Queue on a shared connection reads the backlog and never closes that connection.
-  const queue = new Queue(o.keys.queue(o.agentType), { connection: o.command, prefix: o.keys.bullPrefix });
-  const probeTimeoutMs = Math.min(2000, o.stallAfterMs / 2);
+  const q = new QueueKeys(o.keys.bullPrefix).getKeys(o.keys.queue(o.agentType));
+  const redis = o.workerConnection;
   const dog = new WorkerWatchdog(
     {
       async backlog() {
-        const [counts, paused] = await Promise.all([queue.getJobCounts('wait', 'prioritized'), queue.isPaused()]);
-        return { ready: (counts.wait ?? 0) + (counts.prioritized ?? 0), paused };
+        // One command in the usual case: empty lists and sorted sets do not exist, so EXISTS says
+        // whether any job is ready at all. Only then count them and ask whether the queue is paused.
+        if ((await redis.exists(q.wait!, q.prioritized!)) === 0) return { ready: 0, paused: false };
+        const [wait, prioritized, paused] = await Promise.all([redis.llen(q.wait!), redis.zcard(q.prioritized!), redis.hexists(q.meta!, 'paused')]);
+        return { ready: wait + prioritized, paused: paused === 1 };
       },
       async writable() {
-        // The command connection retries a refused write until it passes: give it a moment only.
-        const write = o.command.set(o.keys.agentWriteProbe(o.agentId), '1', 'PX', 60_000).then((r) => r === 'OK', () => false);
-        const late = new Promise<boolean>((r) => setTimeout(() => r(false), probeTimeoutMs).unref());
-        return Promise.race([write, late]);
+        // The heartbeat is a write of this agent's, on a connection of its own: if the latest beats
+        // got through, Redis takes this agent's writes (no probe write needed).
+        const { okAt, failedAt } = o.beats();
+        return okAt > failedAt && Date.now() - okAt <= 2 * o.heartbeatMs + 1000;
       },
+      answeredSince: (since) => o.beats().okAt >= since,
       wantsWork: o.wantsWork,
       lastTakenAt: o.lastTakenAt,
       async recover() {
@@ -52,9 +55,9 @@ export function watchWorker(o: WatchWorkerOptions): { stop(): Promise<void> } {
     { stallAfterMs: o.stallAfterMs, log: o.log, onRecovery: o.onRecovery },
   );
   return {
-    async stop() {
+    stop() {
       dog.stop();
-      await queue.close().catch(() => undefined);
+      return Promise.resolve();
     },
   };
 }

@@ -9,6 +9,11 @@ export interface WatchedWorker {
    * `NOREPLICAS`, out of memory) no worker can take a job, and that is not deafness.
    */
   writable(): Promise<boolean>;
+  /**
+   * Whether Redis answered this agent on another connection (its heartbeat) since `since`: then a
+   * backlog read that hangs means the worker's own connection is stuck, not that Redis is down.
+   */
+  answeredSince(since: number): boolean;
   /** True while the worker has a free slot and is meant to be taking jobs (not stopping). */
   wantsWork(): boolean;
   /** When the worker last took a job (epoch ms). */
@@ -26,13 +31,20 @@ export interface WatchdogOptions {
   maxRecoveries?: number;
   log: Logger;
   onRecovery?: () => void;
+  /** How long a backlog read may take before it counts as hung (default `stallAfterMs`). */
+  readTimeoutMs?: number;
 }
+
+type Backlog = Awaited<ReturnType<WatchedWorker['backlog']>>;
+
+class ReadTimeout extends Error {}
 
 /**
  * Detects a deaf worker — one whose blocking connection silently stalled after a failover or a
  * network fault, or whose fetch loop ended — from the outside: jobs are ready, the worker has free
- * slots, and it has taken nothing for `stallAfterMs`. Then it recovers the worker's connections;
- * if that does not help `maxRecoveries` times in a row, it restarts the agent.
+ * slots, and it has taken nothing for `stallAfterMs`. A worker whose own connection hangs (the
+ * backlog read never returns while the heartbeat still reaches Redis) is deaf too. Then it recovers
+ * the worker's connections; if that does not help `maxRecoveries` times in a row, it restarts the agent.
  */
 export class WorkerWatchdog {
   private readonly timer: NodeJS.Timeout;
@@ -57,28 +69,43 @@ export class WorkerWatchdog {
   async check(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('queue read timed out')), this.opts.stallAfterMs);
-    });
     try {
-      await Promise.race([this.inspect(), timeout]);
+      await this.inspect();
     } catch (e: unknown) {
       // Redis is unreachable: that is not deafness (and every client is reconnecting anyway).
       this.opts.log.debug({ err: errorMessage(e) }, 'worker watchdog could not read the queue');
     } finally {
-      clearTimeout(timer);
       this.busy = false;
     }
   }
 
+  /** The backlog, or 'hung' when the read timed out while Redis answered this agent elsewhere. */
+  private async backlog(): Promise<Backlog | 'hung'> {
+    const startedAt = this.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ReadTimeout('queue read timed out')), this.opts.readTimeoutMs ?? this.opts.stallAfterMs);
+    });
+    try {
+      return await Promise.race([this.worker.backlog(), timeout]);
+    } catch (e: unknown) {
+      if (e instanceof ReadTimeout && this.worker.answeredSince(startedAt)) return 'hung';
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async inspect(): Promise<void> {
-    const now = this.now();
+    const startedAt = this.now();
     if (!this.worker.wantsWork()) {
       this.readySince = null;
       return;
     }
-    const { ready, paused } = await this.worker.backlog();
+    const backlog = await this.backlog();
+    // A hung read: the worker's connection is stuck, so it cannot take what may be waiting.
+    const hung = backlog === 'hung';
+    const { ready, paused } = hung ? { ready: 1, paused: false } : backlog;
     if (this.readySince !== null && this.worker.lastTakenAt() > this.readySince) {
       // It took a job since work became ready: listening (and any earlier recovery worked).
       this.readySince = null;
@@ -88,8 +115,8 @@ export class WorkerWatchdog {
       this.readySince = null;
       return;
     }
-    this.readySince ??= now;
-    const idleMs = now - this.readySince;
+    this.readySince ??= startedAt;
+    const idleMs = this.now() - this.readySince;
     if (idleMs < this.opts.stallAfterMs) return;
     if (!(await this.worker.writable())) {
       this.opts.log.info({ ready, idleMs }, 'jobs wait but Redis refuses writes (failover?); the worker is not deaf');
@@ -105,7 +132,10 @@ export class WorkerWatchdog {
       return;
     }
     this.failedRecoveries++;
-    this.opts.log.warn({ ready, idleMs, attempt: this.failedRecoveries }, 'worker deaf: jobs are ready and slots free but none taken; reconnecting it');
+    this.opts.log.warn(
+      { ready: hung ? 'unknown' : ready, hung, idleMs, attempt: this.failedRecoveries },
+      hung ? 'worker connection hung (no answer while the heartbeat reaches Redis); reconnecting it' : 'worker deaf: jobs are ready and slots free but none taken; reconnecting it',
+    );
     this.opts.onRecovery?.();
     this.readySince = this.now(); // give the recovery a whole period
     await this.worker.recover();

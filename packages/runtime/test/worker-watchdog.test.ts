@@ -4,16 +4,17 @@ import { WorkerWatchdog, type WatchedWorker } from '../src/worker-watchdog.js';
 
 /** A worker whose observable state the test sets; the watchdog's checks are driven by hand. */
 function scene() {
-  const s = { now: 0, ready: 0, paused: false, writable: true, free: true, takenAt: 0, recoveries: 0, restarts: 0 };
+  const s = { now: 0, ready: 0, paused: false, hung: false, answering: false, writable: true, free: true, takenAt: 0, recoveries: 0, restarts: 0 };
   const worker: WatchedWorker = {
-    backlog: async () => ({ ready: s.ready, paused: s.paused }),
+    backlog: () => (s.hung ? new Promise(() => undefined) : Promise.resolve({ ready: s.ready, paused: s.paused })),
     writable: async () => s.writable,
+    answeredSince: () => s.answering,
     wantsWork: () => s.free,
     lastTakenAt: () => s.takenAt,
     recover: async () => void s.recoveries++,
     restart: () => void s.restarts++,
   };
-  const dog = new WorkerWatchdog(worker, { stallAfterMs: 1000, log: createLogger({ name: 't', level: 'silent', pretty: false }) }, () => s.now);
+  const dog = new WorkerWatchdog(worker, { stallAfterMs: 1000, readTimeoutMs: 20, log: createLogger({ name: 't', level: 'silent', pretty: false }) }, () => s.now);
   const at = async (ms: number) => {
     s.now = ms;
     await dog.check();
@@ -75,6 +76,27 @@ describe('the worker watchdog', () => {
     await at(23_800);
     await at(24_900);
     expect([s.recoveries, s.restarts]).toEqual([4, 0]);
+    dog.stop();
+  });
+
+  it('recovers a worker whose own connection hangs while the heartbeat still reaches Redis, but not while Redis is unreachable', async () => {
+    const { s, dog, at } = scene();
+    s.hung = true;
+    // Nothing answers at all (Redis down): not deafness, whatever the time.
+    for (let t = 0; t <= 5000; t += 250) await at(t);
+    expect(s.recoveries).toBe(0);
+    // The heartbeat's connection gets through while the worker's read hangs: its connection is stuck.
+    s.answering = true;
+    await at(5250);
+    await at(6000);
+    expect(s.recoveries).toBe(0);
+    await at(6250);
+    expect(s.recoveries).toBe(1);
+    // Reconnecting helped: reads answer again and nothing is ready.
+    s.hung = false;
+    await at(7000);
+    await at(9000);
+    expect(s.recoveries).toBe(1);
     dog.stop();
   });
 });

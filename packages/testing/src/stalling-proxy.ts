@@ -19,6 +19,8 @@ export interface StallingProxy {
 interface Pair {
   client: Socket;
   server: Socket;
+  /** The first bytes (the handshake: CLIENT SETNAME) and the latest ones. */
+  head: string;
   sent: string;
   stalled: boolean;
 }
@@ -27,12 +29,15 @@ export async function startStallingProxy(targetPort: number): Promise<StallingPr
   const pairs = new Set<Pair>();
   const srv = createServer((client) => {
     const server = createConnection({ host: '127.0.0.1', port: targetPort });
-    const pair: Pair = { client, server, sent: '', stalled: false };
+    const pair: Pair = { client, server, head: '', sent: '', stalled: false };
     pairs.add(pair);
     client.on('data', (b: Buffer) => {
       if (pair.stalled) return;
-      // Remember the command names seen (bounded), to pick connections by what they do.
-      pair.sent = (pair.sent + b.toString('latin1').toLowerCase()).slice(-65536);
+      // Remember the handshake and the command names seen lately (bounded), to pick connections by
+      // name and by what they do.
+      const text = b.toString('latin1').toLowerCase();
+      if (pair.head.length < 4096) pair.head = (pair.head + text).slice(0, 4096);
+      pair.sent = (pair.sent + text).slice(-65536);
       server.write(b);
     });
     server.on('data', (b: Buffer) => {
@@ -62,7 +67,7 @@ export async function startStallingProxy(targetPort: number): Promise<StallingPr
     stall(pick) {
       let n = 0;
       for (const p of pairs) {
-        if (!p.stalled && pick(p.sent)) {
+        if (!p.stalled && pick(`${p.head}\n${p.sent}`)) {
           p.stalled = true;
           n++;
         }
