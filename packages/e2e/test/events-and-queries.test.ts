@@ -1,6 +1,7 @@
 import { noopAgent } from '@baton/agent-noop';
-import type { PipelineView, RunEvent, RunList, RunView } from '@baton/contracts';
-import { Harness, startRedis, useTestStack } from '@baton/testing';
+import { keys, type PipelineView, type RunEvent, type RunList, type RunView } from '@baton/contracts';
+import { Harness, inject, startRedis, testOrchestrator, useTestStack } from '@baton/testing';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 
 const stack = useTestStack();
@@ -117,6 +118,42 @@ describe('pipelines', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('INVALID_PIPELINE');
     expect(bad.body.error.issues[0]!.path).toEqual(['stages', 0, 'dependsOn', 0]);
+  });
+
+  it('submits with the version current in Redis, whatever this orchestrator read before', async () => {
+    h = await stack.harness();
+    const other = await testOrchestrator(stack.redis.url, h.ns);
+    stack.defer(() => other.close());
+    const def = (echo: string) => ({ stages: [{ name: 'only', agent: 'noop', input: { echo } }] });
+    const echoOf = (r: RunView) => r.stages[0]!.input;
+    expect((await h.request('PUT', '/v1/pipelines/moving', def('v1'))).status).toBe(201);
+    expect((await h.submit({ pipeline: 'moving' })).pipeline.version).toBe(1);
+    expect((await h.submit({ pipeline: 'moving', version: 1 })).pipeline.version).toBe(1);
+
+    // A new version registered through another orchestrator is used by the next submission here.
+    expect((await inject<PipelineView>(other.app, 'PUT', '/v1/pipelines/moving', def('v2'))).body.version).toBe(2);
+    const latest = await h.submit({ pipeline: 'moving' });
+    expect(latest.pipeline).toEqual({ name: 'moving', version: 2 });
+    expect(echoOf(latest)).toEqual({ echo: 'v2' });
+
+    // Redis lost the pipeline (e.g. restarted without persistence): not found, then registered anew.
+    const k = keys(h.ns);
+    const c = new Redis(stack.redis.url);
+    stack.defer(() => c.quit());
+    await c.del(k.pipelineVersions('moving'));
+    await c.hdel(k.pipelines(), 'moving');
+    for (const body of [{ pipeline: 'moving' }, { pipeline: 'moving', version: 1 }]) {
+      const gone = await h.request<{ error: { code: string } }>('POST', '/v1/runs', body);
+      expect(gone.status).toBe(404);
+      expect(gone.body.error.code).toBe('PIPELINE_NOT_FOUND');
+    }
+    await new Promise((r) => setTimeout(r, 5)); // a registration time other than the lost one's
+    expect((await inject<PipelineView>(other.app, 'PUT', '/v1/pipelines/moving', def('v1 again'))).body.version).toBe(1);
+    for (const body of [{ pipeline: 'moving' }, { pipeline: 'moving', version: 1 }]) {
+      const again = await h.submit(body);
+      expect(again.pipeline).toEqual({ name: 'moving', version: 1 });
+      expect(echoOf(again)).toEqual({ echo: 'v1 again' });
+    }
   });
 });
 

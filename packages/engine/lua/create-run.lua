@@ -3,7 +3,9 @@
 
   KEYS[1]  idempotency key (ignored when ARGV[1] is "0")
   KEYS[2]  run hash (fields: rev, doc)
-  KEYS[3..] keys referenced by the ops (indexes, events stream, metrics)
+  KEYS[3]  pipelines hash (field = name, value = latest version)
+  KEYS[4]  the run's pipeline versions hash (field "<n>:at" = registration time)
+  KEYS[5..] keys referenced by the ops (indexes, events stream, metrics)
 
   ARGV[1]  idempotency TTL in ms, "0" when the request had no key
   ARGV[2]  request fingerprint (hash of the normalised request)
@@ -13,9 +15,24 @@
   ARGV[6]  run-hash key prefix, to check that a remembered run still exists (same hash tag)
   ARGV[7]  notification channel
   ARGV[8]  notification message
+  ARGV[9]  pipeline name the run was built from, "" for none (inline definition)
+  ARGV[10] that pipeline's version
+  ARGV[11] "1" when that version must still be the latest one
+  ARGV[12] that version's registration time
 
-  Returns {"created", runId} or {"existing", runId, fingerprint}.
+  Returns {"created", runId} or {"existing", runId, fingerprint}, or {"stale"} (nothing written)
+  when the pipeline version the caller built the run from is no longer current: the caller built
+  it from a copy it remembered, and reads the pipeline again.
 ]]
+if ARGV[9] ~= '' then
+  if ARGV[11] == '1' and redis.call('HGET', KEYS[3], ARGV[9]) ~= ARGV[10] then
+    return {'stale'}
+  end
+  if (redis.call('HGET', KEYS[4], ARGV[10] .. ':at') or '') ~= ARGV[12] then
+    return {'stale'}
+  end
+end
+
 if ARGV[1] ~= '0' then
   local remembered = redis.call('GET', KEYS[1])
   if remembered then

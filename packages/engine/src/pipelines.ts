@@ -4,8 +4,22 @@ import { canonicalJson } from './canonical-json.js';
 import { EngineError } from './engine-error.js';
 import { callScript } from './store/scripts.js';
 
+/** How many pipeline versions `cached()` remembers before it starts over. */
+const CACHE_MAX = 1000;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Versioned pipeline definitions. A run copies the definition it starts with, so new versions never change running runs. */
 export class PipelineRegistry {
+  /** Versions read so far (`name@version`, and `name@latest` for the latest one read), definitions frozen. */
+  private readonly seen = new Map<string, PipelineView>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -31,7 +45,20 @@ export class PipelineRegistry {
     if (!v) return null;
     const [json, at] = await this.redis.hmget(this.keys.pipelineVersions(name), String(v), `${v}:at`);
     if (json == null) return null;
-    return { name, version: v, createdAt: at ?? '', definition: PipelineDefinition.parse(JSON.parse(json)) };
+    const view: PipelineView = { name, version: v, createdAt: at ?? '', definition: deepFreeze(PipelineDefinition.parse(JSON.parse(json))) };
+    if (this.seen.size >= CACHE_MAX) this.seen.clear();
+    this.seen.set(`${name}@${v}`, view);
+    if (version === undefined) this.seen.set(`${name}@latest`, view);
+    return view;
+  }
+
+  /**
+   * The version last read by `get(name, version)` in this process, without asking Redis. Only a
+   * hint: the version may since have been superseded (or lost with Redis' data), so whoever acts on
+   * it must check it against Redis atomically with the action (submitRun does, see create-run.lua).
+   */
+  cached(name: string, version?: number): PipelineView | undefined {
+    return this.seen.get(`${name}@${version ?? 'latest'}`);
   }
 
   async list(): Promise<PipelineView[]> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RunId, validatePipeline, type RunListQuery, type RunRequest } from '@baton/contracts';
+import { RunId, validatePipeline, type PipelineDefinition, type RunListQuery, type RunRequest } from '@baton/contracts';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
 import { applyEffects, dispatchStage } from './effects.js';
@@ -9,12 +9,51 @@ import { mutateRun } from './mutate.js';
 import type { PipelineRegistry } from './pipelines.js';
 import { cancel, createRun, pause, resume, retry, type Transition } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
+import type { PipelineCheck } from './store/run-store.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export interface SubmitResult {
   doc: RunDoc;
   created: boolean;
+}
+
+/** How often a submission re-reads a pipeline that changed between reading it and storing the run. */
+const STALE_PIPELINE_RETRIES = 5;
+
+interface Resolved {
+  pipeline: { name: string; version: number | null };
+  definition: PipelineDefinition;
+  check: PipelineCheck | null;
+}
+
+/**
+ * The pipeline a request names, from this process's copy when it has one (the copy is checked
+ * against Redis when the run is stored), otherwise read from Redis; or its inline definition.
+ */
+async function resolvePipeline(pipelines: PipelineRegistry, knownAgents: (needed: string[]) => Promise<Set<string>>, req: RunRequest, fresh: boolean): Promise<Resolved> {
+  if (req.pipeline !== undefined) {
+    const view = (fresh ? undefined : pipelines.cached(req.pipeline, req.version)) ?? (await pipelines.get(req.pipeline, req.version));
+    if (!view) {
+      const what = req.version === undefined ? `"${req.pipeline}"` : `"${req.pipeline}" version ${req.version}`;
+      throw new EngineError('PIPELINE_NOT_FOUND', `no pipeline ${what} is registered`);
+    }
+    return {
+      pipeline: { name: view.name, version: view.version },
+      definition: view.definition,
+      check: { name: view.name, version: view.version, createdAt: view.createdAt, latest: req.version === undefined },
+    };
+  }
+  const definition = req.definition!;
+  const issues = validatePipeline(definition, await knownAgents(definition.stages.map((s) => s.agent)));
+  if (issues.length > 0) {
+    throw new EngineError(
+      'INVALID_PIPELINE',
+      `the pipeline definition is invalid: ${issues[0]!.message}`,
+      issues.map((i) => ({ ...i, path: ['definition', ...i.path] })),
+    );
+  }
+  return { pipeline: { name: 'inline', version: null }, definition, check: null };
 }
 
 /** Accepts a run: resolves its pipeline, validates it, stores it (idempotently) and dispatches its first stages. */
@@ -26,49 +65,33 @@ export async function submitRun(
   idempotencyKey?: string,
   createdBy: string | null = null,
 ): Promise<SubmitResult> {
-  let pipeline: { name: string; version: number | null };
-  let definition;
-  if (req.pipeline !== undefined) {
-    const view = await pipelines.get(req.pipeline, req.version);
-    if (!view) {
-      const what = req.version === undefined ? `"${req.pipeline}"` : `"${req.pipeline}" version ${req.version}`;
-      throw new EngineError('PIPELINE_NOT_FOUND', `no pipeline ${what} is registered`);
-    }
-    pipeline = { name: view.name, version: view.version };
-    definition = view.definition;
-  } else {
-    definition = req.definition!;
-    const issues = validatePipeline(definition, await knownAgents(definition.stages.map((s) => s.agent)));
-    if (issues.length > 0) {
-      throw new EngineError(
-        'INVALID_PIPELINE',
-        `the pipeline definition is invalid: ${issues[0]!.message}`,
-        issues.map((i) => ({ ...i, path: ['definition', ...i.path] })),
-      );
-    }
-    pipeline = { name: 'inline', version: null };
-  }
-
-  const now = ctx.now();
-  const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy });
   const idem = idempotencyKey
     ? // Scoped per API key: two callers choosing the same key never see each other's runs.
       { keyHash: sha256(`${createdBy ?? ''}\n${idempotencyKey}`), fingerprint: sha256(canonicalJson(req)), ttlMs: ctx.config.idempotencyTtlMs }
     : null;
-  const r = await ctx.store.create(t, idem);
-  if (!r.created) {
-    if (idem && r.fingerprint !== idem.fingerprint) {
-      throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
+  for (let attempt = 0; ; attempt++) {
+    const { pipeline, definition, check } = await resolvePipeline(pipelines, knownAgents, req, attempt > 0);
+    const now = ctx.now();
+    const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy });
+    const r = await ctx.store.create(t, idem, check);
+    if ('stale' in r) {
+      if (attempt < STALE_PIPELINE_RETRIES) continue;
+      throw new EngineError('REDIS_UNAVAILABLE', `pipeline "${pipeline.name}" keeps changing while the run is stored; retry`);
     }
-    const existing = await ctx.store.load(r.runId);
-    if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
-    await ensureReplicated(ctx, r.runId, idem ?? undefined);
-    return { doc: existing.doc, created: false };
+    if (!r.created) {
+      if (idem && r.fingerprint !== idem.fingerprint) {
+        throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
+      }
+      const existing = await ctx.store.load(r.runId);
+      if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
+      await ensureReplicated(ctx, r.runId, idem ?? undefined);
+      return { doc: existing.doc, created: false };
+    }
+    await ensureReplicated(ctx, r.runId);
+    ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
+    await dispatchNew(ctx, t);
+    return { doc: t.doc, created: true };
   }
-  await ensureReplicated(ctx, r.runId);
-  ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
-  await dispatchNew(ctx, t);
-  return { doc: t.doc, created: true };
 }
 
 /**

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Registry } from 'prom-client';
@@ -18,6 +17,7 @@ import { registerFleetMetrics } from './metrics/fleet-metrics.js';
 import { registerProcessMetrics } from './metrics/process-metrics.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerJsonParser } from './plugins/json-body.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { agentRoutes } from './routes/agents.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { healthRoutes } from './routes/health.js';
@@ -71,14 +71,15 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   // JSON only: every other content type is a 415.
   registerJsonParser(app);
   app.decorate('baton', services);
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     void reply.header('x-request-id', req.id);
+    done(null, payload);
   });
   registerErrorHandling(app);
   const auth = opts.auth ?? DEFAULT_AUTH;
 
   // Security headers for a JSON API (the /docs page sets its own CSP for its assets).
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });

@@ -18,7 +18,21 @@ export interface IdempotencyClaim {
   ttlMs: number;
 }
 
-export type CreateResult = { created: true; runId: string } | { created: false; runId: string; fingerprint: string };
+/** The registered pipeline version a run was built from, to be checked against Redis as the run is stored. */
+export interface PipelineCheck {
+  name: string;
+  version: number;
+  /** The version's registration time: with the number it names the version even if Redis lost and re-registered it. */
+  createdAt: string;
+  /** The run asked for the latest version (no explicit version): it must still be the latest. */
+  latest: boolean;
+}
+
+export type CreateResult =
+  | { created: true; runId: string }
+  | { created: false; runId: string; fingerprint: string }
+  /** The pipeline version the run was built from is no longer current (or gone): nothing was written. */
+  | { created: false; stale: true };
 
 export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' };
 
@@ -65,8 +79,13 @@ export class RunStore {
     });
   }
 
-  async create(t: Transition, idem: IdempotencyClaim | null): Promise<CreateResult> {
-    const ops = new OpList([this.keys.idempotency(idem?.keyHash ?? 'none'), this.keys.run(t.doc.id)]);
+  async create(t: Transition, idem: IdempotencyClaim | null, pipeline: PipelineCheck | null = null): Promise<CreateResult> {
+    const ops = new OpList([
+      this.keys.idempotency(idem?.keyHash ?? 'none'),
+      this.keys.run(t.doc.id),
+      this.keys.pipelines(),
+      this.keys.pipelineVersions(pipeline?.name ?? t.doc.pipeline.name),
+    ]);
     this.writes(ops, null, t);
     const prefix = this.keys.run('');
     const reply = (await callScript(this.redis, 'batonCreateRun', ops.keys, [
@@ -78,7 +97,12 @@ export class RunStore {
       prefix,
       this.keys.runNotices(),
       JSON.stringify({ runId: t.doc.id, rev: 1 }),
+      pipeline?.name ?? '',
+      pipeline?.version ?? 0,
+      pipeline?.latest ? 1 : 0,
+      pipeline?.createdAt ?? '',
     ])) as string[];
+    if (reply[0] === 'stale') return { created: false, stale: true };
     return reply[0] === 'created'
       ? { created: true, runId: reply[1]! }
       : { created: false, runId: reply[1]!, fingerprint: reply[2]! };

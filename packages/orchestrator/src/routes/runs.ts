@@ -34,6 +34,9 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         body: RunRequest,
         response: { 202: RunView },
       },
+      // The hot path: the reply is built by runView() from a stored run document (already typed and
+      // schema-checked when loaded), so it is serialized as is instead of being re-validated by zod.
+      serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async (req, reply) => {
       const r = await engine.submit(req.body, req.headers['idempotency-key'], req.actor?.keyId ?? null);
