@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages resolve to their TypeScript sources under test (the "@baton/source" export
 // condition); child processes started by tests run the compiled dist/ that `pnpm test` builds first.
 // Vite's own SSR conditions are kept after ours: replacing them breaks CommonJS dependencies that
-// require() dual packages (e.g. @fastify/helmet -> helmet).
+// require() dual (CommonJS + ESM) packages.
 const conditions = ['@baton/source', 'module', 'node', 'development|production'];
 
 export default defineConfig({

@@ -49,7 +49,7 @@ async function baton(redis: BenchRedis, seconds: number): Promise<Cannon> {
     BATON_REPAIR_GRACE_MS: '5000',
     BATON_BUILTIN_PIPELINES: 'false',
     BATON_RATE_LIMIT_MAX: '1000000000',
-    // e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the orchestrator.
+    // Extra NODE_OPTIONS for the orchestrator (Node refuses --cpu-prof there: profile with --inspect).
     ...(process.env.BENCH_ORCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_ORCH_NODE_OPTIONS } : {}),
   });
   try {
