@@ -78,3 +78,20 @@ describe('OpenAPI', () => {
     expect((await h.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 });
+
+describe('reconciler cost', () => {
+  it('does not scan the wait list for each queued job of a backlog (no LPOS per job)', async () => {
+    h = await stack.harness();
+    // The agent registers the type; with its queue paused every run's stage waits in the queue.
+    await h.agent(noopAgent);
+    await h.request('POST', '/v1/queues/noop/pause');
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await h.submit({ definition: { stages: [{ name: 's', agent: 'noop' }] } })).id);
+    await stack.redis.command('CONFIG', 'RESETSTAT');
+    await h.engine.reconcileNow();
+    const stats = String(await stack.redis.command('INFO', 'commandstats'));
+    const lpos = Number(/cmdstat_lpos:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    expect(lpos).toBe(0);
+    for (const id of ids) expect((await h.run(id)).status).toBe('queued');
+  });
+});

@@ -21,7 +21,9 @@ export async function convergeRun(ctx: EngineContext, runId: string): Promise<nu
     const st = doc.stages[def.name]!;
     if (st.status !== 'queued' && st.status !== 'running') continue;
     const jobId = jobIdFor(doc.id, def.name, st.dispatch);
-    const state = await ctx.queues.state(def.agent, jobId);
+    const progress = await ctx.queues.progress(def.agent, jobId);
+    if (progress === 'not-started') continue; // waiting for an agent: nothing to repair
+    const state = progress === 'missing' ? 'unknown' : await ctx.queues.state(def.agent, jobId);
     if (state === 'completed' || state === 'failed' || state === 'active' || state === 'delayed') {
       if (await applyJob(ctx, def.agent, jobId)) {
         ctx.count(counterField('engine_reconciler_repairs_total', { kind: 'missed-notice' }));

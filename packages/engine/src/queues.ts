@@ -56,6 +56,17 @@ export class AgentQueues {
     return (await this.get(agentType).getJobState(jobId)) as JobStateName;
   }
 
+  /**
+   * Whether a job exists and was ever taken by an agent, from its hash alone (O(1)). BullMQ's full
+   * state lookup scans the wait list, so asking it for every queued job of a large backlog costs
+   * the square of the backlog; a job never taken has nothing to report anyway.
+   */
+  async progress(agentType: string, jobId: string): Promise<'missing' | 'not-started' | 'started'> {
+    const [created, processedOn, finishedOn] = await this.redis.hmget(this.get(agentType).toKey(jobId), 'timestamp', 'processedOn', 'finishedOn');
+    if (created == null) return 'missing';
+    return processedOn == null && finishedOn == null ? 'not-started' : 'started';
+  }
+
   /** Removes a job unless a worker holds its lock. Returns 'removed', 'missing' or 'locked'. */
   async remove(agentType: string, jobId: string): Promise<'removed' | 'missing' | 'locked'> {
     const removed = await this.get(agentType).remove(jobId);
