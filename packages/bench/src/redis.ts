@@ -27,6 +27,10 @@ export class BenchRedis {
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction', '--maxclients', '20000', ...persist],
       { stdio: 'ignore' },
     );
+    // A benchmark that crashes must not leave its redis-server behind.
+    const orphan = () => child.kill('SIGKILL');
+    process.once('exit', orphan);
+    child.once('exit', () => process.off('exit', orphan));
     const url = `redis://127.0.0.1:${port}`;
     await waitFor(() => pingRedis(url), { what: 'redis-server', timeoutMs: 15_000 });
     const admin = new Redis(url, { connectionName: 'bench-admin', maxRetriesPerRequest: 1 });
