@@ -40,8 +40,6 @@ export interface Keys {
 
   agents(): string;
   agent(agentId: string): string;
-  /** A short-lived key an agent writes to learn whether Redis accepts its writes (worker watchdog). */
-  agentWriteProbe(agentId: string): string;
   agentTypes(): string;
   control(agentType: string): string;
   /** The rolling drain of an agent type, while one runs (JSON). */
@@ -92,7 +90,6 @@ export function keys(namespace = 'baton'): Keys {
 
     agents: () => `${t}:agents`,
     agent: (id) => `${t}:agent:${id}`,
-    agentWriteProbe: (id) => `${t}:agent:${id}:probe`,
     agentTypes: () => `${t}:agent-types`,
     control: (type) => `${t}:control:${type}`,
     fleetDrain: (type) => `${t}:fleet-drain:${type}`,
