@@ -13,7 +13,16 @@ import { counterField } from './store/counters.js';
  * A finished job is removed from its queue only after its result is committed to the run.
  * Returns true when a transition was committed.
  */
-export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: string | Job<TaskEnvelope>): Promise<boolean> {
+export async function applyJob(
+  ctx: EngineContext,
+  agentType: string,
+  jobOrId: string | Job<TaskEnvelope>,
+  /**
+   * Leave a finished job alone: the caller knows its completion event is on its way (see
+   * JobEventListener's "active" timer), which applies it without reading the job.
+   */
+  unlessFinished = false,
+): Promise<boolean> {
   const jobId = typeof jobOrId === 'string' ? jobOrId : jobOrId.id!;
   const ids = parseJobId(jobId);
   if (!ids) {
@@ -24,6 +33,7 @@ export async function applyJob(ctx: EngineContext, agentType: string, jobOrId: s
   const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId), ctx.store.load(ids.runId)]);
   if (!read) return false;
   const { job, state } = read;
+  if (unlessFinished && (state === 'completed' || state === 'failed')) return false;
   const facts = jobFacts(job, state, ctx.now());
   if (facts.length === 0) return false;
 

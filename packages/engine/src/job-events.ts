@@ -20,7 +20,7 @@ const APPLIED = new Set(['active', 'completed', 'failed', 'progress', 'delayed']
 export class JobEventListener {
   /** Agent type -> id of the last event read from its queue's stream. */
   private readonly cursors = new Map<string, string>();
-  private readonly inFlight = new Map<string, { again: boolean; result: string | null }>();
+  private readonly inFlight = new Map<string, { again: boolean; result: string | null; startOnly: boolean }>();
   private readonly deferred = new Map<string, NodeJS.Timeout>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -117,7 +117,7 @@ export class JobEventListener {
       if (pending) return;
       const timer = setTimeout(() => {
         this.deferred.delete(key);
-        this.handle(type, jobId, null);
+        this.handle(type, jobId, null, true);
       }, ACTIVE_DEFER_MS);
       this.deferred.set(key, timer);
       return;
@@ -129,25 +129,32 @@ export class JobEventListener {
     this.handle(type, jobId, result);
   }
 
-  /** Applies a job, coalescing events that arrive while the same job is being applied. */
-  private handle(type: string, jobId: string, result: string | null): void {
+  /**
+   * Applies a job, coalescing events that arrive while the same job is being applied. `startOnly`
+   * (an "active" event whose wait ran out): a job found finished is left to its completion event,
+   * which is already in the stream behind it (the sweeper applies it if the stream lost it).
+   */
+  private handle(type: string, jobId: string, result: string | null, startOnly = false): void {
     const key = `${type}/${jobId}`;
     const cur = this.inFlight.get(key);
     if (cur) {
       cur.again = true;
       cur.result = result ?? cur.result;
+      cur.startOnly &&= startOnly;
       return;
     }
-    const state = { again: false, result };
+    const state = { again: false, result, startOnly };
     this.inFlight.set(key, state);
     void (async () => {
       try {
         do {
           state.again = false;
           const completed = state.result;
+          const startOnly = state.startOnly;
           state.result = null;
+          state.startOnly = true;
           if (completed !== null) await applyCompletion(this.ctx, type, jobId, completed);
-          else await applyJob(this.ctx, type, jobId);
+          else await applyJob(this.ctx, type, jobId, startOnly);
         } while (state.again && this.running);
       } catch (e: unknown) {
         this.ctx.log.debug({ jobId, err: errorMessage(e) }, 'job event not applied; the sweeper will retry');
