@@ -1,7 +1,7 @@
 import { PipelineDefinition, type PipelineDefinitionInput } from '@baton/contracts';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../src/engine-error.js';
-import { cancel, createRun, markFinished, markRetrying, markStarted, pause, resume, retry, type Outcome, type Transition } from '../src/reducer.js';
+import { cancel, createRun, markFinished, markProgress, markRetrying, markStarted, pause, resume, retry, type Outcome, type Transition } from '../src/reducer.js';
 import type { RunDoc } from '../src/run-doc.js';
 
 const DIAMOND: PipelineDefinitionInput = {
@@ -113,5 +113,40 @@ describe('reducer', () => {
     // Unseen until the second retry: attempt 1 running, then the job is seen waiting for attempt 3.
     d = markStarted(newRun(), { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1 }, 1)!.doc;
     expect(retries(markRetrying(d, { stage: 'a', dispatch: 1, attempt: 2, error: 'boom' }, 2)!)).toEqual([1, 2]);
+  });
+});
+
+describe('reducer purity', () => {
+  /** Freezes a value and everything inside it: any change in place then throws (modules are strict). */
+  function deepFreeze<T>(v: T): T {
+    if (v !== null && typeof v === 'object') {
+      for (const x of Object.values(v)) deepFreeze(x);
+      Object.freeze(v);
+    }
+    return v;
+  }
+
+  it('never changes the document it was given, at any depth (drafts copy only two levels)', () => {
+    const before = (d: RunDoc) => JSON.stringify(d);
+    const steps: [string, (d: RunDoc) => Transition | null][] = [
+      ['start a', (d) => markStarted(d, { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1500 }, 1500)],
+      ['progress a', (d) => markProgress(d, { stage: 'a', dispatch: 1, progress: { percent: 50 } }, 1600)],
+      ['retry a', (d) => markRetrying(d, { stage: 'a', dispatch: 1, attempt: 1, error: 'x' }, 1700)],
+      ['finish a', (d) => markFinished(d, { stage: 'a', dispatch: 1, outcome: ok({ nested: { v: [1, 2] } }) }, 2000)],
+      ['fail c', (d) => markFinished(d, { stage: 'c', dispatch: 1, outcome: bad() }, 2100)],
+      ['pause', (d) => pause(d, 2200)],
+      ['resume', (d) => resume(d, 2300)],
+      ['cancel', (d) => cancel(d, 'enough', 2400)],
+      ['retry from b', (d) => retry(d, 'b', 2500)],
+    ];
+    let d = newRun();
+    for (const [what, step] of steps) {
+      const frozen = deepFreeze(d);
+      const text = before(frozen);
+      const t = step(frozen);
+      expect(before(frozen), what).toBe(text);
+      if (t) d = t.doc;
+    }
+    expect(d.status).not.toBe('cancelled'); // the steps really ran: the last one revived the cancelled run
   });
 });
