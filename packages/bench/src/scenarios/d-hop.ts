@@ -78,7 +78,7 @@ export async function scenarioD(redis: BenchRedis, opts: BenchOptions): Promise<
       batonP99Ms: round(median(reps.map((r) => r.p99))),
       rawP50Ms: round(median(reps.map((r) => r.rawP50))),
       rawP99Ms: round(median(reps.map((r) => r.rawP99))),
-      p50Ratio: round(median(ratios)),
+      p50Ratio: round(median(ratios), 3),
     },
     reps: ratios.map((r) => round(r)),
     notes: ['hop = stage N+1 handler start − stage N handler end (agent clocks, same host); medians of per-repetition p50/p99'],

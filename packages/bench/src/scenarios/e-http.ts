@@ -92,7 +92,7 @@ export async function scenarioE(redis: BenchRedis, opts: BenchOptions): Promise<
     figures: {
       batonRps: round(median(reps.map((r) => r.b.rps)), 0),
       helloRps: round(median(reps.map((r) => r.h.rps)), 0),
-      ratio: round(median(ratios)),
+      ratio: round(median(ratios), 3),
       batonP50Ms: round(median(reps.map((r) => r.b.p50)), 1),
       batonP99Ms: round(median(reps.map((r) => r.b.p99)), 1),
       helloP99Ms: round(median(reps.map((r) => r.h.p99)), 1),

@@ -34,7 +34,7 @@ export async function scenarioF(redis: BenchRedis, opts: BenchOptions): Promise<
   return {
     id: 'F',
     title: `${IN_FLIGHT} concurrent ${STAGES}-stage runs, ${SLOTS} agent slots, stages sleeping ${MIN_MS}–${MAX_MS} ms`,
-    figures: { stagesPerSecond: round(achieved, 1), idealStagesPerSecond: round(idealStagesPerSecond, 1), ratio: round(achieved / idealStagesPerSecond) },
+    figures: { stagesPerSecond: round(achieved, 1), idealStagesPerSecond: round(idealStagesPerSecond, 1), ratio: round(achieved / idealStagesPerSecond, 3) },
     reps: reps.map((r) => round(r / idealStagesPerSecond)),
     notes: [
       `closed loop: a new run is submitted as one finishes; stage completions counted over ${windowS} s after a 5 s ramp`,

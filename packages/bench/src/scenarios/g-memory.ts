@@ -50,7 +50,7 @@ export async function scenarioG(redis: BenchRedis, opts: BenchOptions): Promise<
         baseMb: round(base),
         mem1Mb: round(mem1),
         mem2Mb: round(mem2),
-        ratio: round(mem2 / mem1),
+        ratio: round(mem2 / mem1, 3),
         bytesPerRun: round(((mem1 - base) * 1024 * 1024) / n, 0),
         retentionCatchUpS: round(settle2, 1),
         settle1S: round(settle1, 1),
