@@ -1,5 +1,6 @@
 import { noopAgent } from '@baton/agent-noop';
 import type { RunView } from '@baton/contracts';
+import { JOB_EVENTS_MAX_LEN } from '@baton/engine';
 import { defineAgent } from '@baton/runtime';
 import { type Harness, useTestStack } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,8 @@ describe('job events', () => {
     expect(done.status).toBe('succeeded');
     expect(stage(done, 'a').output).toEqual({ released: true });
     expect(stage(done, 'b').status).toBe('succeeded');
+    // Completion events carry outputs: the engine pins each queue's event stream cap.
+    expect(await stack.redis.command('HGET', `${h.keys.bullPrefix}:gated:meta`, 'opts.maxLenEvents')).toBe(String(JOB_EVENTS_MAX_LEN));
   });
 
   it('keep being read after Redis is killed and restarted on its AOF', async ({ skip }) => {

@@ -62,7 +62,8 @@ export class Engine {
     this.pipelines = new PipelineRegistry(deps.redis, deps.keys, (needed) => this.registry.knownTypesFor(needed));
     this.jobEvents = new JobEventListener(this.ctx, deps.subscriber, () => this.registry.knownTypes(1000));
     this.sweeper = new Loop('result-sweeper', config.sweepIntervalMs, async () => {
-      await sweepFinishedJobs(this.ctx, await this.registry.knownTypes(), 2 * config.sweepIntervalMs);
+      const grace = this.jobEvents.lagging() ? 0 : 2 * config.sweepIntervalMs;
+      await sweepFinishedJobs(this.ctx, await this.registry.knownTypes(), grace);
     }, deps.log);
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {

@@ -6,7 +6,8 @@ import { applyCompletion, applyJob } from './job-applier.js';
 export const ACTIVE_DEFER_MS = 100;
 /** Longest a blocking read waits; also how often the set of agent queues is refreshed. */
 const BLOCK_MS = 1000;
-const READ_COUNT = 1000;
+/** Events per read: a completion carries its output (up to 256 KB), so this bounds a reply's size. */
+const READ_COUNT = 200;
 
 /** Events that change what a stage looks like; every other BullMQ event (added, waiting, drained...) is ignored. */
 const APPLIED = new Set(['active', 'completed', 'failed', 'progress', 'delayed']);
@@ -26,6 +27,8 @@ export class JobEventListener {
   private loop: Promise<void> | null = null;
   private refreshedAt = 0;
   private lastError = '';
+  /** When a read last returned a full batch: this listener is behind the streams. */
+  private fullReadAt = 0;
   /** Stream id of this listener's start (Redis time): events before it were the start-up sweep's. */
   private startId = '0-0';
 
@@ -74,6 +77,7 @@ export class JobEventListener {
         )) as [string, [string, string[]][]][] | null;
         this.lastError = '';
         if (!reply || !this.running) continue;
+        if (reply.some(([, entries]) => entries.length >= READ_COUNT)) this.fullReadAt = Date.now();
         for (const [key, entries] of reply) {
           const type = types.find((t) => this.ctx.keys.queueEvents(t) === key);
           if (!type) continue;
@@ -162,6 +166,15 @@ export class JobEventListener {
         this.inFlight.delete(key);
       }
     })();
+  }
+
+  /**
+   * True while this listener is behind the streams (a read in the last two seconds came back full).
+   * Far enough behind, BullMQ trims events before they are read: the sweeper then takes every
+   * finished job at once instead of leaving the recent ones to this path.
+   */
+  lagging(): boolean {
+    return Date.now() - this.fullReadAt < 2000;
   }
 
   /** Stops reading. The connection is closed: a blocked read cannot be released otherwise. */

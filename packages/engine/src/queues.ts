@@ -14,6 +14,15 @@ export interface QueueCounts {
   prioritized: number;
 }
 
+/**
+ * Events BullMQ keeps in each queue's event stream (its own default, pinned here). A completion
+ * event carries the stage's output, so this is also up to ~2 500 outputs of memory per queue.
+ * Orchestrators read the stream as it is written; what scrolls out unread is applied by the result
+ * sweeper. A cap of 2 000 measured badly: in a burst the orchestrator fell that far behind and stages
+ * waited for the sweeper (bench C fell from ~900 to ~260 runs/s; ~690 with the sweeper's lag mode).
+ */
+export const JOB_EVENTS_MAX_LEN = 10_000;
+
 /** One BullMQ Queue (producer side) per agent type, sharing the engine's command connection. */
 export class AgentQueues {
   private readonly queues = new Map<string, Queue<TaskEnvelope>>();
@@ -27,7 +36,11 @@ export class AgentQueues {
   get(agentType: string): Queue<TaskEnvelope> {
     let q = this.queues.get(agentType);
     if (!q) {
-      q = new Queue<TaskEnvelope>(this.keys.queue(agentType), { connection: this.redis, prefix: this.keys.bullPrefix });
+      q = new Queue<TaskEnvelope>(this.keys.queue(agentType), {
+        connection: this.redis,
+        prefix: this.keys.bullPrefix,
+        streams: { events: { maxLen: JOB_EVENTS_MAX_LEN } },
+      });
       q.on('error', () => undefined); // surfaced through the calls that fail
       this.queues.set(agentType, q);
     }
