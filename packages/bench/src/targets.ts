@@ -19,14 +19,14 @@ export function verdicts(results: Map<string, ScenarioResult>): Verdict[] {
   const B = results.get('B');
   const C = results.get('C');
   if (A) out.push({ id: 'A', figure: `${fig(A, 'perSecond')} jobs/s`, target: '— (anchor)', met: null });
-  // Verdicts compare unrounded ratios (a rounded 0.176 would pass "≥ 0.18"); figures show 3 decimals.
+  // Verdicts compare unrounded ratios (a rounded 0.176 would pass "≥ 0.18"); figures show 4 decimals.
   if (B) {
     const r = fig(B, 'perSecond') / fig(A, 'perSecond');
-    out.push({ id: 'B', figure: `${fig(B, 'perSecond')} runs/s; ÷A = ${round(r, 3)}`, target: '÷A ≥ 0.5', met: ok(r, (x) => x >= 0.5) });
+    out.push({ id: 'B', figure: `${fig(B, 'perSecond')} runs/s; ÷A = ${round(r, 4)}`, target: '÷A ≥ 0.5', met: ok(r, (x) => x >= 0.5) });
   }
   if (C) {
     const r = fig(C, 'perSecond') / fig(B, 'perSecond');
-    out.push({ id: 'C', figure: `${fig(C, 'perSecond')} runs/s; ÷B = ${round(r, 3)}`, target: '÷B ≥ 0.18', met: ok(r, (x) => x >= 0.18) });
+    out.push({ id: 'C', figure: `${fig(C, 'perSecond')} runs/s; ÷B = ${round(r, 4)}`, target: '÷B ≥ 0.18', met: ok(r, (x) => x >= 0.18) });
   }
   const D = results.get('D');
   if (D) {
