@@ -5,7 +5,10 @@ import { applyEffects } from './effects.js';
 import { applyFacts, jobFacts, resultFact, type JobFact } from './job-facts.js';
 import { mutateRun } from './mutate.js';
 import type { JobStateName } from './queues.js';
+import type { LoadedRun } from './store/run-store.js';
 import { counterField } from './store/counters.js';
+
+type JobIds = NonNullable<ReturnType<typeof parseJobId>>;
 
 /**
  * Folds what a job's current state says into its run. Safe to call any number of times, from any
@@ -16,38 +19,27 @@ import { counterField } from './store/counters.js';
 export async function applyJob(
   ctx: EngineContext,
   agentType: string,
-  jobOrId: string | Job<TaskEnvelope>,
+  jobId: string,
   /**
    * Leave a finished job alone: the caller knows its completion event is on its way (see
    * JobEventListener's "active" timer), which applies it without reading the job.
    */
   unlessFinished = false,
 ): Promise<boolean> {
-  const jobId = typeof jobOrId === 'string' ? jobOrId : jobOrId.id!;
   const ids = parseJobId(jobId);
   if (!ids) {
     ctx.log.warn({ jobId, agent: agentType }, 'ignoring a job whose id Baton did not make');
     return false;
   }
   // The run is read alongside the job (one round trip); the commit's revision check still decides.
-  const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId, typeof jobOrId === 'string' ? null : jobOrId), ctx.store.load(ids.runId)]);
+  const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId), ctx.store.load(ids.runId)]);
   if (!read) return false;
   const { job, state } = read;
-  if (unlessFinished && (state === 'completed' || state === 'failed')) return false;
+  const finished = state === 'completed' || state === 'failed';
+  if (unlessFinished && finished) return false;
   const facts = jobFacts(job, state, ctx.now());
   if (facts.length === 0) return false;
-
-  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now), run);
-  if (committed) {
-    await applyEffects(ctx, committed);
-    return true;
-  }
-  if (state === 'completed' || state === 'failed') {
-    // Already applied (by us or another orchestrator), superseded, or the run is gone: drop the job.
-    ctx.count(counterField('engine_duplicate_completions_total'));
-    await ctx.queues.remove(agentType, jobId);
-  }
-  return false;
+  return commitFacts(ctx, agentType, jobId, ids, facts, finished, run);
 }
 
 /**
@@ -56,7 +48,6 @@ export async function applyJob(
  * result) goes through applyJob, which reads the job itself.
  */
 export async function applyCompletion(ctx: EngineContext, agentType: string, jobId: string, resultJson: string): Promise<boolean> {
-  const ids = parseJobId(jobId);
   let fact: JobFact | null = null;
   try {
     const r = resultFact(JSON.parse(resultJson));
@@ -64,39 +55,49 @@ export async function applyCompletion(ctx: EngineContext, agentType: string, job
   } catch {
     // not JSON: applyJob reports it
   }
+  const ids = parseJobId(jobId);
   if (!ids || !fact) return applyJob(ctx, agentType, jobId);
-  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, [fact], now));
+  return commitFacts(ctx, agentType, jobId, ids, [fact], true);
+}
+
+/**
+ * Commits a job's facts to its run and makes the queues follow. A finished job whose facts change
+ * nothing was already applied (by us or another orchestrator), is superseded, or its run is gone:
+ * it is dropped from its queue.
+ */
+async function commitFacts(
+  ctx: EngineContext,
+  agentType: string,
+  jobId: string,
+  ids: JobIds,
+  facts: JobFact[],
+  finished: boolean,
+  preloaded?: LoadedRun | null,
+): Promise<boolean> {
+  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now), preloaded);
   if (committed) {
     await applyEffects(ctx, committed);
     return true;
   }
-  // Already applied (by another orchestrator), superseded, or the run is gone: the job is done with.
-  ctx.count(counterField('engine_duplicate_completions_total'));
-  await ctx.queues.remove(agentType, jobId);
+  if (finished) {
+    ctx.count(counterField('engine_duplicate_completions_total'));
+    await ctx.queues.remove(agentType, jobId);
+  }
   return false;
 }
 
 /**
  * A job's state and data as of one moment, retrying if the job moved in between (e.g. completed while
- * we read it as active). A job's data is read fresh unless the caller already holds it in a finished
- * state (which cannot change back).
+ * we read it as active).
  */
-async function readConsistently(
-  ctx: EngineContext,
-  agentType: string,
-  jobId: string,
-  given: Job<TaskEnvelope> | null,
-): Promise<{ job: Job<TaskEnvelope>; state: JobStateName } | null> {
+async function readConsistently(ctx: EngineContext, agentType: string, jobId: string): Promise<{ job: Job<TaskEnvelope>; state: JobStateName } | null> {
   for (let i = 0; i < 5; i++) {
     // State and data in one round trip. The data may still have been read first, so a finished state
     // is trusted only with data that shows the job finished (finishedOn and the result are written
     // together), else the data is read again; any other state is confirmed by a third read.
-    const [before, fetched] = await Promise.all([ctx.queues.state(agentType, jobId), given ? undefined : ctx.queues.getJob(agentType, jobId)]);
-    if (before === 'unknown') return null;
-    const finished = before === 'completed' || before === 'failed';
-    const job = given && finished ? given : given ? await ctx.queues.getJob(agentType, jobId) : fetched;
-    if (!job) return null;
-    if (finished) {
+    const [before, job] = await Promise.all([ctx.queues.state(agentType, jobId), ctx.queues.getJob(agentType, jobId)]);
+    if (before === 'unknown' || !job) return null;
+    if (before === 'completed' || before === 'failed') {
       if (job.finishedOn) return { job, state: before };
       // Possibly read before the job finished: read the data again, now certainly after.
       const after = await ctx.queues.getJob(agentType, jobId);

@@ -62,6 +62,7 @@ export class JobEventListener {
       try {
         if (Date.now() - this.refreshedAt >= BLOCK_MS) await this.refresh();
         const types = [...this.cursors.keys()];
+        const streams = types.map((t) => this.ctx.keys.queueEvents(t));
         if (types.length === 0) {
           await new Promise((r) => setTimeout(r, BLOCK_MS));
           continue;
@@ -72,15 +73,15 @@ export class JobEventListener {
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
-          ...types.map((t) => this.ctx.keys.queueEvents(t)),
+          ...streams,
           ...types.map((t) => this.cursors.get(t)!),
         )) as [string, [string, string[]][]][] | null;
         this.lastError = '';
         if (!reply || !this.running) continue;
         if (reply.some(([, entries]) => entries.length >= READ_COUNT)) this.fullReadAt = Date.now();
         for (const [key, entries] of reply) {
-          const type = types.find((t) => this.ctx.keys.queueEvents(t) === key);
-          if (!type) continue;
+          const type = types[streams.indexOf(key)];
+          if (type === undefined) continue;
           for (const [id, fields] of entries) {
             this.cursors.set(type, id);
             this.onEvent(type, fields);
