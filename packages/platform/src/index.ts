@@ -4,6 +4,7 @@ export * from './logger.js';
 export * from './log-env.js';
 export * from './redis.js';
 export * from './redis-config.js';
+export * from './redis-batcher.js';
 export * from './boot.js';
 export * from './artifact-store.js';
 export * from './metrics-server.js';

@@ -1,10 +1,9 @@
 import { TERMINAL_RUN_STATUSES, type Keys } from '@baton/contracts';
-import type { RedisClient } from '@baton/platform';
+import { RedisBatcher, type RedisClient } from '@baton/platform';
 import type { Transition } from '../reducer.js';
 import { readDoc, type RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
-import { Batcher } from './batcher.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
@@ -39,15 +38,15 @@ export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'con
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
   /** Loads and commits issued together (many results applied at once) share one pipeline. */
-  private readonly loads: Batcher<string, LoadedRun | null>;
-  private readonly commits: Batcher<{ keys: string[]; args: (string | number)[] }, number>;
+  private readonly loads: RedisBatcher<string, LoadedRun | null>;
+  private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, number>;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly eventsMaxLen: number,
   ) {
-    this.loads = new Batcher(
+    this.loads = new RedisBatcher(
       redis,
       (pipe, runId) => pipe.hmget(this.keys.run(runId), 'rev', 'doc'),
       (raw) => {
@@ -56,7 +55,7 @@ export class RunStore {
       },
     );
     withScripts(redis);
-    this.commits = new Batcher(
+    this.commits = new RedisBatcher(
       redis,
       (pipe, c) => pipeScript(pipe, 'batonCommitRun', c.keys, c.args),
       (raw) => Number(raw),

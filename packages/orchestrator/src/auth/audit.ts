@@ -1,6 +1,6 @@
 import { AuditEntry, type Keys } from '@baton/contracts';
-import { errorMessage, type RedisClient } from '@baton/platform';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { errorMessage, RedisBatcher, type RedisClient } from '@baton/platform';
+import type { FastifyInstance } from 'fastify';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DENIED = new Set([401, 403, 429]);
@@ -18,50 +18,34 @@ function outcomeOf(status: number): AuditEntry['outcome'] {
  * one socket write instead of one per request under load.
  */
 export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys: Keys, maxLen: number): void {
-  let pending: { entry: Omit<AuditEntry, 'id'>; log: FastifyBaseLogger }[] = [];
-  let flushing: Promise<void> = Promise.resolve();
-
-  const flush = async (): Promise<void> => {
-    const batch = pending;
-    pending = [];
-    const pipe = redis.pipeline();
-    for (const { entry } of batch) pipe.xadd(keys.audit(), 'MAXLEN', '~', maxLen, '*', 'entry', JSON.stringify(entry));
-    let results: [Error | null, unknown][];
-    try {
-      results = (await pipe.exec()) ?? [];
-    } catch (e: unknown) {
-      results = batch.map(() => [e instanceof Error ? e : new Error(String(e)), null]);
-    }
-    batch.forEach(({ entry, log }, i) => {
-      const err = results[i]?.[0] ?? (results[i] ? null : new Error('no reply'));
-      if (err) log.error({ err: errorMessage(err), audit: entry }, 'could not write the audit log');
-    });
-  };
+  const writes = new RedisBatcher<Omit<AuditEntry, 'id'>, void>(
+    redis,
+    (pipe, entry) => pipe.xadd(keys.audit(), 'MAXLEN', '~', maxLen, '*', 'entry', JSON.stringify(entry)),
+    () => undefined,
+    (flush) => setImmediate(flush),
+  );
 
   app.addHook('onResponse', (req, reply, done) => {
     if (READ_METHODS.has(req.method) && !DENIED.has(reply.statusCode)) return done();
-    if (pending.length === 0) setImmediate(() => (flushing = flush()));
-    pending.push({
-      entry: {
-        at: new Date().toISOString(),
-        requestId: req.id,
-        method: req.method,
-        route: req.routeOptions.url ?? '(unmatched)',
-        path: req.url.split('?')[0]!.slice(0, 500),
-        status: reply.statusCode,
-        outcome: outcomeOf(reply.statusCode),
-        actor: req.actor,
-        presentedKeyId: req.presentedKeyId,
-        ip: req.ip,
-      },
-      log: req.log,
-    });
+    const entry: Omit<AuditEntry, 'id'> = {
+      at: new Date().toISOString(),
+      requestId: req.id,
+      method: req.method,
+      route: req.routeOptions.url ?? '(unmatched)',
+      path: req.url.split('?')[0]!.slice(0, 500),
+      status: reply.statusCode,
+      outcome: outcomeOf(reply.statusCode),
+      actor: req.actor,
+      presentedKeyId: req.presentedKeyId,
+      ip: req.ip,
+    };
+    writes.call(entry).catch((err: unknown) => req.log.error({ err: errorMessage(err), audit: entry }, 'could not write the audit log'));
     done();
   });
   // Entries of the last responses are written before the connection is closed.
   app.addHook('onClose', async () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    await flushing;
+    await writes.idle();
   });
 }
 
