@@ -39,6 +39,8 @@ export interface AppOptions {
   processMetricsElsewhere?: boolean;
   /** p95 targets per agent type in seconds, exported for alerting. */
   stageTargets?: Record<string, number>;
+  /** Answer 500 when a route throws an error code its documentation does not list (the tests turn it on). */
+  strictErrorDocs?: boolean;
 }
 
 export interface App {
@@ -77,7 +79,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     void reply.header('x-request-id', req.id);
     done(null, payload);
   });
-  registerErrorHandling(app);
+  registerErrorHandling(app, { strictDocs: opts.strictErrorDocs ?? false });
   const auth = opts.auth ?? DEFAULT_AUTH;
 
   // Security headers for a JSON API (the /docs page sets its own CSP for its assets).

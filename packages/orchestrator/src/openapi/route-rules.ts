@@ -71,7 +71,8 @@ export function documentedErrors(route: RouteOptions, method: string): ApiErrorC
     validates: Boolean(s.params || s.querystring || s.body || s.headers),
     rateLimited: !RATE_LIMIT_EXEMPT.has(route.url),
     usesRedis: !NO_REDIS.has(route.url),
-    declared: s.errors ?? [],
+    // Unknown codes are reported by routeProblems; they cannot be documented.
+    declared: (s.errors ?? []).filter((c) => c in API_ERRORS),
   });
 }
 
