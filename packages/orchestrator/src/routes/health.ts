@@ -1,10 +1,8 @@
 import { checkEvictionPolicy, errorMessage } from '@baton/platform';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { Health, Ready } from '@baton/contracts';
 import { NoQuery } from './no-query.js';
 
-const Health = z.object({ status: z.literal('ok') });
-const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), z.object({ ok: z.boolean(), message: z.string() })) });
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { redis } = app.baton;
