@@ -73,8 +73,8 @@ export class BatonClient {
     return this.transport.json<T>({ method: OPERATIONS[op][0], path: pathOf(op, params), ...call });
   }
 
-  private stream(op: OperationId, params: Record<string, string>, opts: StreamOptions, isLast?: Parameters<typeof eventStream>[3]) {
-    return eventStream(this.transport, pathOf(op, params), opts, isLast);
+  private stream(op: OperationId, params: Record<string, string>, opts: StreamOptions, isEnd?: Parameters<typeof eventStream>[3]) {
+    return eventStream(this.transport, pathOf(op, params), opts, isEnd);
   }
 
   /** GET /health: the process is up (no Redis involved). */
@@ -107,7 +107,8 @@ export class BatonClient {
     /** Re-runs from `fromStage` (default: the failed stages), keeping upstream outputs. */
     retry: (id: string, body: { fromStage?: string } = {}): Promise<RunView> => this.call('retryRun', { params: { id }, body }),
     /**
-     * The run's events, past then live, until its final event (`run.succeeded|failed|cancelled`):
+     * The run's events, past then live, until the server ends the stream after the run's final
+     * event (`run.succeeded|failed|cancelled`):
      * `for await (const { event } of baton.runs.follow(id))`. Survives dropped connections and
      * orchestrator restarts (it resumes with Last-Event-ID, with back-off); throws on 404/401/403.
      */
@@ -169,8 +170,8 @@ export class BatonClient {
   };
 
   private async *followRun(id: string, opts: StreamOptions): AsyncGenerator<FollowedEvent> {
-    const isLast = (m: { data: string }) => TERMINAL_EVENTS.has(parseEvent(m.data).type);
-    for await (const m of this.stream('streamRunEvents', { id }, opts, isLast)) yield { id: m.id ?? '', event: parseEvent(m.data) };
+    const isEnd = (m: { data: string }) => TERMINAL_EVENTS.has(parseEvent(m.data).type);
+    for await (const m of this.stream('streamRunEvents', { id }, opts, isEnd)) yield { id: m.id ?? '', event: parseEvent(m.data) };
   }
 
   private async *runChanges(opts: Omit<StreamOptions, 'lastEventId'>): AsyncGenerator<RunChangesEvent> {

@@ -23,10 +23,13 @@ export interface StreamOptions {
  * Server-sent events over fetch, reconnecting with back-off: after a dropped connection, an
  * orchestrator restart or a transient answer (503, 502, 504, 429, no answer) it reconnects with
  * `Last-Event-ID`, so no event is lost or repeated. Any other error answer (404, 401, 403) is thrown.
- * `isLast` ends the stream after the event it returns true for.
+ * When the server ends a connection and `isEnd` holds for the last event received, the stream is
+ * over (a run's final event: a `run.failed` followed by `run.retried` in a replay is not the end,
+ * because the server keeps that stream open).
  */
-export async function* eventStream(transport: Transport, path: string, opts: StreamOptions, isLast: (m: SseMessage) => boolean = () => false): AsyncGenerator<SseMessage> {
+export async function* eventStream(transport: Transport, path: string, opts: StreamOptions, isEnd: (m: SseMessage) => boolean = () => false): AsyncGenerator<SseMessage> {
   let lastId = opts.lastEventId;
+  let last: SseMessage | null = null;
   let serverRetry: number | undefined;
   let failures = 0;
   const max = opts.reconnect?.maxAttempts ?? 20;
@@ -39,10 +42,11 @@ export async function* eventStream(transport: Transport, path: string, opts: Str
         if (m.retry !== undefined) serverRetry = m.retry;
         if (m.data === '' && m.retry !== undefined) continue;
         lastId = m.id;
+        last = m;
         failures = 0;
         yield m;
-        if (isLast(m)) return;
       }
+      if (last && isEnd(last)) return;
     } catch (e: unknown) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? e;
       // A body that breaks off (the orchestrator died mid-stream) is a dropped connection.
