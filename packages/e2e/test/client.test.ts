@@ -1,7 +1,12 @@
 import { BatonApiError, BatonClient, OPERATIONS, type FollowedEvent } from '@baton/client';
 import type { RunView } from '@baton/contracts';
 import { noopAgent } from '@baton/agent-noop';
-import { spawnOrchestrator, testAgent, testNamespace, useTestStack, waitFor } from '@baton/testing';
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ENTRYPOINTS, REPO_ROOT, spawnOrchestrator, testAgent, testNamespace, useTestStack, waitFor } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
 
 const stack = useTestStack();
@@ -177,6 +182,31 @@ describe('@baton/client against a real stack', () => {
       await stack.redis.start();
       // Closing the orchestrator while its connections are still reconnecting can hang (engine.stop): wait for them.
       await waitFor(async () => (await fetch(`${url}/ready`)).ok, { what: 'ready again', timeoutMs: 30_000 });
+    }
+  });
+
+  it('is what the CLI uses: follow to the end, API errors exit 1 with the code, no orchestrator exits 3', async () => {
+    const { url, h } = await listening();
+    await h.agent(noopAgent);
+    const cli = (base: string, ...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(REPO_ROOT, ENTRYPOINTS.cli), '--url', base, ...args], { env: { ...process.env, NO_COLOR: '1' } }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const file = join(tmpdir(), `client-cli-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify(twoStages(20).definition));
+    try {
+      expect((await cli(url, 'pipelines', 'push', file, '--name', 'two-stages')).code).toBe(0);
+      const followed = await cli(url, 'run', 'two-stages', '--follow');
+      expect(followed.code).toBe(0);
+      expect(followed.stdout).toContain('run.succeeded');
+      const missing = await cli(url, 'runs', 'show', 'run_01J9ZK3Q7W5X8Y2N4M6P0R1S3T');
+      expect([missing.code, missing.stderr.trim()]).toEqual([1, 'error RUN_NOT_FOUND: no run run_01J9ZK3Q7W5X8Y2N4M6P0R1S3T']);
+      const down = await cli('http://127.0.0.1:9', 'runs', 'ls');
+      expect(down.code).toBe(3);
+      expect(down.stderr).toContain('error UNREACHABLE');
+    } finally {
+      rmSync(file, { force: true });
     }
   });
 });
