@@ -17,7 +17,7 @@ export interface TransportOptions {
   /** Sent as `Authorization: Bearer <key>`. Without it a browser uses its dashboard session cookie. */
   apiKey?: string;
   /** fetch `credentials` (default `same-origin`: the session cookie goes to the page's own origin only). */
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
   /** Extra headers on every request. */
   headers?: Record<string, string>;
   /** 503 answers (the state store away or full) are retried, honouring Retry-After. */

@@ -30,6 +30,15 @@ function recordingFetch(): { fetch: typeof fetch; calls: { method: string; path:
   };
 }
 
+/** The error a call fails with (the test fails if it succeeds). */
+const failure = (p: Promise<unknown>): Promise<BatonApiError> =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e as BatonApiError,
+  );
+
 async function listening(): Promise<{ url: string; h: Awaited<ReturnType<typeof stack.harness>> }> {
   const h = await stack.harness();
   const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -138,12 +147,12 @@ describe('@baton/client against a real stack', () => {
     expect([e.status, e.code]).toEqual([400, 'INVALID_REQUEST']);
     expect(e.issues.map((i) => i.path.join('.'))).toContain('body.definition.stages.0.name');
     expect(e.requestId).toMatch(/.+/);
-    const missing = await baton.runs.get('run_01J9ZK3Q7W5X8Y2N4M6P0R1S3T').catch((x: unknown) => x as BatonApiError);
+    const missing = await failure(baton.runs.get('run_01J9ZK3Q7W5X8Y2N4M6P0R1S3T'));
     expect(missing.is('RUN_NOT_FOUND') && missing.status).toBe(404);
-    const pipeline = await baton.runs.submit({ pipeline: 'no-such-pipeline' }).catch((x: unknown) => x as BatonApiError);
+    const pipeline = await failure(baton.runs.submit({ pipeline: 'no-such-pipeline' }));
     expect(pipeline.code).toBe('PIPELINE_NOT_FOUND');
     const gone = new BatonClient({ baseUrl: 'http://127.0.0.1:9', retry: { attempts: 1 } });
-    const unreachable = await gone.health().catch((x: unknown) => x as BatonApiError);
+    const unreachable = await failure(gone.health());
     expect([unreachable.status, unreachable.code]).toEqual([0, 'UNREACHABLE']);
   });
 

@@ -129,7 +129,7 @@ describe('the route check', () => {
     app.get('/v1/e', { schema: { ...ok, operationId: 'getE', tags: ['things'], errors: ['NO_SUCH_CODE' as ApiErrorCode] } }, handler);
     app.get('/v1/f', { schema: { ...ok, operationId: 'getF', response: { 404: { type: 'object' } } } }, handler);
     app.get('/v1/g', handler);
-    app.get('/internal', { schema: { hide: true } }, handler);
+    app.get('/internal', { schema: { hide: true } as object }, handler);
     await app.ready();
     expect(app.routeDocs.problems).toEqual([
       'GET /v1/b: schema.operationId is missing (a stable camelCase name, e.g. "getRun")',
