@@ -108,6 +108,7 @@ describe('the production layout (pnpm deploy --prod)', () => {
     // The dashboard ships in the same layout (issue 7).
     expect((await fetch(`${base}/ui/runs`)).status).toBe(200);
     expect((await fetch(`${base}/ui/js/main.js`)).status).toBe(200);
+    expect((await fetch(`${base}/ui/js/client/index.js`)).status).toBe(200);
     const usage = spawnSync(process.execPath, [entry, 'nonsense'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('usage: baton-server');
