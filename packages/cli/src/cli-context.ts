@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiCallError, ApiClient } from './client.js';
+import { BatonApiError, BatonClient } from '@baton/client';
 
 /** Exit codes: 0 ok; 1 the run failed or the API refused; 2 bad usage; 3 orchestrator unreachable. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -14,9 +14,9 @@ export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
-export function client(cmd: Command): ApiClient {
+export function client(cmd: Command): BatonClient {
   const g = globals(cmd);
-  return new ApiClient(g.url, g.apiKey);
+  return new BatonClient({ baseUrl: g.url, ...(g.apiKey ? { apiKey: g.apiKey } : {}) });
 }
 
 /** Prints `data` as JSON (--json) or through `human`. */
@@ -30,10 +30,10 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     try {
       process.exitCode = (await fn(...args)) ?? EXIT.ok;
     } catch (e: unknown) {
-      if (e instanceof ApiCallError) {
-        const issues = e.issues?.map((i) => `\n  ${i.path.join('.')}: ${i.message}`).join('') ?? '';
+      if (e instanceof BatonApiError) {
+        const issues = e.issues.map((i) => `\n  ${i.path.join('.')}: ${i.message}`).join('');
         process.stderr.write(`error ${e.code}: ${e.message}${issues}\n`);
-        process.exitCode = e.code === 'UNREACHABLE' ? EXIT.unreachable : EXIT.failed;
+        process.exitCode = e.status === 0 ? EXIT.unreachable : EXIT.failed;
       } else if (e instanceof UsageError) {
         process.stderr.write(`${e.message}\n`);
         process.exitCode = EXIT.usage;

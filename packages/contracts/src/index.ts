@@ -25,3 +25,4 @@ export * from './artifacts.js';
 export * from './operations.js';
 export * from './auth.js';
 export * from './dashboard.js';
+export * from './health.js';

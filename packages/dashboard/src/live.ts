@@ -1,17 +1,21 @@
 /**
- * Server-sent events as doorbells: every event (and every reconnect) schedules one refresh of the
- * authoritative state, at most every `minGapMs`, so a burst of changes costs one request.
- * EventSource sends the session cookie (same origin); the API key is never in a URL.
+ * Server-sent events as doorbells: every event (and the start) schedules one refresh of the
+ * authoritative state, at most every `minGapMs`, so a burst of changes costs one request. The
+ * stream comes from @baton/client, which reconnects with back-off and resumes with Last-Event-ID;
+ * if it gives up (401 after the session ended, a long outage), the page refreshes once (it shows
+ * why) and opens it again 5 s later. A stream that ends by itself (a finished run) is not reopened.
  */
-export function liveRefresh(url: string, refresh: () => Promise<void>, opts: { minGapMs?: number; events?: string[]; onEvent?: (type: string, data: string, id: string) => boolean | void } = {}): () => void {
+export function liveRefresh<E>(open: (signal: AbortSignal) => AsyncIterable<E>, refresh: () => Promise<void>, opts: { minGapMs?: number; onEvent?: (e: E) => void } = {}): () => void {
   const gap = opts.minGapMs ?? 300;
+  const controller = new AbortController();
   let timer: number | null = null;
   let running = false;
   let again = false;
   let lastRun = 0;
-  let closed = false;
+  let reopen: number | null = null;
+  const closed = () => controller.signal.aborted;
   const schedule = () => {
-    if (closed || timer !== null) return;
+    if (closed() || timer !== null) return;
     timer = window.setTimeout(run, Math.max(0, lastRun + gap - Date.now()));
   };
   const run = async () => {
@@ -34,31 +38,23 @@ export function liveRefresh(url: string, refresh: () => Promise<void>, opts: { m
       }
     }
   };
-  let es: EventSource;
-  let reopen: number | null = null;
-  const connect = () => {
+  const connect = async () => {
     reopen = null;
-    es = new EventSource(url);
-    es.addEventListener('open', schedule);
-    // EventSource retries network errors by itself but gives up on an HTTP error (401 after the
-    // session ended, 503 while Redis is away): refresh once (the page shows why), then try again.
-    es.addEventListener('error', () => {
-      if (closed || es.readyState !== EventSource.CLOSED) return;
-      schedule();
-      reopen = window.setTimeout(connect, 5000);
-    });
-    for (const type of opts.events ?? ['message']) {
-      es.addEventListener(type, (e) => {
-        const me = e as MessageEvent<string>;
-        if (opts.onEvent?.(type, me.data, me.lastEventId) === true) es.close();
+    schedule();
+    try {
+      for await (const e of open(controller.signal)) {
+        opts.onEvent?.(e);
         schedule();
-      });
+      }
+    } catch {
+      if (closed()) return;
+      schedule();
+      reopen = window.setTimeout(() => void connect(), 5000);
     }
   };
-  connect();
+  void connect();
   return () => {
-    closed = true;
-    es.close();
+    controller.abort();
     if (timer !== null) clearTimeout(timer);
     if (reopen !== null) clearTimeout(reopen);
   };

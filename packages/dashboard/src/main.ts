@@ -1,5 +1,5 @@
 import type { Whoami } from '@baton/contracts';
-import { api, ApiFailure, onApiFailure, session } from './api.js';
+import { baton, BatonApiError, onApiFailure, session } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { fleetPage } from './pages/fleet.js';
 import { loginView } from './pages/login.js';
@@ -33,7 +33,7 @@ let started = false;
 function showWho(me: Whoami): void {
   const signOut =
     me.via === 'session'
-      ? h('button.small', { type: 'button', onclick: () => void api('DELETE', '/v1/session').finally(() => signIn(null)) }, 'Sign out')
+      ? h('button.small', { type: 'button', onclick: () => void baton.session.close().finally(() => signIn(null)) }, 'Sign out')
       : null;
   replaceChildren(who, h('span', { 'data-role': me.role }, me.auth === 'disabled' ? 'auth disabled · admin' : `${me.name} · ${me.role}`), signOut);
 }
@@ -63,9 +63,9 @@ function unreachable(): void {
   if (probing) return;
   probing = true;
   const probe = window.setInterval(() => {
-    fetch('/health')
-      .then((r) => {
-        if (!r.ok) return;
+    baton
+      .health({ retry: false })
+      .then(() => {
         clearInterval(probe);
         probing = false;
         banner.hidden = true;
@@ -81,9 +81,10 @@ onApiFailure((f) => {
 });
 
 document.body.replaceChildren(h('header', {}, h('a.brand', { href: '/ui/runs' }, 'Baton'), nav, who), banner, main);
-api<Whoami>('GET', '/v1/whoami')
+baton.session
+  .whoami()
   .then(start)
   .catch((e: unknown) => {
-    if (e instanceof ApiFailure && e.status === 401) signIn(null);
+    if (e instanceof BatonApiError && e.status === 401) signIn(null);
     else main.replaceChildren(h('div.state.error', {}, `Could not start the dashboard: ${e instanceof Error ? e.message : String(e)}`));
   });

@@ -88,6 +88,15 @@ describe('dashboard files and feeds', () => {
     const js = await h.app.inject({ method: 'GET', url: '/ui/js/main.js' });
     expect(js.statusCode).toBe(200);
     expect(js.headers['content-type']).toContain('javascript');
+    // @baton/client, which the pages import through the page's import map (allowed by its hash).
+    expect(page.body).toContain('"@baton/client": "/ui/js/client/index.js"');
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/]+=*';/);
+    const client = await h.app.inject({ method: 'GET', url: '/ui/js/client/index.js' });
+    expect(client.statusCode).toBe(200);
+    expect(client.headers['content-type']).toContain('javascript');
+    expect(client.body).toContain('BatonClient');
+    const declarations = await h.app.inject({ method: 'GET', url: '/ui/js/client/index.d.ts' });
+    expect(declarations.statusCode >= 400 || declarations.body.startsWith('<!doctype html>')).toBe(true);
     // Declarations, build info and anything outside the package: refused, or the SPA's page instead of the file.
     for (const url of ['/ui/js/main.d.ts', '/ui/js/../.tsbuildinfo', '/ui/js/%2e%2e/%2e%2e/package.json', '/ui/js/..%2f..%2fpackage.json']) {
       const res = await h.app.inject({ method: 'GET', url });

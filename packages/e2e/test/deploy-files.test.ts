@@ -108,10 +108,12 @@ describe('the production layout (pnpm deploy --prod)', () => {
     // The dashboard ships in the same layout (issue 7).
     expect((await fetch(`${base}/ui/runs`)).status).toBe(200);
     expect((await fetch(`${base}/ui/js/main.js`)).status).toBe(200);
+    expect((await fetch(`${base}/ui/js/client/index.js`)).status).toBe(200);
     const usage = spawnSync(process.execPath, [entry, 'nonsense'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('usage: baton-server');
-  });
+    // pnpm deploy copies the workspace's production closure first: slow on a loaded 2-core machine.
+  }, 180_000);
 });
 
 describe('production start', () => {

@@ -22,6 +22,8 @@ export interface OrchestratorOptions {
   metricsHost?: string;
   stageTargets?: Record<string, number>;
   auth?: AuthConfig;
+  /** See AppOptions.strictErrorDocs. */
+  strictErrorDocs?: boolean;
 }
 
 export interface Orchestrator {
@@ -79,6 +81,7 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
       processMetricsElsewhere: opts.metricsPort !== undefined,
       ...(opts.stageTargets ? { stageTargets: opts.stageTargets } : {}),
       ...(opts.auth ? { auth: opts.auth } : {}),
+      ...(opts.strictErrorDocs ? { strictErrorDocs: true } : {}),
     },
   );
   // With BATON_METRICS_AUTH=internal the fleet metrics move to the internal port too.

@@ -42,6 +42,8 @@ export async function testOrchestrator(
     // Tests that are not about authentication run without it (explicitly, as the dev stack does).
     // Nor do they meet rate limits (tests poll hard); the tests about either pass their own settings.
     auth: { ...DEFAULT_AUTH, mode: 'disabled', rateLimit: { max: 1_000_000, windowMs: 60_000 }, ...auth },
+    // A route answering an error code its OpenAPI documentation does not list fails the test (500).
+    strictErrorDocs: true,
     ...rest,
   });
 }

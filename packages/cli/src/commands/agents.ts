@@ -1,4 +1,3 @@
-import type { AgentCommandAccepted, AgentList, FleetDrain } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -14,7 +13,7 @@ export function registerAgents(program: Command): void {
     .description('every agent in the registry with its liveness')
     .action(
       action(async (_opts: unknown, cmd: Command) => {
-        const list = await client(cmd).request<AgentList>('GET', '/v1/agents');
+        const list = await client(cmd).agents.list();
         output(cmd, list, () => {
           const t = new Table({ head: ['id', 'type', 'liveness', 'state', 'busy', 'last beat', 'host/pid', 'version'] });
           for (const a of list.items) {
@@ -33,12 +32,12 @@ export function registerAgents(program: Command): void {
     .action(
       action(async (id: string | undefined, opts: { fleet?: string }, cmd: Command) => {
         if (opts.fleet) {
-          const d = await client(cmd).request<FleetDrain>('POST', `/v1/fleets/${opts.fleet}/drain`);
+          const d = await client(cmd).fleets.drain(opts.fleet);
           output(cmd, d, () => `draining the ${d.type} fleet one agent at a time (${d.baseline} agents); progress: GET /v1/fleets/${d.type}/drain`);
           return;
         }
         if (!id) throw new UsageError('give an agent id, or --fleet <type>');
-        const r = await client(cmd).request<AgentCommandAccepted>('POST', `/v1/agents/${id}/drain`);
+        const r = await client(cmd).agents.drain(id);
         output(cmd, r, () => `${r.agentId} (${r.type}) asked to drain`);
       }),
     );
@@ -48,7 +47,7 @@ export function registerAgents(program: Command): void {
     .description('the agent hands its tasks back to the queue and exits at once (code 75)')
     .action(
       action(async (id: string, _opts: unknown, cmd: Command) => {
-        const r = await client(cmd).request<AgentCommandAccepted>('POST', `/v1/agents/${id}/restart`);
+        const r = await client(cmd).agents.restart(id);
         output(cmd, r, () => `${r.agentId} (${r.type}) asked to restart`);
       }),
     );

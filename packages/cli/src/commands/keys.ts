@@ -1,4 +1,4 @@
-import type { ApiKeyList, ApiKeyView, CreatedKey } from '@baton/contracts';
+import { Role } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { action, client, output, UsageError } from '../cli-context.js';
@@ -9,6 +9,12 @@ function expiry(value: string): string {
   if (m) return new Date(Date.now() + Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']).toISOString();
   if (Number.isNaN(Date.parse(value))) throw new UsageError(`--expires wants 30d, 12h, 90m or a date, got "${value}"`);
   return new Date(value).toISOString();
+}
+
+function role(value: string): Role {
+  const r = Role.safeParse(value);
+  if (!r.success) throw new UsageError(`--role wants ${Role.options.join(' | ')}, got "${value}"`);
+  return r.data;
 }
 
 export function registerKeys(program: Command): void {
@@ -22,7 +28,7 @@ export function registerKeys(program: Command): void {
     .option('--expires <when>', 'e.g. 30d, 12h, or a date')
     .action(
       action(async (opts: { name: string; role: string; expires?: string }, cmd: Command) => {
-        const k = await client(cmd).request<CreatedKey>('POST', '/v1/keys', { name: opts.name, role: opts.role, ...(opts.expires ? { expiresAt: expiry(opts.expires) } : {}) });
+        const k = await client(cmd).keys.create({ name: opts.name, role: role(opts.role), ...(opts.expires ? { expiresAt: expiry(opts.expires) } : {}) });
         output(cmd, k, () => `${k.key}\n(id ${k.id}, role ${k.role}${k.expiresAt ? `, expires ${k.expiresAt}` : ''}) — store it now: it is not shown again`);
       }),
     );
@@ -32,7 +38,7 @@ export function registerKeys(program: Command): void {
     .description('every key (never the secrets)')
     .action(
       action(async (_opts: unknown, cmd: Command) => {
-        const list = await client(cmd).request<ApiKeyList>('GET', '/v1/keys');
+        const list = await client(cmd).keys.list();
         output(cmd, list, () => {
           const t = new Table({ head: ['id', 'name', 'role', 'created', 'expires', 'revoked', 'last used'] });
           for (const k of list.items) t.push([k.id, k.name, k.role, k.createdAt, k.expiresAt ?? '', k.revokedAt ?? '', k.lastUsedAt ?? '']);
@@ -46,7 +52,7 @@ export function registerKeys(program: Command): void {
     .description('revoke a key at once, on every orchestrator')
     .action(
       action(async (id: string, _opts: unknown, cmd: Command) => {
-        const k = await client(cmd).request<ApiKeyView>('POST', `/v1/keys/${id}/revoke`);
+        const k = await client(cmd).keys.revoke(id);
         output(cmd, k, () => `${k.id} (${k.name}) revoked at ${k.revokedAt}`);
       }),
     );

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { PipelineList, PipelineView } from '@baton/contracts';
+import type { PipelineDefinitionInput } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { action, client, output, UsageError } from '../cli-context.js';
@@ -13,7 +13,7 @@ export function registerPipelines(program: Command): void {
     .description('latest version of every pipeline')
     .action(
       action(async (_opts: unknown, cmd: Command) => {
-        const list = await client(cmd).request<PipelineList>('GET', '/v1/pipelines');
+        const list = await client(cmd).pipelines.list();
         output(cmd, list, () => {
           const t = new Table({ head: ['name', 'version', 'stages', 'registered', 'description'] });
           for (const p of list.items) t.push([p.name, p.version, p.definition.stages.map((s) => s.name).join(' → '), p.createdAt, p.definition.description ?? '']);
@@ -27,7 +27,7 @@ export function registerPipelines(program: Command): void {
     .option('--version <n>', 'a specific version', (v) => Number(v))
     .action(
       action(async (name: string, opts: { version?: number }, cmd: Command) => {
-        const p = await client(cmd).request<PipelineView>('GET', `/v1/pipelines/${name}${opts.version ? `?version=${opts.version}` : ''}`);
+        const p = await client(cmd).pipelines.get(name, opts.version ? { version: opts.version } : {});
         output(cmd, p, () => JSON.stringify(p, null, 2));
       }),
     );
@@ -40,8 +40,8 @@ export function registerPipelines(program: Command): void {
       action(async (file: string, opts: { name?: string }, cmd: Command) => {
         const name = opts.name ?? basename(file, extname(file));
         if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new UsageError(`"${name}" is not a valid pipeline name; pass --name`);
-        const p = await client(cmd).request<PipelineView>('PUT', `/v1/pipelines/${name}`, readJsonArg(file, file));
-        output(cmd, p, () => `${p.name} v${p.version} (${p.definition.stages.length} stages)`);
+        const { pipeline: p, created } = await client(cmd).pipelines.put(name, readJsonArg(file, file) as PipelineDefinitionInput);
+        output(cmd, p, () => `${p.name} v${p.version} (${p.definition.stages.length} stages)${created ? '' : ', unchanged'}`);
       }),
     );
 }

@@ -1,4 +1,3 @@
-import type { QueueList, QueueView } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -12,7 +11,7 @@ export function registerQueues(program: Command): void {
     .description('waiting/active/delayed/failed jobs and alive agents per agent type')
     .action(
       action(async (_opts: unknown, cmd: Command) => {
-        const list = await client(cmd).request<QueueList>('GET', '/v1/queues');
+        const list = await client(cmd).queues.list();
         output(cmd, list, () => {
           const t = new Table({ head: ['type', 'state', 'waiting', 'active', 'delayed', 'failed', 'agents'] });
           for (const q of list.items) t.push([q.type, q.paused ? pc.yellow('paused') : 'running', q.waiting, q.active, q.delayed, q.failed, q.agentsAlive]);
@@ -27,7 +26,7 @@ export function registerQueues(program: Command): void {
       .description(verb === 'pause' ? 'agents stop taking jobs of this type (running ones finish)' : 'agents take jobs of this type again')
       .action(
         action(async (type: string, _opts: unknown, cmd: Command) => {
-          const q = await client(cmd).request<QueueView>('POST', `/v1/queues/${type}/${verb}`);
+          const q = await (verb === 'pause' ? client(cmd).queues.pause(type) : client(cmd).queues.resume(type));
           output(cmd, q, () => `${q.type}: ${q.paused ? 'paused' : 'running'} (${q.waiting} waiting)`);
         }),
       );

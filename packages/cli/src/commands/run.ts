@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { RunView } from '@baton/contracts';
+import type { JsonObject } from '@baton/contracts';
 import type { Command } from 'commander';
 import { action, client, EXIT, globals, output, UsageError } from '../cli-context.js';
 import { followRun } from '../follow.js';
@@ -40,10 +40,10 @@ export function registerRun(program: Command): void {
         const body = {
           pipeline,
           ...(opts.pipelineVersion ? { version: opts.pipelineVersion } : {}),
-          input: opts.input ? readJsonArg(opts.input, '--input') : {},
+          input: (opts.input ? readJsonArg(opts.input, '--input') : {}) as JsonObject,
           ...(opts.label.length ? { labels: labels(opts.label) } : {}),
         };
-        const run = await api.request<RunView>('POST', '/v1/runs', body, opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {});
+        const run = await api.runs.submit(body, opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {});
         if (!opts.follow) {
           output(cmd, run, () => `${run.id} ${run.status}`);
           return EXIT.ok;

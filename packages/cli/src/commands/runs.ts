@@ -1,4 +1,5 @@
-import type { RunList, RunView } from '@baton/contracts';
+import type { BatonClient } from '@baton/client';
+import type { RunStatus, RunView } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { action, client, EXIT, output } from '../cli-context.js';
@@ -23,11 +24,7 @@ export function registerRuns(program: Command): void {
     .option('--cursor <cursor>', 'the next page (printed after the table)')
     .action(
       action(async (opts: { status?: string; pipeline?: string; limit: number; cursor?: string }, cmd: Command) => {
-        const q = new URLSearchParams({ limit: String(opts.limit) });
-        if (opts.status) q.set('status', opts.status);
-        if (opts.pipeline) q.set('pipeline', opts.pipeline);
-        if (opts.cursor) q.set('cursor', opts.cursor);
-        const page = await client(cmd).request<RunList>('GET', `/v1/runs?${q}`);
+        const page = await client(cmd).runs.list({ limit: opts.limit, status: opts.status as RunStatus | undefined, pipeline: opts.pipeline, cursor: opts.cursor });
         output(cmd, page, () => {
           const t = new Table({ head: ['id', 'status', 'pipeline', 'created', 'duration'] });
           for (const r of page.items) t.push([r.id, statusText(r.status), `${r.pipeline.name}${r.pipeline.version ? ` v${r.pipeline.version}` : ''}`, r.createdAt, since(r.startedAt ?? r.createdAt, r.finishedAt)]);
@@ -41,7 +38,7 @@ export function registerRuns(program: Command): void {
     .description('a run and its stages')
     .action(
       action(async (id: string, _opts: unknown, cmd: Command) => {
-        const run = await client(cmd).request<RunView>('GET', `/v1/runs/${id}`);
+        const run = await client(cmd).runs.get(id);
         output(cmd, run, () => stageTable(run));
       }),
     );
@@ -57,18 +54,19 @@ export function registerRuns(program: Command): void {
       }),
     );
 
-  const act = (name: string, description: string, body: (opts: Record<string, string | undefined>) => unknown) =>
+  type Opts = Record<string, string | undefined>;
+  const act = (name: string, description: string, call: (api: BatonClient, id: string, opts: Opts) => Promise<RunView>) =>
     runs
       .command(`${name} <id>`)
       .description(description)
       .action(
-        action(async (id: string, opts: Record<string, string | undefined>, cmd: Command) => {
-          const run = await client(cmd).request<RunView>('POST', `/v1/runs/${id}/${name}`, body(opts));
+        action(async (id: string, opts: Opts, cmd: Command) => {
+          const run = await call(client(cmd), id, opts);
           output(cmd, run, () => stageTable(run));
         }),
       );
-  act('cancel', 'cancel a run (running stages are aborted)', (o) => (o.reason ? { reason: o.reason } : {})).option('--reason <text>');
-  act('retry', 're-run from a stage (default: the failed ones), keeping upstream outputs', (o) => (o.from ? { fromStage: o.from } : {})).option('--from <stage>');
-  act('pause', 'no new stage starts; running ones finish', () => undefined);
-  act('resume', 'resume a paused run', () => undefined);
+  act('cancel', 'cancel a run (running stages are aborted)', (api, id, o) => api.runs.cancel(id, o.reason ? { reason: o.reason } : {})).option('--reason <text>');
+  act('retry', 're-run from a stage (default: the failed ones), keeping upstream outputs', (api, id, o) => api.runs.retry(id, o.from ? { fromStage: o.from } : {})).option('--from <stage>');
+  act('pause', 'no new stage starts; running ones finish', (api, id) => api.runs.pause(id));
+  act('resume', 'resume a paused run', (api, id) => api.runs.resume(id));
 }

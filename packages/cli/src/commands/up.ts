@@ -1,8 +1,7 @@
 import { relative, resolve } from 'node:path';
-import type { RunView } from '@baton/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { ApiClient } from '../client.js';
+import { BatonClient } from '@baton/client';
 import { followRun } from '../follow.js';
 import { demoRun } from '../stack/demo-run.js';
 import { DEV_AGENTS } from '../stack/dev-agents.js';
@@ -51,9 +50,9 @@ export function registerUp(program: Command): void {
       say(`  logs          ${rel}/logs/`);
 
       if (opts.demo) {
-        const client = new ApiClient(stack.url);
+        const client = new BatonClient({ baseUrl: stack.url });
         const demo = demoRun(dataDir);
-        const run = await client.request<RunView>('POST', '/v1/runs', demo);
+        const run = await client.runs.submit(demo);
         say(`demo run ${pc.bold(run.id)} submitted (pipeline "${demo.pipeline}": scaffold → validation → e2e → integration → deployment); following it:`);
         say(`  watch it in the dashboard: ${stack.url}/ui/runs/${run.id}`);
         const done = await followRun(client, run.id);

@@ -1,9 +1,9 @@
-import { ApiFailure, session } from '../api.js';
+import { BatonApiError, session } from '../api.js';
 import { h } from '../dom.js';
 
 /** The error state of a page or panel: unreachable, not allowed, not found, or anything else. */
 export function errorState(e: unknown, what: string): HTMLElement {
-  if (e instanceof ApiFailure) {
+  if (e instanceof BatonApiError) {
     if (e.status === 0) return h('div.state.error', {}, h('strong', {}, 'The orchestrator is not reachable.'), ` Could not load ${what}; retrying when it is back.`);
     if (e.status === 403) return h('div.state.error', {}, h('strong', {}, 'Not allowed.'), ` Your key (role ${session.me?.role ?? '?'}) may not read ${what}: ${e.message}`);
     if (e.status === 404) return h('div.state.error', {}, h('strong', {}, 'Not found.'), ` ${e.message}`);
@@ -23,7 +23,7 @@ export async function act(button: HTMLButtonElement, status: HTMLElement, fn: ()
     status.textContent = 'done';
   } catch (e: unknown) {
     status.className = 'action-status error';
-    status.textContent = e instanceof ApiFailure ? `${e.code}: ${e.message}` : String(e);
+    status.textContent = e instanceof BatonApiError ? `${e.code}: ${e.message}` : String(e);
   } finally {
     button.disabled = false;
   }

@@ -1,5 +1,5 @@
-import type { AgentList, AgentView } from '@baton/contracts';
-import { api, can } from '../api.js';
+import type { AgentView } from '@baton/contracts';
+import { baton, can } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import { duration, time } from '../format.js';
 import type { Page } from '../router.js';
@@ -24,11 +24,11 @@ function agentRow(a: AgentView, refresh: () => void): HTMLElement {
   const actions: HTMLElement[] = [];
   const live = a.liveness !== 'dead';
   if (live && can('POST /v1/agents/:id/drain')) {
-    const b: HTMLButtonElement = h('button.small', { type: 'button', 'data-action': 'drain-agent', title: 'stop taking tasks, finish the current ones, exit 0', onclick: () => void act(b, status, async () => (await api('POST', `/v1/agents/${encodeURIComponent(a.id)}/drain`), refresh())) }, 'Drain');
+    const b: HTMLButtonElement = h('button.small', { type: 'button', 'data-action': 'drain-agent', title: 'stop taking tasks, finish the current ones, exit 0', onclick: () => void act(b, status, async () => (await baton.agents.drain(a.id), refresh())) }, 'Drain');
     actions.push(b);
   }
   if (live && can('POST /v1/agents/:id/restart')) {
-    const b: HTMLButtonElement = h('button.small', { type: 'button', 'data-action': 'restart-agent', title: 'hand current tasks back to the queue and exit at once (code 75)', onclick: () => void act(b, status, async () => (await api('POST', `/v1/agents/${encodeURIComponent(a.id)}/restart`), refresh())) }, 'Restart');
+    const b: HTMLButtonElement = h('button.small', { type: 'button', 'data-action': 'restart-agent', title: 'hand current tasks back to the queue and exit at once (code 75)', onclick: () => void act(b, status, async () => (await baton.agents.restart(a.id), refresh())) }, 'Restart');
     actions.push(b);
   }
   return h(
@@ -50,7 +50,7 @@ export const fleetPage: Page = (root) => {
   root.append(h('div.toolbar', {}, h('h1', {}, 'Fleet'), h('span.muted', {}, `refreshes every ${REFRESH_MS / 1000} s`)), body);
   async function load(): Promise<void> {
     try {
-      const { items } = await api<AgentList>('GET', '/v1/agents');
+      const { items } = await baton.agents.list();
       if (items.length === 0) {
         replaceChildren(body, h('div.state.empty', {}, 'No agents have registered. Start one, e.g. ', h('code', {}, 'node packages/agents/noop/dist/main.js'), '.'));
         return;
@@ -64,7 +64,7 @@ export const fleetPage: Page = (root) => {
           const live = agents.filter((a) => a.liveness !== 'dead' && a.liveness !== 'stale');
           const status = h('span.action-status');
           const drain: HTMLButtonElement | null = can('POST /v1/fleets/:type/drain')
-            ? h('button.small', { type: 'button', 'data-action': 'drain-fleet', title: 'drain every agent of this type, one at a time, waiting for each replacement', onclick: () => void act(drain!, status, () => api('POST', `/v1/fleets/${type}/drain`)) }, 'Rolling drain')
+            ? h('button.small', { type: 'button', 'data-action': 'drain-fleet', title: 'drain every agent of this type, one at a time, waiting for each replacement', onclick: () => void act(drain!, status, () => baton.fleets.drain(type)) }, 'Rolling drain')
             : null;
           return h(
             'section.fleet-type',

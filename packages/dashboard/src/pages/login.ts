@@ -1,5 +1,5 @@
 import type { SessionCreated } from '@baton/contracts';
-import { api, ApiFailure } from '../api.js';
+import { baton, BatonApiError } from '../api.js';
 import { h } from '../dom.js';
 
 /**
@@ -19,11 +19,12 @@ export function loginView(reason: string | null, signedIn: (me: SessionCreated) 
         key.value = '';
         status.className = 'action-status';
         status.textContent = 'signing in…';
-        api<SessionCreated>('POST', '/v1/session', undefined, { authorization: `Bearer ${value}` })
+        baton.session
+          .open(value)
           .then(signedIn)
           .catch((err: unknown) => {
             status.className = 'action-status error';
-            status.textContent = err instanceof ApiFailure ? (err.status === 0 ? 'The orchestrator is not reachable.' : err.message) : String(err);
+            status.textContent = err instanceof BatonApiError ? (err.status === 0 ? 'The orchestrator is not reachable.' : err.message) : String(err);
           });
       },
     },

@@ -1,5 +1,5 @@
-import type { PipelineList, PipelineView, RunView } from '@baton/contracts';
-import { api, can } from '../api.js';
+import type { JsonObject, PipelineView } from '@baton/contracts';
+import { baton, can } from '../api.js';
 import { dagView } from '../dag.js';
 import { h, jsonBlock, replaceChildren } from '../dom.js';
 import { duration, time } from '../format.js';
@@ -10,7 +10,8 @@ import { act, errorState } from './errors.js';
 export const pipelinesPage: Page = (root) => {
   const body = h('div', {}, h('div.state', {}, 'Loading pipelines…'));
   root.append(h('div.toolbar', {}, h('h1', {}, 'Pipelines')), body);
-  api<PipelineList>('GET', '/v1/pipelines')
+  baton.pipelines
+    .list()
     .then(({ items }) => {
       if (items.length === 0) {
         replaceChildren(body, h('div.state.empty', {}, 'No pipelines are registered. Register one with ', h('code', {}, 'PUT /v1/pipelines/:name'), ' (admin).'));
@@ -52,7 +53,7 @@ function runForm(p: PipelineView): HTMLElement {
           } catch {
             throw new Error('the input is not valid JSON');
           }
-          const run = await api<RunView>('POST', '/v1/runs', { pipeline: p.name, version: p.version, input: parsed });
+          const run = await baton.runs.submit({ pipeline: p.name, version: p.version, input: parsed as JsonObject });
           navigate(`/ui/runs/${run.id}`);
         }),
     },
@@ -67,7 +68,7 @@ export const pipelinePage: Page = (root, params, query) => {
   const body = h('div', {}, h('div.state', {}, 'Loading pipeline…'));
   root.append(body);
   const version = query.get('version');
-  Promise.all([api<PipelineView>('GET', `/v1/pipelines/${encodeURIComponent(name)}${version ? `?version=${encodeURIComponent(version)}` : ''}`), api<PipelineView>('GET', `/v1/pipelines/${encodeURIComponent(name)}`)])
+  Promise.all([baton.pipelines.get(name, version ? { version: Number(version) } : {}), baton.pipelines.get(name)])
     .then(([p, latest]) => {
       const picker = h(
         'select',

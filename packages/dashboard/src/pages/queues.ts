@@ -1,5 +1,4 @@
-import type { QueueList, QueueThroughput } from '@baton/contracts';
-import { api, can, session } from '../api.js';
+import { baton, can, session } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
 import type { Page } from '../router.js';
 import { act, errorState } from './errors.js';
@@ -29,7 +28,7 @@ export const queuesPage: Page = (root) => {
   );
   async function load(): Promise<void> {
     try {
-      const [q, t] = await Promise.all([api<QueueList>('GET', '/v1/queues'), api<QueueThroughput>('GET', '/v1/queues/throughput')]);
+      const [q, t] = await Promise.all([baton.queues.list(), baton.queues.throughput()]);
       samples.push({ at: Date.parse(t.at), finished: new Map(t.items.map((i) => [i.type, Object.values(i.finished).reduce((a, b) => a + b, 0)])) });
       while (samples.length > 2 && samples.at(-1)!.at - samples[1]!.at > WINDOW_MS) samples.shift();
       const r = rates(samples);
@@ -51,7 +50,7 @@ export const queuesPage: Page = (root) => {
               const status = h('span.action-status');
               const verb = row.paused ? 'resume' : 'pause';
               const btn: HTMLButtonElement | null = can(`POST /v1/queues/:type/${verb}`)
-                ? h('button.small', { type: 'button', 'data-action': `${verb}-queue`, onclick: () => void act(btn!, status, async () => (await api('POST', `/v1/queues/${row.type}/${verb}`), void load())) }, row.paused ? 'Resume' : 'Pause')
+                ? h('button.small', { type: 'button', 'data-action': `${verb}-queue`, onclick: () => void act(btn!, status, async () => (await (row.paused ? baton.queues.resume(row.type) : baton.queues.pause(row.type)), void load())) }, row.paused ? 'Resume' : 'Pause')
                 : null;
               const tot = totals.get(row.type);
               const rate = r?.get(row.type);

@@ -1,5 +1,5 @@
 import type { ArtifactList, RunEvent, RunView } from '@baton/contracts';
-import { api, can, session } from '../api.js';
+import { baton, can, session } from '../api.js';
 import { h, pill, replaceChildren } from '../dom.js';
 import { duration, time } from '../format.js';
 import { liveRefresh } from '../live.js';
@@ -9,11 +9,6 @@ import { buildTimeline } from '../timeline-model.js';
 import { act, errorState } from './errors.js';
 import { stageDetail } from './stage-detail.js';
 
-const EVENT_TYPES = [
-  'run.created', 'run.started', 'run.paused', 'run.resumed', 'run.retried', 'run.succeeded', 'run.failed', 'run.cancelled',
-  'stage.queued', 'stage.started', 'stage.progress', 'stage.retrying', 'stage.succeeded', 'stage.failed', 'stage.skipped', 'stage.cancelled',
-];
-const FINAL = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** The run page: header, actions, the stage timeline and one stage's details; live over the run's SSE stream. */
@@ -25,6 +20,7 @@ export const runPage: Page = (root, params) => {
   let artifacts: ArtifactList['items'] = [];
   let selected: string | null = null;
   let stopStream: (() => void) | null = null;
+  let lastEventId: string | undefined;
   let ticker: number | null = null;
 
   const head = h('div');
@@ -36,7 +32,7 @@ export const runPage: Page = (root, params) => {
 
   async function refresh(): Promise<void> {
     try {
-      const [r, a] = await Promise.all([api<RunView>('GET', `/v1/runs/${id}`), api<ArtifactList>('GET', `/v1/runs/${id}/artifacts`)]);
+      const [r, a] = await Promise.all([baton.runs.get(id), baton.runs.artifacts(id)]);
       run = r;
       artifacts = a.items;
       draw();
@@ -46,9 +42,6 @@ export const runPage: Page = (root, params) => {
         clearInterval(ticker);
         ticker = null;
       }
-      // The server ends the stream after the run's final event: stop listening instead of reconnecting.
-      const last = events.at(-1);
-      if (TERMINAL.has(r.status) && last && FINAL.has(last.type)) stopStream?.();
     } catch (e: unknown) {
       replaceChildren(timeline, errorState(e, `run ${id}`));
     }
@@ -60,9 +53,9 @@ export const runPage: Page = (root, params) => {
     return session.me?.role !== 'submitter' || (r.createdBy !== null && r.createdBy === session.me.keyId);
   }
 
-  function button(label: string, action: string, path: string, body?: unknown): HTMLButtonElement {
+  function button(label: string, action: string, call: () => Promise<unknown>): HTMLButtonElement {
     const status = h('span.action-status');
-    const b = h('button', { type: 'button', 'data-action': action, onclick: () => void act(b, status, async () => (await api('POST', path, body ?? {}), restartStream())) }, label);
+    const b = h('button', { type: 'button', 'data-action': action, onclick: () => void act(b, status, async () => (await call(), restartStream())) }, label);
     actions.append(b, status);
     return b;
   }
@@ -80,10 +73,10 @@ export const runPage: Page = (root, params) => {
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
     );
     actions.replaceChildren();
-    if (!TERMINAL.has(r.status) && canCancel(r)) button('Cancel run', 'cancel', `/v1/runs/${r.id}/cancel`, { reason: `cancelled from the dashboard by ${session.me?.name ?? 'someone'}` });
-    if ((r.status === 'running' || r.status === 'queued') && can('POST /v1/runs/:id/pause')) button('Pause', 'pause', `/v1/runs/${r.id}/pause`);
-    if (r.status === 'paused' && can('POST /v1/runs/:id/resume')) button('Resume', 'resume', `/v1/runs/${r.id}/resume`);
-    if (TERMINAL.has(r.status) && r.status !== 'succeeded' && can('POST /v1/runs/:id/retry')) button('Retry failed stages', 'retry', `/v1/runs/${r.id}/retry`);
+    if (!TERMINAL.has(r.status) && canCancel(r)) button('Cancel run', 'cancel', () => baton.runs.cancel(r.id, { reason: `cancelled from the dashboard by ${session.me?.name ?? 'someone'}` }));
+    if ((r.status === 'running' || r.status === 'queued') && can('POST /v1/runs/:id/pause')) button('Pause', 'pause', () => baton.runs.pause(r.id));
+    if (r.status === 'paused' && can('POST /v1/runs/:id/resume')) button('Resume', 'resume', () => baton.runs.resume(r.id));
+    if (TERMINAL.has(r.status) && r.status !== 'succeeded' && can('POST /v1/runs/:id/retry')) button('Retry failed stages', 'retry', () => baton.runs.retry(r.id));
 
     const tl = buildTimeline(r, events, now);
     selected ??= (r.stages.find((s) => s.status === 'failed' || s.status === 'running') ?? r.stages[0])?.name ?? null;
@@ -94,21 +87,17 @@ export const runPage: Page = (root, params) => {
     replaceChildren(list, events.slice(-200).map((e) => h('li', {}, h('span.muted', {}, time(e.at)), ` ${e.type}`, 'stage' in e ? ` ${e.stage}` : '')));
   }
 
+  /** Follows the run's events after the last one seen (the client ends it after the run's final event). */
   function restartStream(): void {
     stopStream?.();
-    stopStream = liveRefresh(`/v1/runs/${id}/events`, refresh, {
-      events: EVENT_TYPES,
+    const reconnect = { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 5000 };
+    stopStream = liveRefresh((signal) => baton.runs.follow(id, { signal, reconnect, ...(lastEventId ? { lastEventId } : {}) }), refresh, {
       minGapMs: 250,
-      onEvent: (_type, data, eventId) => {
-        if (!seen.has(eventId)) {
-          seen.add(eventId);
-          try {
-            events.push(JSON.parse(data) as RunEvent);
-          } catch {
-            // not an event of ours
-          }
-        }
-        return false;
+      onEvent: ({ id: eventId, event }) => {
+        lastEventId = eventId;
+        if (seen.has(eventId)) return;
+        seen.add(eventId);
+        events.push(event);
       },
     });
   }

@@ -1,5 +1,5 @@
-import type { PipelineList, RunList, RunSummary } from '@baton/contracts';
-import { api } from '../api.js';
+import type { RunStatus, RunSummary } from '@baton/contracts';
+import { baton } from '../api.js';
 import { h, pill, replaceChildren } from '../dom.js';
 import { duration, time } from '../format.js';
 import { liveRefresh } from '../live.js';
@@ -8,6 +8,8 @@ import { errorState } from './errors.js';
 
 const STATUSES = ['', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 50;
+/** Keep reconnecting while the page is open (the app shell shows when the orchestrator is away). */
+const LIVE = { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 5000 };
 
 function runRow(r: RunSummary): HTMLElement {
   const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
@@ -44,7 +46,8 @@ export const runsPage: Page = (root, _params, query) => {
   const more = h('button', { type: 'button', onclick: () => ((limit += PAGE), void load()) }, 'Load more');
   root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, h('span.live', { title: 'updates live over server-sent events' }, 'live')), body);
 
-  api<PipelineList>('GET', '/v1/pipelines')
+  baton.pipelines
+    .list()
     .then((l) => {
       const names = new Set(l.items.map((p) => p.name));
       if (pipeline) names.add(pipeline);
@@ -54,10 +57,7 @@ export const runsPage: Page = (root, _params, query) => {
 
   async function load(): Promise<void> {
     try {
-      const q = new URLSearchParams({ limit: String(Math.min(limit, 200)) });
-      if (status) q.set('status', status);
-      if (pipeline) q.set('pipeline', pipeline);
-      const list = await api<RunList>('GET', `/v1/runs?${q}`);
+      const list = await baton.runs.list({ limit: Math.min(limit, 200), ...(status ? { status: status as RunStatus } : {}), ...(pipeline ? { pipeline } : {}) });
       cursor = list.nextCursor;
       if (list.items.length === 0) {
         replaceChildren(
@@ -79,5 +79,5 @@ export const runsPage: Page = (root, _params, query) => {
       replaceChildren(body, errorState(e, 'the runs'));
     }
   }
-  return liveRefresh('/v1/runs/changes', load, { events: ['hello', 'changed'], minGapMs: 1000 });
+  return liveRefresh((signal) => baton.runs.changes({ signal, reconnect: LIVE }), load, { minGapMs: 1000 });
 };

@@ -1,5 +1,5 @@
 import type { ArtifactMeta, RunView, StageView } from '@baton/contracts';
-import { api, can } from '../api.js';
+import { baton, can } from '../api.js';
 import { h, jsonBlock, pill } from '../dom.js';
 import { bytes, duration, time } from '../format.js';
 import type { Lane } from '../timeline-model.js';
@@ -17,9 +17,10 @@ function artifactView(a: ArtifactMeta): HTMLElement {
   } else if (isText(a) && a.size <= 256 * 1024) {
     const pre = h('pre.log', {}, 'loading…');
     row.append(pre);
-    fetch(artifactUrl(a), { credentials: 'same-origin' })
-      .then(async (r) => (pre.textContent = r.ok ? await r.text() : `could not load (${r.status})`))
-      .catch(() => (pre.textContent = 'could not load'));
+    baton.runs
+      .artifact(a.runId, a.id)
+      .then(async (r) => (pre.textContent = await r.text()))
+      .catch((e: unknown) => (pre.textContent = `could not load${e instanceof Error ? ` (${e.message})` : ''}`));
   }
   return row;
 }
@@ -29,7 +30,7 @@ export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, 
   const status = h('span.action-status');
   const retry =
     can('POST /v1/runs/:id/retry') && TERMINAL.has(run.status)
-      ? h('button', { type: 'button', 'data-action': 'retry-stage', onclick: (e: Event) => void act(e.currentTarget as HTMLButtonElement, status, async () => (await api('POST', `/v1/runs/${run.id}/retry`, { fromStage: s.name }), changed())) }, 'Retry from this stage')
+      ? h('button', { type: 'button', 'data-action': 'retry-stage', onclick: (e: Event) => void act(e.currentTarget as HTMLButtonElement, status, async () => (await baton.runs.retry(run.id, { fromStage: s.name }), changed())) }, 'Retry from this stage')
       : null;
   const mine = artifacts.filter((a) => a.stage === s.name);
   return h(

@@ -6,7 +6,8 @@ import { ApiError } from '../plugins/errors.js';
 import { parseApiKey, presentedCredential } from './api-key.js';
 import { cookieValue, SESSION_COOKIE, sha256 } from './session-store.js';
 
-const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
+/** Routes the rate limit never applies to (probes and scrapes). */
+export const RATE_LIMIT_EXEMPT: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * Per-key rate limiting with counters in Redis, so every orchestrator instance shares them. Keyed
@@ -25,7 +26,7 @@ export async function registerRateLimit(app: FastifyInstance, redis: RedisClient
     nameSpace: keys.rateLimitPrefix(),
     skipOnError: true,
     hook: 'onRequest',
-    allowList: (req) => UNLIMITED.has(req.url.split('?')[0]!),
+    allowList: (req) => RATE_LIMIT_EXEMPT.has(req.url.split('?')[0]!),
     keyGenerator: (req) => {
       const cred = presentedCredential(req.headers);
       const key = cred ? parseApiKey(cred) : null;

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -7,13 +8,31 @@ export interface DashboardFiles {
   publicDir: string;
   /** The compiled browser modules (tsc output of packages/dashboard). */
   scriptDir: string;
+  /** The compiled @baton/client modules the dashboard imports (served under /ui/js/client/). */
+  clientDir: string;
   /** False when the dashboard package was not built (`npx tsc -b` builds it). */
   built: boolean;
+  /** CSP source for the page's inline import map (`'sha256-…'`), or null when the page has none. */
+  importMapHash: string | null;
 }
 
-/** Where the @baton/dashboard package's files are (a workspace dependency, also in `pnpm deploy`). */
+/**
+ * Where the @baton/dashboard package's files are (a workspace dependency, also in `pnpm deploy`),
+ * and those of @baton/client, a dependency of the dashboard that the browser loads as is.
+ */
 export function dashboardFiles(): DashboardFiles {
-  const root = dirname(createRequire(import.meta.url).resolve('@baton/dashboard/package.json'));
+  const pkg = createRequire(import.meta.url).resolve('@baton/dashboard/package.json');
+  const root = dirname(pkg);
+  const clientRoot = dirname(createRequire(pkg).resolve('@baton/client/package.json'));
   const scriptDir = join(root, 'dist', 'ui');
-  return { publicDir: join(root, 'public'), scriptDir, built: existsSync(join(scriptDir, 'main.js')) };
+  const publicDir = join(root, 'public');
+  const html = readFileSync(join(publicDir, 'index.html'), 'utf8');
+  const map = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  return {
+    publicDir,
+    scriptDir,
+    clientDir: join(clientRoot, 'dist'),
+    built: existsSync(join(scriptDir, 'main.js')) && existsSync(join(clientRoot, 'dist', 'index.js')),
+    importMapHash: map === undefined ? null : `'sha256-${createHash('sha256').update(map).digest('base64')}'`,
+  };
 }

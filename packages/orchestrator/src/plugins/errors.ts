@@ -71,8 +71,23 @@ export function describeError(err: unknown): { status: number; code: ApiErrorCod
   return { status: 500, code: 'INTERNAL', message: API_ERRORS.INTERNAL.message };
 }
 
-export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
-  const d = describeError(err);
+/**
+ * Strict mode (tests): an error code the route's documentation does not list answers 500 and says
+ * so, so a route cannot drift from its `schema.errors` unnoticed.
+ */
+function undocumented(request: FastifyRequest, code: ApiErrorCode): string | null {
+  const documented = request.routeOptions.config?.documentedErrors;
+  if (!documented || documented.includes(code)) return null;
+  return `${request.method} ${request.routeOptions.url ?? request.url} answered ${code}, which its OpenAPI documentation does not list: add it to the route's schema.errors`;
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown, strictDocs = false): FastifyReply {
+  let d = describeError(err);
+  const drift = strictDocs ? undocumented(request, d.code) : null;
+  if (drift) {
+    request.log.error({ code: d.code }, drift);
+    d = { status: 500, code: 'INTERNAL', message: drift };
+  }
   if (d.status >= 500 && d.code === 'INTERNAL') request.log.error({ err }, 'request failed');
   else if (d.status >= 500) request.log.warn({ code: d.code, err: err instanceof Error ? err.message : String(err) }, 'request failed: dependency unavailable');
   const body: ApiErrorBody = { error: { code: d.code, message: d.message, ...(d.issues ? { issues: d.issues } : {}) }, requestId: request.id };
@@ -80,8 +95,8 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, err: unk
   return reply.code(d.status).type('application/json').send(body);
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => sendError(reply, request, err));
+export function registerErrorHandling(app: FastifyInstance, opts: { strictDocs?: boolean } = {}): void {
+  app.setErrorHandler((err, request, reply) => sendError(reply, request, err, opts.strictDocs));
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, request, new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );

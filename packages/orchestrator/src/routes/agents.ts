@@ -6,7 +6,7 @@ export const agentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { engine } = app.baton;
   app.get(
     '/v1/agents',
-    { schema: { tags: ['agents'], summary: 'The agent registry, with liveness per agent', querystring: NoQuery, response: { 200: AgentList } } },
+    { schema: { operationId: 'listAgents', tags: ['agents'], summary: 'The agent registry, with liveness per agent', querystring: NoQuery, response: { 200: AgentList }, errors: [] } },
     async () => ({ items: await engine.registry.list() }),
   );
 };

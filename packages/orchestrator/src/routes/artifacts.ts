@@ -1,6 +1,7 @@
 import { ArtifactList, ArtifactMeta } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { Binary } from '../openapi/components.js';
 import { ApiError } from '../plugins/errors.js';
 import { RunParams } from './runs.js';
 
@@ -20,13 +21,22 @@ export const artifactRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/runs/:id/artifacts',
-    { schema: { tags, summary: "A run's artifacts (stage logs, reports, screenshots)", params: RunParams, response: { 200: ArtifactList } } },
+    { schema: { operationId: 'listRunArtifacts', tags, summary: "A run's artifacts (stage logs, reports, screenshots)", params: RunParams, response: { 200: ArtifactList }, errors: ['RUN_NOT_FOUND'] } },
     async (req) => ({ items: await metas(req.params.id) }),
   );
 
   app.get(
     '/v1/runs/:id/artifacts/:artifactId',
-    { schema: { tags, summary: 'The content of one artifact', params: ArtifactParams } },
+    {
+      schema: {
+        operationId: 'getRunArtifact',
+        tags,
+        summary: 'The content of one artifact',
+        params: ArtifactParams,
+        response: { 200: { description: "The artifact's bytes, served with its own content type (text/plain, image/png, ...)", content: { 'application/octet-stream': { schema: Binary } } } },
+        errors: ['RUN_NOT_FOUND', 'NOT_FOUND'],
+      },
+    },
     async (req, reply) => {
       const meta = (await metas(req.params.id)).find((m) => m.id === req.params.artifactId);
       if (!meta) throw new ApiError('NOT_FOUND', `run ${req.params.id} has no artifact ${req.params.artifactId}`);

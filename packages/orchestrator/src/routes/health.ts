@@ -1,18 +1,26 @@
 import { checkEvictionPolicy, errorMessage } from '@baton/platform';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { Health, Ready } from '@baton/contracts';
+import { NoQuery } from './no-query.js';
 
-const Health = z.object({ status: z.literal('ok') });
-const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.record(z.string(), z.object({ ok: z.boolean(), message: z.string() })) });
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   const { redis } = app.baton;
 
-  app.get('/health', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
+  app.get('/health', { schema: { operationId: 'getHealth', tags: ['health'], summary: 'The process is up', querystring: NoQuery, response: { 200: Health }, errors: [] } }, async () => ({ status: 'ok' as const }));
 
   app.get(
     '/ready',
-    { schema: { tags: ['health'], summary: 'Redis is reachable and will not evict (maxmemory-policy noeviction)', response: { 200: Ready, 503: Ready } } },
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['health'],
+        summary: 'Redis is reachable and will not evict (maxmemory-policy noeviction)',
+        querystring: NoQuery,
+        response: { 200: Ready, 503: Ready },
+        errors: [],
+      },
+    },
     async (_req, reply) => {
       const checks: Record<string, { ok: boolean; message: string }> = {};
       try {

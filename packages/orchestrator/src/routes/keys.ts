@@ -13,7 +13,7 @@ export function keyRoutes(store: KeyStore): FastifyPluginAsyncZod {
   return async (app) => {
     const { redis, keys } = app.baton;
 
-    app.get('/v1/keys', { schema: { tags: ['security'], summary: 'API keys (never their secrets)', querystring: NoQuery, response: { 200: ApiKeyList } } }, async () => ({
+    app.get('/v1/keys', { schema: { operationId: 'listApiKeys', tags: ['security'], summary: 'API keys (never their secrets)', querystring: NoQuery, response: { 200: ApiKeyList }, errors: [] } }, async () => ({
       items: await store.list(),
     }));
 
@@ -21,7 +21,14 @@ export function keyRoutes(store: KeyStore): FastifyPluginAsyncZod {
       '/v1/keys',
       {
         bodyLimit: SMALL_BODY,
-        schema: { tags: ['security'], summary: 'Create an API key; the response is the only time its secret is shown', body: CreateKeyRequest, response: { 201: CreatedKey } },
+        schema: {
+          operationId: 'createApiKey',
+          tags: ['security'],
+          summary: 'Create an API key; the response is the only time its secret is shown',
+          body: CreateKeyRequest,
+          response: { 201: CreatedKey },
+          errors: [],
+        },
       },
       async (req, reply) => {
         if (req.body.expiresAt && Date.parse(req.body.expiresAt) <= Date.now()) {
@@ -37,7 +44,14 @@ export function keyRoutes(store: KeyStore): FastifyPluginAsyncZod {
       '/v1/keys/:id/revoke',
       {
         bodyLimit: SMALL_BODY,
-        schema: { tags: ['security'], summary: 'Revoke an API key (immediately, everywhere)', params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, 'not a key id') }).strict(), response: { 200: ApiKeyView } },
+        schema: {
+          operationId: 'revokeApiKey',
+          tags: ['security'],
+          summary: 'Revoke an API key (immediately, everywhere)',
+          params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, 'not a key id') }).strict(),
+          response: { 200: ApiKeyView },
+          errors: ['NOT_FOUND'],
+        },
       },
       async (req) => {
         const view = await store.revoke(req.params.id);
@@ -51,12 +65,14 @@ export function keyRoutes(store: KeyStore): FastifyPluginAsyncZod {
       '/v1/audit',
       {
         schema: {
+          operationId: 'listAuditEntries',
           tags: ['security'],
           summary: 'The audit log, newest first: every mutating or denied request',
           querystring: z
             .object({ limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().regex(/^\d{1,20}-\d{1,20}$/).optional() })
             .strict(),
           response: { 200: AuditList },
+          errors: [],
         },
       },
       async (req) => readAudit(redis, keys, req.query.limit, req.query.cursor),

@@ -18,7 +18,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async (app) => {
   for (const [action, summary] of Object.entries(AGENT_ACTIONS) as ['drain' | 'restart', string][]) {
     app.post(
       `/v1/agents/:id/${action}`,
-      { bodyLimit: 1024, schema: { tags: ['agents'], summary, params: AgentParams, response: { 202: AgentCommandAccepted } } },
+      { bodyLimit: 1024, schema: { operationId: `${action}Agent`, tags: ['agents'], summary, params: AgentParams, response: { 202: AgentCommandAccepted }, errors: ['AGENT_NOT_FOUND'] } },
       async (req, reply) => reply.code(202).send(action === 'drain' ? await engine.drainAgent(req.params.id) : await engine.restartAgent(req.params.id)),
     );
   }
@@ -28,10 +28,12 @@ export const operationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       bodyLimit: 1024,
       schema: {
+        operationId: 'drainFleet',
         tags: ['agents'],
         summary: 'Drain every agent of a type, one at a time, waiting for each replacement so the fleet keeps serving',
         params: TypeParams,
         response: { 202: FleetDrain },
+        errors: ['AGENT_NOT_FOUND', 'INVALID_STATE'],
       },
     },
     async (req, reply) => reply.code(202).send(await engine.drainFleet(req.params.type)),
@@ -39,7 +41,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/fleets/:type/drain',
-    { schema: { tags: ['agents'], summary: 'Progress of the latest fleet drain of a type', params: TypeParams, response: { 200: FleetDrain } } },
+    { schema: { operationId: 'getFleetDrain', tags: ['agents'], summary: 'Progress of the latest fleet drain of a type', params: TypeParams, response: { 200: FleetDrain }, errors: ['NOT_FOUND'] } },
     async (req) => {
       const d = await engine.fleetDrain(req.params.type);
       if (!d) throw new ApiError('NOT_FOUND', `no drain of the "${req.params.type}" fleet`);
@@ -49,19 +51,19 @@ export const operationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/queues',
-    { schema: { tags: ['queues'], summary: 'Waiting/active/delayed/failed jobs and alive agents per agent type', querystring: NoQuery, response: { 200: QueueList } } },
+    { schema: { operationId: 'listQueues', tags: ['queues'], summary: 'Waiting/active/delayed/failed jobs and alive agents per agent type', querystring: NoQuery, response: { 200: QueueList }, errors: [] } },
     async () => ({ items: await engine.queues() }),
   );
 
   app.post(
     '/v1/queues/:type/pause',
-    { bodyLimit: 1024, schema: { tags: ['queues'], summary: 'Agents stop taking jobs of this type (running ones finish)', params: TypeParams, response: { 200: QueueView } } },
+    { bodyLimit: 1024, schema: { operationId: 'pauseQueue', tags: ['queues'], summary: 'Agents stop taking jobs of this type (running ones finish)', params: TypeParams, response: { 200: QueueView }, errors: ['NOT_FOUND'] } },
     async (req) => engine.pauseQueue(req.params.type, true),
   );
 
   app.post(
     '/v1/queues/:type/resume',
-    { bodyLimit: 1024, schema: { tags: ['queues'], summary: 'Agents take jobs of this type again', params: TypeParams, response: { 200: QueueView } } },
+    { bodyLimit: 1024, schema: { operationId: 'resumeQueue', tags: ['queues'], summary: 'Agents take jobs of this type again', params: TypeParams, response: { 200: QueueView }, errors: ['NOT_FOUND'] } },
     async (req) => engine.pauseQueue(req.params.type, false),
   );
 };

@@ -12,7 +12,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/pipelines',
-    { schema: { tags, summary: 'Registered pipelines (latest version of each)', querystring: NoQuery, response: { 200: PipelineList } } },
+    { schema: { operationId: 'listPipelines', tags, summary: 'Registered pipelines (latest version of each)', querystring: NoQuery, response: { 200: PipelineList }, errors: [] } },
     async () => ({ items: await engine.pipelines.list() }),
   );
 
@@ -20,11 +20,13 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/pipelines/:name',
     {
       schema: {
+        operationId: 'getPipeline',
         tags,
         summary: 'A registered pipeline (latest, or ?version=n)',
         params: NameParams,
         querystring: z.object({ version: z.coerce.number().int().positive().optional() }).strict(),
         response: { 200: PipelineView },
+        errors: ['PIPELINE_NOT_FOUND'],
       },
     },
     async (req) => {
@@ -39,11 +41,13 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       bodyLimit: 256 * 1024,
       schema: {
+        operationId: 'putPipeline',
         tags,
         summary: 'Register a new version of a pipeline (no new version when unchanged)',
         params: NameParams,
         body: PipelineDefinition,
         response: { 200: PipelineView, 201: PipelineView },
+        errors: ['INVALID_PIPELINE'],
       },
     },
     async (req, reply) => {

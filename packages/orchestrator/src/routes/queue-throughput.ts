@@ -11,10 +11,12 @@ export const queueThroughputRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/queues/throughput',
     {
       schema: {
+        operationId: 'getQueueThroughput',
         tags: ['queues'],
         summary: 'Stages finished per agent type and outcome since the counters began (sample twice for a rate)',
         querystring: NoQuery,
         response: { 200: QueueThroughput },
+        errors: [],
       },
     },
     async () => {

@@ -1,5 +1,6 @@
-import type { RunChanges } from '@baton/contracts';
+import { RunChanges } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { EventStream } from '../openapi/components.js';
 import { NoQuery } from './no-query.js';
 import { openEventStream } from './sse.js';
 
@@ -16,7 +17,19 @@ export const runChangeRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/runs/changes',
-    { schema: { tags: ['runs'], summary: 'Server-sent doorbells whenever runs change (refetch the list on each)', querystring: NoQuery, produces: ['text/event-stream'] } },
+    {
+      schema: {
+        operationId: 'streamRunChanges',
+        tags: ['runs'],
+        summary: 'Server-sent doorbells whenever runs change (refetch the list on each)',
+        description: 'A `hello` event on every (re)connect, then `changed` events (`data`: RunChanges) at most every 500 ms. Doorbells only: refetch the list on each.',
+        querystring: NoQuery,
+        produces: ['text/event-stream'],
+        response: { 200: { description: '`hello`, then `changed` events whose `data` is `{ runIds, more }`', content: { 'text/event-stream': { schema: EventStream } } } },
+        errors: [],
+        'x-baton-event-data': RunChanges,
+      },
+    },
     async (_req, reply) => {
       const res = openEventStream(reply, 'event: hello\ndata: {}\n\n');
       const changed = new Set<string>();

@@ -1,7 +1,8 @@
-import { TERMINAL_RUN_STATUSES } from '@baton/contracts';
+import { RunEvent, TERMINAL_RUN_STATUSES } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { described, EventStream } from '../openapi/components.js';
 import { ApiError } from '../plugins/errors.js';
 import { RunParams } from './runs.js';
 import { openEventStream } from './sse.js';
@@ -10,10 +11,13 @@ const PAGE = 500;
 const POLL_MS = 5000;
 
 const EventHeaders = z.looseObject({
-  'last-event-id': z
-    .string()
-    .regex(/^\d{1,20}-\d{1,20}$/, 'an event id from this stream')
-    .optional(),
+  'last-event-id': described(
+    z
+      .string()
+      .regex(/^\d{1,20}-\d{1,20}$/, 'an event id from this stream')
+      .optional(),
+    'Resume after this event (the `id` of the last event received)',
+  ),
 });
 
 /**
@@ -27,11 +31,17 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/runs/:id/events',
     {
       schema: {
+        operationId: 'streamRunEvents',
         tags: ['runs'],
         summary: 'Server-sent events of a run (past first, then live; ends when the run ends)',
+        description:
+          'Each event has `id:` (its stream id: reconnect with `Last-Event-ID` to resume after it), `event:` (the RunEvent type) and `data:` (the RunEvent as JSON). The stream ends after the run\'s final event.',
         params: RunParams,
         headers: EventHeaders,
         produces: ['text/event-stream'],
+        response: { 200: { description: 'The run\'s events as server-sent events; each `data` is a RunEvent', content: { 'text/event-stream': { schema: EventStream } } } },
+        errors: ['RUN_NOT_FOUND'],
+        'x-baton-event-data': RunEvent,
       },
     },
     async (req, reply) => {

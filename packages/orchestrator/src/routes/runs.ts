@@ -1,18 +1,22 @@
 import { CancelRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { described } from '../openapi/components.js';
 import { ApiError } from '../plugins/errors.js';
 import { runSummary, runView } from '../views.js';
 
 export const RunParams = z.object({ id: RunId }).strict();
 
 const SubmitHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .optional(),
+  'idempotency-key': described(
+    z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional(),
+    'Submitting again with the same key returns the same run (with `idempotent-replayed: true`); the same key with another body is a 409.',
+  ),
 });
 
 const tags = ['runs'];
@@ -28,11 +32,13 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/runs',
     {
       schema: {
+        operationId: 'submitRun',
         tags,
         summary: 'Submit a run of a registered pipeline or an inline definition',
         headers: SubmitHeaders,
         body: RunRequest,
         response: { 202: RunView },
+        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT'],
       },
       // The hot path: the reply is built by runView() from a stored run document (already typed and
       // schema-checked when loaded), so it is serialized as is instead of being re-validated by zod.
@@ -47,7 +53,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/runs',
-    { schema: { tags, summary: 'List runs, newest first', querystring: RunListQuery, response: { 200: RunList } } },
+    { schema: { operationId: 'listRuns', tags, summary: 'List runs, newest first', querystring: RunListQuery, response: { 200: RunList }, errors: [] } },
     async (req) => {
       const page = await engine.list(req.query);
       return { items: page.items.map(runSummary), nextCursor: page.nextCursor };
@@ -56,7 +62,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/v1/runs/:id',
-    { schema: { tags, summary: 'A run with every stage', params: RunParams, response: { 200: RunView } } },
+    { schema: { operationId: 'getRun', tags, summary: 'A run with every stage', params: RunParams, response: { 200: RunView }, errors: ['RUN_NOT_FOUND'] } },
     async (req) => {
       const doc = await engine.get(req.params.id);
       if (!doc) throw new ApiError('RUN_NOT_FOUND', `no run ${req.params.id}`);
@@ -66,7 +72,18 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/v1/runs/:id/cancel',
-    { bodyLimit: SMALL_BODY, schema: { tags, summary: 'Cancel a run (running stages are aborted)', params: RunParams, body: CancelRequest.nullish(), response: { 200: RunView } } },
+    {
+      bodyLimit: SMALL_BODY,
+      schema: {
+        operationId: 'cancelRun',
+        tags,
+        summary: 'Cancel a run (running stages are aborted)',
+        params: RunParams,
+        body: CancelRequest.nullish(),
+        response: { 200: RunView },
+        errors: ['RUN_NOT_FOUND', 'INVALID_STATE'],
+      },
+    },
     async (req) => {
       if (req.actor?.role === 'submitter') {
         const doc = await engine.get(req.params.id);
@@ -78,13 +95,13 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/v1/runs/:id/pause',
-    { bodyLimit: SMALL_BODY, schema: { tags, summary: 'Pause a run: no new stage starts; running ones finish', params: RunParams, response: { 200: RunView } } },
+    { bodyLimit: SMALL_BODY, schema: { operationId: 'pauseRun', tags, summary: 'Pause a run: no new stage starts; running ones finish', params: RunParams, response: { 200: RunView }, errors: ['RUN_NOT_FOUND', 'INVALID_STATE'] } },
     async (req) => view(await engine.pause(req.params.id)),
   );
 
   app.post(
     '/v1/runs/:id/resume',
-    { bodyLimit: SMALL_BODY, schema: { tags, summary: 'Resume a paused run', params: RunParams, response: { 200: RunView } } },
+    { bodyLimit: SMALL_BODY, schema: { operationId: 'resumeRun', tags, summary: 'Resume a paused run', params: RunParams, response: { 200: RunView }, errors: ['RUN_NOT_FOUND', 'INVALID_STATE'] } },
     async (req) => view(await engine.resume(req.params.id)),
   );
 
@@ -93,11 +110,13 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       bodyLimit: SMALL_BODY,
       schema: {
+        operationId: 'retryRun',
         tags,
         summary: 'Re-run a finished run from a stage (default: its failed stages), keeping upstream outputs',
         params: RunParams,
         body: RetryRequest.nullish(),
         response: { 200: RunView },
+        errors: ['RUN_NOT_FOUND', 'INVALID_STATE'],
       },
     },
     async (req) => view(await engine.retry(req.params.id, req.body?.fromStage)),

@@ -6,6 +6,7 @@ import { allowedRoutes } from '../auth/permissions.js';
 import { cookieValue, SESSION_COOKIE, sha256, type SessionStore } from '../auth/session-store.js';
 import { presentedCredential } from '../auth/api-key.js';
 import { ApiError } from '../plugins/errors.js';
+import { NoContent } from '../openapi/components.js';
 import { NoQuery } from './no-query.js';
 
 const tags = ['security'];
@@ -21,13 +22,23 @@ function whoami(req: FastifyRequest, config: AuthConfig): Whoami {
  */
 export function sessionRoutes(config: AuthConfig, sessions: SessionStore): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/v1/whoami', { schema: { tags, summary: 'The caller: name, role, and the routes it may call', querystring: NoQuery, response: { 200: Whoami } } }, async (req) =>
+    app.get('/v1/whoami', { schema: { operationId: 'whoami', tags, summary: 'The caller: name, role, and the routes it may call', querystring: NoQuery, response: { 200: Whoami }, errors: [] } }, async (req) =>
       whoami(req, config),
     );
 
     app.post(
       '/v1/session',
-      { bodyLimit: 1024, schema: { tags, summary: 'Trade the API key in the Authorization header for a dashboard session cookie', response: { 201: SessionCreated } } },
+      {
+        bodyLimit: 1024,
+        schema: {
+          operationId: 'createSession',
+          tags,
+          summary: 'Trade the API key in the Authorization header for a dashboard session cookie',
+          description: 'Send no body. The answer sets the `baton_session` cookie (HttpOnly, SameSite=Strict, no Max-Age); the key itself is not kept.',
+          response: { 201: SessionCreated },
+          errors: [],
+        },
+      },
       async (req, reply) => {
         if (req.body !== undefined || Number(req.headers['content-length'] ?? 0) > 0) throw new ApiError('INVALID_REQUEST', 'send no body: the API key goes in the Authorization header');
         if (config.mode === 'disabled') return reply.code(201).send({ ...whoami(req, config), expiresAt: new Date(Date.now() + sessions.ttlMs).toISOString() });
@@ -42,7 +53,7 @@ export function sessionRoutes(config: AuthConfig, sessions: SessionStore): Fasti
       },
     );
 
-    app.delete('/v1/session', { schema: { tags, summary: 'End the dashboard session (clears the cookie)' } }, async (req, reply) => {
+    app.delete('/v1/session', { schema: { operationId: 'deleteSession', tags, summary: 'End the dashboard session (clears the cookie)', response: { 204: NoContent }, errors: [] } }, async (req, reply) => {
       const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
       if (token) await sessions.delete(token);
       return reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`).code(204).send();

@@ -1,0 +1,50 @@
+/**
+ * Every operation of the API by its OpenAPI operationId: method and path template. The client
+ * calls routes only through this table, and a test checks it against the live document, so a
+ * route added to the orchestrator without a client method fails the tests.
+ */
+export const OPERATIONS = {
+  getHealth: ['GET', '/health'],
+  getReadiness: ['GET', '/ready'],
+  submitRun: ['POST', '/v1/runs'],
+  listRuns: ['GET', '/v1/runs'],
+  getRun: ['GET', '/v1/runs/:id'],
+  cancelRun: ['POST', '/v1/runs/:id/cancel'],
+  pauseRun: ['POST', '/v1/runs/:id/pause'],
+  resumeRun: ['POST', '/v1/runs/:id/resume'],
+  retryRun: ['POST', '/v1/runs/:id/retry'],
+  streamRunEvents: ['GET', '/v1/runs/:id/events'],
+  streamRunChanges: ['GET', '/v1/runs/changes'],
+  listRunArtifacts: ['GET', '/v1/runs/:id/artifacts'],
+  getRunArtifact: ['GET', '/v1/runs/:id/artifacts/:artifactId'],
+  listPipelines: ['GET', '/v1/pipelines'],
+  getPipeline: ['GET', '/v1/pipelines/:name'],
+  putPipeline: ['PUT', '/v1/pipelines/:name'],
+  listAgents: ['GET', '/v1/agents'],
+  drainAgent: ['POST', '/v1/agents/:id/drain'],
+  restartAgent: ['POST', '/v1/agents/:id/restart'],
+  drainFleet: ['POST', '/v1/fleets/:type/drain'],
+  getFleetDrain: ['GET', '/v1/fleets/:type/drain'],
+  listQueues: ['GET', '/v1/queues'],
+  pauseQueue: ['POST', '/v1/queues/:type/pause'],
+  resumeQueue: ['POST', '/v1/queues/:type/resume'],
+  getQueueThroughput: ['GET', '/v1/queues/throughput'],
+  listApiKeys: ['GET', '/v1/keys'],
+  createApiKey: ['POST', '/v1/keys'],
+  revokeApiKey: ['POST', '/v1/keys/:id/revoke'],
+  listAuditEntries: ['GET', '/v1/audit'],
+  whoami: ['GET', '/v1/whoami'],
+  createSession: ['POST', '/v1/session'],
+  deleteSession: ['DELETE', '/v1/session'],
+} as const satisfies Record<string, readonly ['GET' | 'POST' | 'PUT' | 'DELETE', string]>;
+
+export type OperationId = keyof typeof OPERATIONS;
+
+/** A path template with its `:params` filled in (each URI-encoded). */
+export function pathOf(op: OperationId, params: Record<string, string> = {}): string {
+  return OPERATIONS[op][1].replace(/:(\w+)/g, (_m, name: string) => {
+    const v = params[name];
+    if (v === undefined) throw new TypeError(`${op}: missing path parameter "${name}"`);
+    return encodeURIComponent(v);
+  });
+}
