@@ -40,7 +40,7 @@ export function printedPorts(output: string): number[] {
   return [...new Set(ports.filter((p) => p > 0 && p < 65_536))];
 }
 
-/** The ports to try, best first: start.port; else PORT (when the app listens on it), then its other listening sockets, then ports it printed. */
+/** The ports to try, best first: start.port; else PORT (when the app listens on it), then the ports it printed, then its other listening sockets. */
 function candidates(app: ManagedProcess, o: ReadinessOptions): Candidate[] {
   if (o.configuredPort) return [{ host: '127.0.0.1', port: o.configuredPort, source: 'start.port' }];
   const sockets = listeningSockets(app.pid);
@@ -52,8 +52,11 @@ function candidates(app: ManagedProcess, o: ReadinessOptions): Candidate[] {
   const own = sockets.find((s) => s.port === o.assignedPort);
   // Without /proc nothing is known about sockets: PORT and printed ports are all there is to try.
   if (own || sockets.length === 0) add({ host: own?.host ?? '127.0.0.1', port: o.assignedPort, source: 'PORT' });
+  for (const p of printed) {
+    const s = sockets.find((x) => x.port === p);
+    if (s || sockets.length === 0) add({ host: s?.host ?? '127.0.0.1', port: p, source: 'printed' });
+  }
   for (const s of sockets) add({ host: s.host, port: s.port, source: 'listening socket' });
-  for (const p of printed) if (sockets.length === 0 || sockets.some((s) => s.port === p)) add({ host: '127.0.0.1', port: p, source: 'printed' });
   return out;
 }
 

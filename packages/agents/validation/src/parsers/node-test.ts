@@ -1,5 +1,6 @@
 import type { TestCounts, TestFailure } from '@baton/contracts';
 import { failure, linesUntil, withDetails } from './failures.js';
+import { parseTap } from './tap.js';
 
 const KEYS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo', 'duration_ms'] as const;
 
@@ -36,7 +37,9 @@ export function parseNodeTestSummary(text: string): TestCounts | null {
   const skipped = (sums.skipped ?? 0) + (sums.todo ?? 0);
   const total = sums.tests!;
   const passed = Math.max(0, Math.min(sums.pass ?? total, total - failed - skipped));
-  return withDetails({ passed, failed, skipped, total }, /^ℹ tests /m.test(text) ? 'node:test spec' : 'node:test tap', specFailures(text));
+  const spec = /^ℹ tests /m.test(text);
+  const failures = spec ? specFailures(text) : (parseTap(text)?.failures ?? []);
+  return withDetails({ passed, failed, skipped, total }, spec ? 'node:test spec' : 'node:test tap', failures);
 }
 
 /** node-tap's final summary (v18+; earlier versions print TAP only): `# { total: 5, pass: 2, fail: 1, todo: 1, skip: 1 }`. */
