@@ -1,6 +1,5 @@
-import { QualityGate } from '@baton/contracts';
 import { describe, expect, it } from 'vitest';
-import { evaluateGates, parseCoverage, parseLintCounts, parseTestCounts, parseTypeErrors } from '../src/index.js';
+import { parseCoverage, parseLintCounts, parseTestCounts, parseTypeErrors } from '../src/index.js';
 
 const NODE_TAP = `TAP version 13
 # Subtest: adds
@@ -31,7 +30,7 @@ not ok 3 - fails
 
 describe('test result parsers', () => {
   it('reads node:test TAP summaries and coverage tables', () => {
-    expect(parseTestCounts(NODE_TAP)).toEqual({ passed: 1, failed: 1, skipped: 1, total: 3, source: 'node:test tap' });
+    expect(parseTestCounts(NODE_TAP)).toEqual({ passed: 1, failed: 1, skipped: 1, total: 3, failures: [{ name: 'fails', message: '' }], source: 'node:test tap' });
     expect(parseCoverage(NODE_TAP)).toEqual({ lines: 91.3, branches: 75, functions: 80, source: 'text table' });
   });
 

@@ -157,7 +157,12 @@ export const MANAGERS: Fixture[] = [
   { name: 'npm', source: 'uvu', files: (v) => uvuFiles(v, 'npm-proj', 'npm --version && uvu test') },
   { name: 'pnpm 9 (packageManager)', source: 'uvu', files: (v) => uvuFiles(v, 'pnpm-proj', 'pnpm --version && uvu test', { packageManager: 'pnpm@9.15.9' }) },
   { name: 'yarn classic (packageManager)', source: 'uvu', files: (v) => uvuFiles(v, 'yarn1-proj', 'yarn --version && uvu test', { packageManager: 'yarn@1.22.22' }) },
-  { name: 'yarn berry (packageManager)', source: 'uvu', files: (v) => uvuFiles(v, 'berry-proj', 'yarn --version && uvu test', { packageManager: 'yarn@4.18.1' }) },
+  // node_modules linker, as most berry projects with ESM tools use (uvu's ESM bin does not run under Plug'n'Play without its loader).
+  {
+    name: 'yarn berry (packageManager)',
+    source: 'uvu',
+    files: (v) => ({ ...uvuFiles(v, 'berry-proj', 'yarn --version && uvu test', { packageManager: 'yarn@4.18.1' }), '.yarnrc.yml': 'nodeLinker: node-modules\n' }),
+  },
 ];
 
 /** The counts each variant must report. */
