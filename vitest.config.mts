@@ -11,7 +11,8 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ['packages/**/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // *.matrix.test.ts: the slower suite (vitest.matrix.config.mts, `test:matrix`).
+    exclude: ['**/node_modules/**', '**/dist/**', '**/*.matrix.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

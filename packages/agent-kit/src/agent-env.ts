@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, EXIT_CONFIG, parseEnv } from '@baton/platform';
 
@@ -5,6 +7,7 @@ export { ConfigError } from '@baton/platform';
 import { z } from 'zod';
 import { DEFAULT_ENV_ALLOWLIST, pickEnv } from './child-env.js';
 import type { GitIdentity } from './git.js';
+import type { NodeVersionPolicy } from './node-version.js';
 import { ProcessRegistry } from './process-registry.js';
 
 const bool = (def: 'true' | 'false') => z.enum(['true', 'false']).default(def).transform((v) => v === 'true');
@@ -12,9 +15,14 @@ const int = (def: number, min: number) => z.coerce.number().int().min(min).defau
 
 /** Environment every SDLC agent reads (each agent's env.ts extends it). */
 export const SdlcAgentEnv = z.object({
-  /** Scratch workspaces go to <dir>/work/<agent>, the npm cache to <dir>/npm-cache. */
+  /** The npm cache goes to <dir>/npm-cache, package managers and their caches to <dir>/cache. */
   BATON_DATA_DIR: z.string().default('.baton/data'),
+  /** Scratch workspaces (default: under the OS temp dir, outside any project). */
   BATON_WORK_DIR: z.string().optional(),
+  /** Package managers the agents install (tools/, shims/), the pnpm store and yarn caches. */
+  BATON_CACHE_DIR: z.string().optional(),
+  /** A project whose engines.node / .nvmrc / .node-version the agent's Node does not meet: warn, fail the stage, or do not check. */
+  BATON_NODE_VERSION_CHECK: z.enum(['warn', 'fail', 'off']).default('warn'),
   /** Keep a failed stage's workspace for debugging (its path is logged). */
   BATON_KEEP_FAILED_WORKSPACES: bool('false'),
   BATON_NPM_CACHE_DIR: z.string().optional(),
@@ -34,6 +42,9 @@ export interface SdlcAgentConfig {
   workRoot: string;
   keepFailedWorkspaces: boolean;
   npmCacheDir: string;
+  /** Package managers (tools/), their shims, the pnpm store and yarn caches. */
+  cacheDir: string;
+  nodeVersionPolicy: NodeVersionPolicy;
   dataDir: string;
   /** The base environment of project commands: only allowlisted variables of the agent's own. */
   childEnv: Record<string, string>;
@@ -48,17 +59,28 @@ export interface SdlcAgentConfig {
 
 const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
 
+/**
+ * The default work root: under the OS temp dir, never inside the Baton checkout or any other
+ * project (whose package.json, pnpm-workspace.yaml or lint config a project's tools would find by
+ * looking upwards), one per data dir so separate stacks stay apart.
+ */
+export function defaultWorkDir(dataDir: string): string {
+  return join(tmpdir(), `baton-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`, 'work');
+}
+
 /** Builds the shared configuration; `raw` is the process environment the agent's env.ts was given. */
 export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<Record<string, string | undefined>>): SdlcAgentConfig {
   const dataDir = abs(env.BATON_DATA_DIR);
   const extra = env.BATON_CHILD_ENV_ALLOW.split(',').map((s) => s.trim()).filter((s) => s && !s.startsWith('BATON_SECRET_'));
   const secrets: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (k.startsWith('BATON_SECRET_') && v !== undefined) secrets[k] = v;
-  const workRoot = join(abs(env.BATON_WORK_DIR ?? join(dataDir, 'work')), agent);
+  const workRoot = join(abs(env.BATON_WORK_DIR ?? defaultWorkDir(dataDir)), agent);
   return {
     workRoot,
     keepFailedWorkspaces: env.BATON_KEEP_FAILED_WORKSPACES,
     npmCacheDir: abs(env.BATON_NPM_CACHE_DIR ?? join(dataDir, 'npm-cache')),
+    cacheDir: abs(env.BATON_CACHE_DIR ?? join(dataDir, 'cache')),
+    nodeVersionPolicy: env.BATON_NODE_VERSION_CHECK,
     dataDir,
     childEnv: pickEnv(raw, [...DEFAULT_ENV_ALLOWLIST, ...extra]),
     secrets,

@@ -28,9 +28,14 @@ export interface HttpWaitOptions {
   signal?: AbortSignal;
   /** Checked between attempts: a reason stops the wait at once (e.g. "the app exited with code 1"). */
   stopIf?: () => string | null | Promise<string | null>;
+  /** Which statuses count as ready (default: 2xx). */
+  accept?: (status: number) => boolean;
 }
 
-/** Polls `url` until it answers 2xx, the deadline passes, `stopIf` gives a reason, or the signal fires. */
+/** Any answer below 500: the server is up, whatever it thinks of the path (for apps without a health route). */
+export const answersBelow500 = (status: number): boolean => status < 500;
+
+/** Polls `url` until it answers 2xx (or what `accept` accepts), the deadline passes, `stopIf` gives a reason, or the signal fires. */
 export async function waitForHttp(url: string, opts: HttpWaitOptions): Promise<HttpWaitResult> {
   const started = Date.now();
   let attempts = 0;
@@ -47,12 +52,12 @@ export async function waitForHttp(url: string, opts: HttpWaitOptions): Promise<H
       const res = await fetch(url, { signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout, redirect: 'manual' });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
-      if (res.status >= 200 && res.status < 300) return result(true);
+      if (opts.accept ? opts.accept(res.status) : res.status >= 200 && res.status < 300) return result(true);
       lastError = `answered ${res.status}`;
     } catch (e: unknown) {
       lastError = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
     }
-    if (Date.now() - started >= opts.timeoutMs) return result(false, `${url} did not answer 2xx within ${opts.timeoutMs} ms (last: ${lastError})`);
+    if (Date.now() - started >= opts.timeoutMs) return result(false, `${url} did not answer ${opts.accept ? 'as expected' : '2xx'} within ${opts.timeoutMs} ms (last: ${lastError})`);
     try {
       await sleep(opts.intervalMs ?? 200, undefined, opts.signal ? { signal: opts.signal } : {});
     } catch {

@@ -17,3 +17,8 @@ export * from './stage-tools.js';
 export * from './strip-ansi.js';
 export * from './process-registry.js';
 export * from './project-steps.js';
+export * from './package-manager.js';
+export * from './package-manager-tools.js';
+export * from './node-version.js';
+export * from './project-setup.js';
+export * from './listening-ports.js';

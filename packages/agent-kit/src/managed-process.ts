@@ -14,6 +14,9 @@ export interface ManagedProcessOptions {
   redact?: readonly string[];
   /** Records the process group while it runs, so a later agent can reap it if this one dies. */
   registry?: ProcessRegistry;
+  /** As RunOptions: directories outside `cwd` the app reads (tools on its PATH) and writes (caches). */
+  readDirs?: readonly string[];
+  writeDirs?: readonly string[];
 }
 
 export interface ExitInfo {

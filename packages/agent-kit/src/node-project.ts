@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstallMode } from '@baton/contracts';
 import { NonRetryableError } from '@baton/runtime';
+import { installCommandOf, scriptCommandOf, type PackageManager } from './package-manager.js';
 
 export interface PackageJson {
   name?: string;
@@ -10,6 +11,11 @@ export interface PackageJson {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  /** `pnpm@9.15.9+sha512.…`: the manager and its exact version (Corepack's field). */
+  packageManager?: unknown;
+  engines?: { node?: unknown };
+  /** npm/yarn workspaces (an array or `{ packages: [...] }`). */
+  workspaces?: unknown;
 }
 
 /** The project's package.json, or null when it has none. */
@@ -29,21 +35,26 @@ export async function readPackageJson(dir: string): Promise<PackageJson | null> 
   }
 }
 
-/** `npm run --silent <name>` when package.json defines that script, else null. */
-export function npmScript(pkg: PackageJson | null, name: string): string | null {
-  return pkg?.scripts?.[name] ? `npm run --silent ${name}` : null;
+const NPM: PackageManager = { name: 'npm', version: null, berry: false, pkg: 'npm', source: 'default', lockfile: null, notes: [] };
+
+/** Runs the package.json script `name` with the project's package manager (npm by default), or null when there is no such script. */
+export function projectScript(pkg: PackageJson | null, name: string, pm: PackageManager = NPM, args: readonly string[] = []): string | null {
+  return pkg?.scripts?.[name] ? scriptCommandOf(pm, name, args) : null;
 }
 
-/** The install command for a checkout, or null with the reason there is none. */
-export function installCommand(dir: string, pkg: PackageJson | null, mode: InstallMode, override?: string | null): { command: string | null; reason: string } {
+/**
+ * The install command for a checkout, or null with the reason there is none: the package manager's
+ * (frozen with a lockfile), when there is a lockfile, a workspace, declared dependencies or
+ * `install: always`.
+ */
+export function installCommand(dir: string, pkg: PackageJson | null, mode: InstallMode, override?: string | null, pm: PackageManager = NPM): { command: string | null; reason: string } {
   if (mode === 'never') return { command: null, reason: 'install: never' };
   if (override) return { command: override, reason: 'configured' };
   if (override === null) return { command: null, reason: 'installCommand: null' };
   if (!pkg) return { command: null, reason: 'no package.json' };
-  if (existsSync(join(dir, 'package-lock.json')) || existsSync(join(dir, 'npm-shrinkwrap.json'))) return { command: 'npm ci', reason: 'package-lock.json' };
-  if (existsSync(join(dir, 'pnpm-lock.yaml'))) return { command: 'npx --yes pnpm@10 install --frozen-lockfile', reason: 'pnpm-lock.yaml' };
-  if (existsSync(join(dir, 'yarn.lock'))) return { command: 'npx --yes yarn@1 install --frozen-lockfile', reason: 'yarn.lock' };
+  if (pm.lockfile) return { command: installCommandOf(pm), reason: pm.lockfile };
   const deps = { ...pkg.dependencies, ...pkg.devDependencies, ...pkg.optionalDependencies };
-  if (Object.keys(deps).length > 0 || mode === 'always') return { command: 'npm install', reason: 'package.json' };
+  const workspace = pkg.workspaces !== undefined || existsSync(join(dir, 'pnpm-workspace.yaml'));
+  if (Object.keys(deps).length > 0 || workspace || mode === 'always') return { command: installCommandOf(pm), reason: 'package.json' };
   return { command: null, reason: 'package.json declares no dependencies' };
 }

@@ -22,6 +22,13 @@ export interface RunOptions {
   onOutput?: (text: string) => void;
   /** Records the process group while it runs, so a later agent can reap it if this one dies. */
   registry?: ProcessRegistry;
+  /**
+   * Directories outside `cwd` the command reads (package managers and their shims, on its PATH) and
+   * writes (npm/pnpm/yarn caches). Without a sandbox everything is reachable anyway; a sandbox must
+   * make these available.
+   */
+  readDirs?: readonly string[];
+  writeDirs?: readonly string[];
 }
 
 export interface CommandResult {

@@ -2,6 +2,7 @@ import type { StepReport } from '@baton/contracts';
 import { StageFailure, type ArtifactWriter } from '@baton/runtime';
 import type { KitLog } from './kit-log.js';
 import type { ProcessRegistry } from './process-registry.js';
+import type { ProjectSetup } from './project-setup.js';
 import { describeOutcome, runShell, type CommandResult } from './run-command.js';
 
 /** What every project command of a stage shares. */
@@ -17,6 +18,11 @@ export interface StepContext {
   /** Prefix of the log artifacts' names (e.g. "validation/"). */
   artifactPrefix?: string;
   registry?: ProcessRegistry;
+  /** The checkout's package manager and its environment (set by `prepareProject`). */
+  project?: ProjectSetup;
+  /** Directories outside the checkout the commands read / write (package managers, caches). */
+  readDirs?: readonly string[];
+  writeDirs?: readonly string[];
 }
 
 export interface StepRun {
@@ -54,6 +60,8 @@ export async function runStep(ctx: StepContext, name: string, command: string | 
     maxOutputBytes: ctx.maxOutputBytes,
     redact: ctx.redact,
     ...(ctx.registry ? { registry: ctx.registry } : {}),
+    ...(ctx.readDirs ? { readDirs: ctx.readDirs } : {}),
+    ...(ctx.writeDirs ? { writeDirs: ctx.writeDirs } : {}),
   });
   if (result.aborted) throw new StepAborted(name);
   const outcome = describeOutcome(result, timeoutMs);

@@ -148,7 +148,8 @@ describe('e2e', () => {
     const out = stageOf(run, 'e2e').output as E2eOutput;
     expect(out.browser.status).toBe('skipped');
     expect(out.browser.reason).toContain('Chromium is not installed (looked for /nonexistent/chromium');
-    expect(out.checks).toEqual([expect.objectContaining({ name: 'ready', path: '/health', status: 'passed' })]);
+    // No readyPath and no checks: the app is checked the way any app can be, `GET /` answering below 500.
+    expect(out.checks).toEqual([expect.objectContaining({ name: 'GET / answers < 500', path: '/', status: 'passed', httpStatus: 200 })]);
   }, 60_000);
 
   it('an agent killed with -9 leaves its app behind; the next agent to start stops it', async () => {

@@ -121,6 +121,7 @@ export async function startSdlcAgents(stack: TestStack, h: Harness, root: string
     types.map((type) =>
       spawnAgent(join(REPO_ROOT, `packages/agents/${type}/dist/main.js`), stack.redis.url, h.ns, {
         BATON_DATA_DIR: dataDir,
+        BATON_WORK_DIR: join(dataDir, 'work'),
         BATON_ARTIFACT_DIR: artifactDirFor(h.ns),
         BATON_NPM_CACHE_DIR: SHARED_NPM_CACHE,
         BATON_PM2_HOME: pm2Home,

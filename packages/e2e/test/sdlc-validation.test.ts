@@ -44,7 +44,7 @@ describe('validation', () => {
     expect(validation.error!.message).toContain('tests.failed == 0');
     const report = validation.error!.details as unknown as ValidationOutput;
     expect(report.repository).toMatchObject({ url: repo.url, branch: 'feature', sha });
-    expect(report.tests).toEqual({ passed: 1, failed: 1, skipped: 0, total: 2 });
+    expect(report.tests).toMatchObject({ passed: 1, failed: 1, skipped: 0, total: 2, failures: [{ name: 'adds negatives' }] });
     expect(report.steps.map((s) => [s.name, s.status])).toEqual([
       ['install', 'skipped'],
       ['typecheck', 'skipped'],

@@ -37,7 +37,7 @@ describe('the sdlc pipeline', () => {
       ['test', 'passed'],
     ]);
     expect(validation.steps[0]!.command).toBe('npm ci');
-    expect(validation.tests).toEqual({ passed: 9, failed: 0, skipped: 0, total: 9 });
+    expect(validation.tests).toEqual({ passed: 9, failed: 0, skipped: 0, total: 9, source: 'node:test tap' });
     expect(validation.typecheck).toEqual({ errors: 0 });
     expect(validation.lint).toEqual({ errors: 0, warnings: 0 });
     expect(validation.coverage?.lines).toBeGreaterThanOrEqual(80);

@@ -12,8 +12,12 @@ const INPUT_REPOSITORY = {
 
 const SDLC_GATES = [...DEFAULT_GATES, { check: 'coverage.lines >= 80', severity: 'warning' }];
 
-/** validation → e2e → integration → deployment, from the stage named `source`'s repository output. */
-function ciStages(source: { stage: string; input?: never } | { input: true; stage?: never }): PipelineDefinitionInput['stages'] {
+/**
+ * validation → e2e → integration → deployment, from the stage named `source`'s repository output.
+ * `healthPath` is the default health route: `/health` for scaffolded services, null (the app
+ * answering `GET /` below 500) for existing repositories, which may have none.
+ */
+function ciStages(source: { stage: string; input?: never } | { input: true; stage?: never }, healthPath: string | null): PipelineDefinitionInput['stages'] {
   const repo = source.input ? INPUT_REPOSITORY : { $from: `stages.${source.stage}.output.repository` };
   const deps = source.input ? [] : [source.stage];
   return [
@@ -32,7 +36,7 @@ function ciStages(source: { stage: string; input?: never } | { input: true; stag
       input: {
         repository: { $from: 'stages.validation.output.repository' },
         checks: { $from: 'input.checks', default: null },
-        start: { readyPath: { $from: 'input.healthPath', default: '/health' } },
+        start: { readyPath: { $from: 'input.healthPath', default: healthPath } },
       },
     },
     {
@@ -57,7 +61,7 @@ function ciStages(source: { stage: string; input?: never } | { input: true; stag
         app: { $from: 'input.name' },
         target: { $from: 'input.deployTarget', default: 'local' },
         port: { $from: 'input.port', default: null },
-        healthPath: { $from: 'input.healthPath', default: '/health' },
+        healthPath: { $from: 'input.healthPath', default: healthPath },
       },
     },
   ];
@@ -98,11 +102,11 @@ export const BUILTIN_PIPELINES: Record<string, PipelineDefinitionInput> = {
           overwrite: { $from: 'input.overwrite', default: false },
         },
       },
-      ...ciStages({ stage: 'scaffold' }),
+      ...ciStages({ stage: 'scaffold' }, '/health'),
     ],
   },
   ci: {
     description: 'An existing repository branch to a deployed service: validation → e2e → integration → deployment. Input: { name, repository, branch, sha?, targetBranch }',
-    stages: ciStages({ input: true }),
+    stages: ciStages({ input: true }, null),
   },
 };

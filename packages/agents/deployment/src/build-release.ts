@@ -1,6 +1,6 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildProject, checkoutCommit, installDependencies, readPackageJson, skippedStep, stepContextFor } from '@baton/agent-kit';
+import { buildProject, checkoutCommit, installDependencies, prepareProject, readPackageJson, skippedStep, stepContextFor } from '@baton/agent-kit';
 import type { StepReport } from '@baton/contracts';
 import { NonRetryableError } from '@baton/runtime';
 import type { DeployRequest } from './deploy-target.js';
@@ -23,12 +23,12 @@ export async function buildRelease(config: DeploymentConfig, releases: AppReleas
     await checkoutCommit(req.git, { ...input.repository, sha: req.sha }, tmp);
     await rm(join(tmp, '.git'), { recursive: true, force: true });
     const pkg = await readPackageJson(tmp);
-    const sctx = stepContextFor(config, tmp, { signal, artifacts, log });
+    const sctx = await prepareProject(config, stepContextFor(config, tmp, { signal, artifacts, log }), pkg, { timeoutMs: input.installTimeoutMs });
     const install = await installDependencies(sctx, pkg, { mode: input.install, command: input.installCommand, timeoutMs: input.installTimeoutMs });
     const build = await buildProject(sctx, pkg, { command: input.build, timeoutMs: input.buildTimeoutMs });
     const command = input.start ?? pkg?.scripts?.start;
     if (!command) throw new NonRetryableError('NO_START_COMMAND', 'the project has no "start" script; set start');
-    const marker: ReleaseMarker = { sha: req.sha, builtAt: new Date().toISOString(), start: startSpec(command) };
+    const marker: ReleaseMarker = { sha: req.sha, builtAt: new Date().toISOString(), start: startSpec(command), ...(sctx.env.PATH ? { path: sctx.env.PATH } : {}) };
     await writeFile(join(tmp, RELEASE_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     try {
       await rename(tmp, releases.dirOf(req.sha));

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkoutCommit, describeOutcome, outputTail, runCommand, runStep, stepContextFor, waitForHttp } from '@baton/agent-kit';
+import { answersBelow500, checkoutCommit, describeOutcome, outputTail, runCommand, runStep, stepContextFor, waitForHttp } from '@baton/agent-kit';
 import type { DeploymentOutput, HealthResult } from '@baton/contracts';
 import { NonRetryableError, StageFailure } from '@baton/runtime';
 import { healthOf, serviceName, type DeployRequest, type DeployTarget } from './deploy-target.js';
@@ -61,7 +61,7 @@ export class DockerTarget implements DeployTarget {
         Object.fromEntries(names.map((k) => [k, env[k]!])),
       );
       if (!started.ok) throw new StageFailure('DOCKER_RUN_FAILED', `docker run ${describeOutcome(started, 60_000)}: ${started.output.trim().slice(-1000)}`, { retryable: true });
-      return healthOf(await waitForHttp(`${url}${input.healthPath}`, { timeoutMs: input.healthTimeoutMs, intervalMs: 250, signal }));
+      return healthOf(await waitForHttp(`${url}${input.healthPath ?? '/'}`, { timeoutMs: input.healthTimeoutMs, intervalMs: 250, signal, ...(input.healthPath === null ? { accept: answersBelow500 } : {}) }));
     };
 
     const health = await run(image, req.sha);

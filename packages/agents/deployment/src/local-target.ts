@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StepAborted, waitForHttp } from '@baton/agent-kit';
+import { answersBelow500, StepAborted, waitForHttp } from '@baton/agent-kit';
 import type { DeploymentOutput, HealthResult } from '@baton/contracts';
 import { withAppLock } from './app-lock.js';
 import { buildRelease } from './build-release.js';
@@ -52,7 +52,7 @@ export class LocalTarget implements DeployTarget {
         args: m.start.args,
         interpreter: m.start.kind === 'node' ? process.execPath : 'none',
         cwd: releases.currentLink,
-        env: { ...this.config.childEnv, ...req.appEnv, PORT: String(port), HOST: this.config.bindHost, BATON_RELEASE: m.sha },
+        env: { ...this.config.childEnv, ...(m.path ? { PATH: m.path } : {}), ...req.appEnv, PORT: String(port), HOST: this.config.bindHost, BATON_RELEASE: m.sha },
         outFile: join(releases.logsDir, 'service.out.log'),
         errorFile: join(releases.logsDir, 'service.err.log'),
       });
@@ -63,7 +63,8 @@ export class LocalTarget implements DeployTarget {
           await releases.switchTo(id);
           await pm2.replace(app(m));
           log.info({ release: id, name, port }, 'service (re)started under PM2');
-          const r = await waitForHttp(`${url}${input.healthPath}`, {
+          const r = await waitForHttp(`${url}${input.healthPath ?? '/'}`, {
+            ...(input.healthPath === null ? { accept: answersBelow500 } : {}),
             timeoutMs: input.healthTimeoutMs,
             intervalMs: 250,
             signal,

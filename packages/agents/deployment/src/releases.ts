@@ -8,6 +8,8 @@ export interface ReleaseMarker {
   sha: string;
   builtAt: string;
   start: StartSpec;
+  /** The service's PATH: the project's package manager shims first (absent in releases built before them). */
+  path?: string;
 }
 
 export const RELEASE_MARKER = '.baton-release.json';

@@ -1,29 +1,28 @@
 import {
   buildProject,
   checkoutCommit,
-  type ExitInfo,
   freePort,
   gitFor,
   installDependencies,
   ManagedProcess,
+  prepareProject,
   readPackageJson,
   reapOrphans,
   StepAborted,
   stepContextFor,
-  waitForHttp,
   withWorkspace,
 } from '@baton/agent-kit';
 import { e2eSpec, type BrowserResult, type CheckResult, type E2eInput, type E2eOutput, type HttpCheck, type StepReport } from '@baton/contracts';
 import { defineAgent, NonRetryableError, type TaskContext } from '@baton/runtime';
+import { waitUntilReady } from './app-readiness.js';
 import { browserCheck } from './browser-check.js';
+import { reachableCheck, startCommandOf } from './start-command.js';
 import { findChromium, type E2eConfig } from './env.js';
 import { runHttpCheck } from './http-check.js';
 
-function exitText(e: ExitInfo): string {
-  return e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
-}
-
 interface Exercise {
+  /** Where the app answered (null when it never did). */
+  base: string | null;
   start: StepReport;
   checks: CheckResult[];
   browser: BrowserResult;
@@ -31,14 +30,11 @@ interface Exercise {
 
 const NOT_RUN: BrowserResult = { status: 'skipped', reason: 'the app did not become ready', screenshot: null, durationMs: 0 };
 
-/** Waits for the running app, then runs the HTTP checks and the browser check against it. */
-async function exercise(app: ManagedProcess, base: string, command: string, input: E2eInput, config: E2eConfig, ctx: TaskContext<E2eInput>): Promise<Exercise> {
+/** Waits for the running app (on whichever port it answers), then runs the HTTP checks and the browser check against it. */
+async function exercise(app: ManagedProcess, port: number, command: string, input: E2eInput, config: E2eConfig, ctx: TaskContext<E2eInput>): Promise<Exercise> {
   const { signal, progress, artifacts, log } = ctx;
-  const ready = await waitForHttp(`${base}${input.start.readyPath}`, {
-    timeoutMs: input.start.readyTimeoutMs,
-    signal,
-    stopIf: () => (app.exit ? `the app exited (${exitText(app.exit)}) before it answered on ${input.start.readyPath}` : null),
-  });
+  const readyPath = input.start.readyPath ?? null;
+  const ready = await waitUntilReady(app, { assignedPort: port, configuredPort: input.start.port ?? null, readyPath, timeoutMs: input.start.readyTimeoutMs, signal });
   if (signal.aborted) throw new StepAborted('start');
   const start: StepReport = {
     name: 'start',
@@ -49,12 +45,18 @@ async function exercise(app: ManagedProcess, base: string, command: string, inpu
     ...(ready.ok ? {} : { reason: ready.reason ?? 'not ready' }),
     log: null,
   };
-  if (!ready.ok) return { start, checks: [], browser: NOT_RUN };
+  if (!ready.ok || !ready.base) return { base: null, start, checks: [], browser: NOT_RUN };
+  const base = ready.base;
+  log.info({ base, portSource: ready.portSource }, 'app ready');
   progress({ percent: 60, message: `app ready on ${base}` });
 
-  const declared: HttpCheck[] = input.checks?.length ? input.checks : [{ name: 'ready', method: 'GET', path: input.start.readyPath, expectStatus: 200 }];
   const checks: CheckResult[] = [];
-  for (const c of declared) checks.push(await runHttpCheck(base, c, input.checkTimeoutMs, signal));
+  if (input.checks?.length || readyPath) {
+    const declared: HttpCheck[] = input.checks?.length ? input.checks : [{ name: 'ready', method: 'GET', path: readyPath!, expectStatus: 200 }];
+    for (const c of declared) checks.push(await runHttpCheck(base, c, input.checkTimeoutMs, signal));
+  } else {
+    checks.push(await reachableCheck(base, input.checkTimeoutMs, signal));
+  }
   progress({ percent: 80, message: `${checks.filter((c) => c.status === 'passed').length}/${checks.length} HTTP checks passed` });
 
   const browser = await browserCheck({
@@ -75,7 +77,7 @@ async function exercise(app: ManagedProcess, base: string, command: string, inpu
     },
   });
   if (browser.status === 'skipped') log.info({ reason: browser.reason }, 'browser check skipped');
-  return { start, checks, browser };
+  return { base, start, checks, browser };
 }
 
 /** The e2e agent: starts the app on a free port, checks it over HTTP and in a browser, always stops it. */
@@ -92,17 +94,16 @@ export function createE2eAgent(config: E2eConfig) {
         const dir = ws.path('repo');
         const repository = await checkoutCommit(git, input.repository, dir);
         const pkg = await readPackageJson(dir);
-        const sctx = stepContextFor(config, dir, { signal, artifacts, log });
+        const sctx = await prepareProject(config, stepContextFor(config, dir, { signal, artifacts, log }), pkg, { timeoutMs: input.installTimeoutMs });
         progress({ percent: 10, message: `checked out ${repository.sha.slice(0, 12)}` });
 
         const install = await installDependencies(sctx, pkg, { mode: input.install, command: input.installCommand, timeoutMs: input.installTimeoutMs });
         const build = await buildProject(sctx, pkg, { command: input.build, timeoutMs: input.buildTimeoutMs });
-        const command = input.start.command ?? (pkg?.scripts?.start ? 'npm start' : null);
-        if (!command) throw new NonRetryableError('NO_START_COMMAND', 'the project has no "start" script; set start.command');
+        const command = input.start.command ?? (await startCommandOf(dir, pkg, sctx.project?.pm));
+        if (!command) throw new NonRetryableError('NO_START_COMMAND', 'the project has no "start" script (nor a "main" file to run); set start.command');
         progress({ percent: 40, message: 'starting the app' });
 
         const port = await freePort();
-        const base = `http://127.0.0.1:${port}`;
         const app = ManagedProcess.start(command, {
           cwd: dir,
           env: { ...sctx.env, ...input.start.env, PORT: String(port), HOST: '127.0.0.1' },
@@ -111,12 +112,14 @@ export function createE2eAgent(config: E2eConfig) {
           killGraceMs: config.appStopGraceMs,
           redact: sctx.redact,
           registry: config.processes,
+          ...(sctx.readDirs ? { readDirs: sctx.readDirs } : {}),
+          ...(sctx.writeDirs ? { writeDirs: sctx.writeDirs } : {}),
         });
         log.info({ pid: app.pid, port, command }, 'app started');
         let result: Exercise;
         let appLog: string | null = null;
         try {
-          result = await exercise(app, base, command, input, config, ctx);
+          result = await exercise(app, port, command, input, config, ctx);
         } finally {
           const gone = await app.stop();
           if (!gone) log.warn({ pid: app.pid }, 'some processes of the app survived SIGKILL');
@@ -130,14 +133,15 @@ export function createE2eAgent(config: E2eConfig) {
         const out: E2eOutput = {
           repository,
           passed: result.start.status === 'passed' && result.checks.every((c) => c.status === 'passed') && result.browser.status !== 'failed',
-          baseUrl: base,
+          baseUrl: result.base ?? `http://127.0.0.1:${port}`,
           steps: [install, build, result.start],
           checks: result.checks,
           browser: result.browser,
           appLog,
         };
         if (result.start.status !== 'passed') {
-          throw new NonRetryableError('APP_NOT_READY', `${result.start.reason}\n${app.output().trimEnd().split('\n').slice(-15).join('\n')}`.slice(0, 4000), out);
+          const tail = app.output().trimEnd().split('\n').slice(-20).join('\n');
+          throw new NonRetryableError('APP_NOT_READY', `${result.start.reason}\n--- the app's output (last lines) ---\n${tail || '(no output)'}`.slice(0, 4000), out);
         }
         if (!out.passed) {
           const failed = [...out.checks.filter((c) => c.status === 'failed').map((c) => `${c.name}: ${c.reason}`), ...(out.browser.status === 'failed' ? [`browser: ${out.browser.reason}`] : [])];

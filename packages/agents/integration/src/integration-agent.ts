@@ -4,6 +4,7 @@ import {
   gitFor,
   installDependencies,
   outputTail,
+  prepareProject,
   readPackageJson,
   reapOrphans,
   remoteHead,
@@ -18,10 +19,11 @@ import { defineAgent, NonRetryableError, StageFailure } from '@baton/runtime';
 import type { IntegrationConfig } from './env.js';
 import { mergeNoFf, pushBranch } from './merge.js';
 
-/** Runs the post-merge install and command on the merged tree; throws when they fail. */
-async function postMerge(sctx: StepContext, repo: string, cfg: IntegrationInput['postMerge']): Promise<StepReport[]> {
+/** Runs the post-merge install and command on the merged tree (with its package manager on the PATH); throws when they fail. */
+async function postMerge(config: IntegrationConfig, base: StepContext, repo: string, cfg: IntegrationInput['postMerge']): Promise<StepReport[]> {
   if (!cfg.command) return [];
   const pkg = await readPackageJson(repo);
+  const sctx = await prepareProject(config, base, pkg, { timeoutMs: cfg.installTimeoutMs });
   const install = await installDependencies(sctx, pkg, { mode: cfg.install, command: cfg.installCommand, timeoutMs: cfg.installTimeoutMs, step: 'post-merge-install' });
   const test = await runStep(sctx, 'post-merge', cfg.command, cfg.timeoutMs);
   if (test.report.status !== 'passed') {
@@ -82,7 +84,7 @@ export function createIntegrationAgent(config: IntegrationConfig) {
           if (!targetHead) {
             // No target branch yet (an empty repository): it starts at the run's commit.
             await git.must(['checkout', '-q', '-f', '--detach', runSha], repo);
-            const steps = await postMerge(sctx, repo, input.postMerge);
+            const steps = await postMerge(config, sctx, repo, input.postMerge);
             if ((await pushBranch(git, repo, target)) === 'moved') continue;
             log.info({ target, sha: runSha }, 'target branch created');
             return output({ mergeSha: runSha, previousTargetSha: null, createdTarget: true, alreadyMerged: false, resolvedConflicts: [], pushAttempts: n, postMerge: steps });
@@ -96,7 +98,7 @@ export function createIntegrationAgent(config: IntegrationConfig) {
           await git.run(['clean', '-fdq'], repo); // keeps ignored files (node_modules) between attempts
           const merged = await mergeNoFf(git, repo, runSha, message, input.strategy, `${source} into ${target}`);
           progress({ percent: 40, message: `merged into ${target} at ${merged.sha.slice(0, 12)}` });
-          const steps = await postMerge(sctx, repo, input.postMerge);
+          const steps = await postMerge(config, sctx, repo, input.postMerge);
           progress({ percent: 80, message: `pushing ${target}` });
           if ((await pushBranch(git, repo, target)) === 'pushed') {
             log.info({ target, mergeSha: merged.sha, pushAttempts: n }, 'merged and pushed');

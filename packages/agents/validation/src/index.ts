@@ -1,7 +1,11 @@
 export { createValidationAgent } from './validation-agent.js';
 export { validationConfigFromEnv, type ValidationConfig } from './env.js';
-export { evaluateGates, type Measurements } from './gates.js';
+export { evaluateGates, type Measurements, type StepOutcome } from './gates.js';
 export { parseTestCounts } from './parsers/test-results.js';
 export { parseCoverage } from './parsers/coverage.js';
+export { parseCoverageSummary, parseLcov } from './parsers/coverage-files.js';
+export { parseJunitXml } from './parsers/junit.js';
+export { parseJestJson } from './parsers/jest-vitest.js';
 export { parseLintCounts } from './parsers/lint.js';
 export { parseTypeErrors } from './parsers/typecheck.js';
+export { isPlainJest, testCommand } from './test-command.js';

@@ -1,8 +1,11 @@
+import { mkdir } from 'node:fs/promises';
 import {
   checkoutCommit,
   gitFor,
   installDependencies,
-  npmScript,
+  outputTail,
+  prepareProject,
+  projectScript,
   type PackageJson,
   readPackageJson,
   reapOrphans,
@@ -15,30 +18,30 @@ import {
 import { validationSpec, type ValidationInput, type ValidationOutput } from '@baton/contracts';
 import { defineAgent, NonRetryableError } from '@baton/runtime';
 import type { ValidationConfig } from './env.js';
-import { evaluateGates } from './gates.js';
-import { parseCoverage } from './parsers/coverage.js';
-import { parseLintCounts } from './parsers/lint.js';
-import { parseTestCounts } from './parsers/test-results.js';
-import { parseTypeErrors } from './parsers/typecheck.js';
+import { evaluateGates, type CheckStep, type StepOutcome } from './gates.js';
+import { measure } from './measure.js';
+import { testCommand } from './test-command.js';
 
-type CheckStep = 'typecheck' | 'lint' | 'test';
-
-/** The command of a step: configured (null = skip), else the package.json script of that name. */
-function stepCommand(input: ValidationInput, pkg: PackageJson | null, name: CheckStep): { command: string | null; reason: string } {
+/** The command of a typecheck or lint step: configured (null = skip), else the package.json script of that name. */
+function checkCommand(input: ValidationInput, pkg: PackageJson | null, sctx: StepContext, name: 'typecheck' | 'lint'): { command: string | null; reason: string } {
   const configured = input.commands[name];
   if (configured !== undefined) return { command: configured, reason: `commands.${name} is null` };
-  return { command: npmScript(pkg, name), reason: pkg ? `package.json has no "${name}" script` : 'no package.json' };
+  return { command: projectScript(pkg, name, sctx.project?.pm), reason: pkg ? `package.json has no "${name}" script` : 'no package.json' };
 }
 
-async function runCheck(sctx: StepContext, input: ValidationInput, pkg: PackageJson | null, name: CheckStep): Promise<StepRun> {
-  const { command, reason } = stepCommand(input, pkg, name);
-  return runStep(sctx, name, command, input.commandTimeoutMs, reason);
-}
+const outcome = (s: StepRun): StepOutcome => ({ status: s.report.status, exitCode: s.report.exitCode, reason: s.report.reason });
 
-function failureSummary(out: ValidationOutput): string {
+/** The stage's error: the failed blocking gates, the first failed tests, and the end of a step that failed before reporting. */
+function failureSummary(out: ValidationOutput, runs: Record<CheckStep, StepRun>): string {
   const failed = out.gates.filter((g) => g.severity === 'blocking' && g.status === 'failed');
   const list = failed.map((g) => `${g.check} (${g.reason ?? 'failed'})`).join('; ');
-  return `${failed.length} blocking quality gate${failed.length === 1 ? '' : 's'} failed: ${list}`;
+  const parts = [`${failed.length} blocking quality gate${failed.length === 1 ? '' : 's'} failed: ${list}`];
+  const names = (out.tests?.failures ?? []).slice(0, 5).map((f) => `  ✗ ${f.name}${f.message ? `: ${f.message.split('\n')[0]}` : ''}`);
+  if (names.length) parts.push(`failed tests:\n${names.join('\n')}`);
+  for (const step of ['typecheck', 'lint', 'test'] as const) {
+    if (failed.some((g) => g.reason?.includes(`${step} step`))) parts.push(`last lines of the ${step} step:\n${outputTail(runs[step], 15)}`);
+  }
+  return parts.join('\n').slice(0, 8000);
 }
 
 /** The validation agent: install, typecheck, lint, test; counts; quality gates. */
@@ -52,48 +55,49 @@ export function createValidationAgent(config: ValidationConfig) {
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
         const git = await gitFor(config, input.repository, signal, ws.dir);
         const dir = ws.path('repo');
+        const reports = ws.path('reports');
+        await mkdir(reports, { recursive: true });
         const repository = await checkoutCommit(git, input.repository, dir);
         progress({ percent: 10, message: `checked out ${repository.sha.slice(0, 12)}` });
 
         const pkg = await readPackageJson(dir);
-        const sctx = stepContextFor(config, dir, { signal, artifacts, log }, input.env);
+        const sctx = await prepareProject(config, stepContextFor(config, dir, { signal, artifacts, log }, input.env), pkg, { timeoutMs: input.installTimeoutMs });
         const install = await installDependencies(sctx, pkg, { mode: input.install, command: input.installCommand, timeoutMs: input.installTimeoutMs });
         progress({ percent: 35, message: 'dependencies installed' });
 
-        const typecheck = await runCheck(sctx, input, pkg, 'typecheck');
+        const tc = checkCommand(input, pkg, sctx, 'typecheck');
+        const typecheck = await runStep(sctx, 'typecheck', tc.command, input.commandTimeoutMs, tc.reason);
         progress({ percent: 50, message: `typecheck ${typecheck.report.status}` });
-        const lint = await runCheck(sctx, input, pkg, 'lint');
+        const lc = checkCommand(input, pkg, sctx, 'lint');
+        const lint = await runStep(sctx, 'lint', lc.command, input.commandTimeoutMs, lc.reason);
         progress({ percent: 65, message: `lint ${lint.report.status}` });
-        const test = await runCheck(sctx, input, pkg, 'test');
+        const t = testCommand(input.commands.test, pkg, sctx.project?.pm, reports);
+        const testStartedAt = Date.now();
+        const test = await runStep(sctx, 'test', t.command, input.commandTimeoutMs, t.reason);
         progress({ percent: 90, message: `tests ${test.report.status}` });
 
-        const ranOk = (s: StepRun) => s.result?.ok ?? false;
-        const errors = typecheck.result ? parseTypeErrors(typecheck.result.output, ranOk(typecheck)) : null;
-        const tests = test.result && !test.result.timedOut ? parseTestCounts(test.result.output) : null;
-        const measured = {
-          tests,
-          typecheck: errors === null ? null : { errors },
-          lint: lint.result ? parseLintCounts(lint.result.output, ranOk(lint)) : null,
-          coverage: test.result ? parseCoverage(test.result.output) : null,
-        };
-        const skippedSteps = new Set((['typecheck', 'lint', 'test'] as const).filter((n, i) => [typecheck, lint, test][i]!.report.status === 'skipped'));
-        const gates = evaluateGates(input.gates, { ...measured, skippedSteps });
+        const runs = { typecheck, lint, test };
+        const measured = await measure(dir, runs, { junit: input.junit, jestJson: t.jestJson, testStartedAt });
+        const gates = evaluateGates(input.gates, { ...measured, steps: { typecheck: outcome(typecheck), lint: outcome(lint), test: outcome(test) } });
+        const warnings = [...(install.warnings ?? []), ...gates.flatMap((g) => (g.warning ? [`${g.check}: ${g.warning}`] : []))];
 
         const out: ValidationOutput = {
           repository,
           passed: !gates.some((g) => g.severity === 'blocking' && g.status === 'failed'),
-          steps: [install, ...[typecheck, lint, test].map((s) => s.report)],
+          steps: [install, typecheck.report, lint.report, test.report],
           ...measured,
           gates,
           report: null,
+          packageManager: sctx.project?.description ?? null,
+          warnings,
         };
         try {
           out.report = (await artifacts.save('validation-report.json', `${JSON.stringify(out, null, 2)}\n`, 'application/json')).id;
         } catch (e: unknown) {
           log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not store the validation report');
         }
-        log.info({ passed: out.passed, tests: out.tests, typecheck: out.typecheck, lint: out.lint, coverage: out.coverage }, 'validation finished');
-        if (!out.passed) throw new NonRetryableError('QUALITY_GATE_FAILED', failureSummary(out), out);
+        log.info({ passed: out.passed, tests: out.tests, typecheck: out.typecheck, lint: out.lint, coverage: out.coverage, warnings: warnings.length }, 'validation finished');
+        if (!out.passed) throw new NonRetryableError('QUALITY_GATE_FAILED', failureSummary(out, runs), out);
         return out;
       });
     },

@@ -15,8 +15,9 @@ export const DeploymentInput = z
     target: DeployTargetKind.default('local'),
     /** Port the service listens on (PORT); null/absent: one picked at the first deploy and kept. */
     port: z.int().min(1024).max(65_535).nullable().optional(),
-    healthPath: z.string().max(2000).regex(/^\/\S*$/).default('/health'),
-    /** How long the new release gets to answer 2xx on its health URL before it is rolled back. */
+    /** Must answer 2xx; null: the service is healthy when `GET /` answers anything below 500. */
+    healthPath: z.string().max(2000).regex(/^\/\S*$/).nullable().default('/health'),
+    /** How long the new release gets to answer on its health URL before it is rolled back. */
     healthTimeoutMs: z.int().min(500).max(600_000).default(30_000),
     install: InstallMode.default('auto'),
     installCommand: CommandLine.nullable().optional(),

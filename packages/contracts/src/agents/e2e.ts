@@ -43,16 +43,18 @@ export const E2eInput = z
     buildTimeoutMs: z.int().min(1000).max(3_600_000).default(300_000),
     start: z
       .object({
-        /** Absent: `npm start`. The app gets its port in PORT (and HOST=127.0.0.1). */
+        /** Absent: the `start` script (run with the project's package manager). The app gets a free port in PORT (and HOST=127.0.0.1). */
         command: CommandLine.optional(),
         env: PlainEnv.default({}),
-        /** Polled until it answers 2xx. */
-        readyPath: UrlPath.default('/health'),
+        /** The port the app listens on when it does not honour PORT; absent: PORT, else the port it listens on (its sockets) or prints. */
+        port: z.int().min(1).max(65_535).nullable().optional(),
+        /** Polled until it answers 2xx; absent/null: the app is ready when `GET /` answers anything below 500. */
+        readyPath: UrlPath.nullable().optional(),
         readyTimeoutMs: z.int().min(500).max(600_000).default(60_000),
       })
       .strict()
-      .default({ env: {}, readyPath: '/health', readyTimeoutMs: 60_000 }),
-    /** HTTP checks against the running app (default: GET <readyPath> answers 200). */
+      .default({ env: {}, readyTimeoutMs: 60_000 }),
+    /** HTTP checks against the running app (default: GET <readyPath> answers 200, or GET / answers < 500 without a readyPath). */
     checks: z.array(HttpCheck).max(100).nullable().optional(),
     checkTimeoutMs: z.int().min(100).max(120_000).default(10_000),
     browser: z

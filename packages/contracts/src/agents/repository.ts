@@ -106,5 +106,7 @@ export const StepReport = z.object({
   reason: z.string().max(2000).optional(),
   /** Artifact id of the captured output. */
   log: z.string().nullable(),
+  /** What the agent noticed but did not fail on (e.g. the project wants another Node version). */
+  warnings: z.array(z.string().max(2000)).max(20).optional(),
 });
 export type StepReport = z.infer<typeof StepReport>;

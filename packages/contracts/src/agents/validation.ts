@@ -65,15 +65,36 @@ export const ValidationInput = z
     installTimeoutMs: z.int().min(1000).max(3_600_000).default(300_000),
     commandTimeoutMs: z.int().min(1000).max(3_600_000).default(300_000),
     env: PlainEnv.default({}),
+    /** JUnit XML files the test step writes (globs relative to the checkout); absent: the usual places (see docs). */
+    junit: z.array(z.string().min(1).max(500)).max(20).optional(),
   })
   .strict();
 export type ValidationInput = z.infer<typeof ValidationInput>;
 
-export const TestCounts = z.object({ passed: z.int(), failed: z.int(), skipped: z.int(), total: z.int() });
+/** A failed test: its full name and the first lines of its error. */
+export const TestFailure = z.object({ name: z.string().max(500), message: z.string().max(2000) });
+export type TestFailure = z.infer<typeof TestFailure>;
+
+export const TestCounts = z.object({
+  passed: z.int(),
+  failed: z.int(),
+  skipped: z.int(),
+  total: z.int(),
+  /** The first failures (at most 10), when the runner's output names them. */
+  failures: z.array(TestFailure).max(10).optional(),
+  /** Which output the counts were read from (e.g. "jest json", "mocha", "tap", "junit"). */
+  source: z.string().max(100).optional(),
+});
 export type TestCounts = z.infer<typeof TestCounts>;
 
 /** Percentages, each null when the report did not include it. */
-export const Coverage = z.object({ lines: z.number().nullable(), branches: z.number().nullable(), functions: z.number().nullable() });
+export const Coverage = z.object({
+  lines: z.number().nullable(),
+  branches: z.number().nullable(),
+  functions: z.number().nullable(),
+  /** Which report the figures were read from (e.g. "text table", "coverage-summary.json", "lcov"). */
+  source: z.string().max(100).optional(),
+});
 export type Coverage = z.infer<typeof Coverage>;
 
 export const GateVerdict = z.object({
@@ -81,9 +102,14 @@ export const GateVerdict = z.object({
   severity: GateSeverity,
   /** skipped: the step that measures the metric is not configured for this project (e.g. no lint script). */
   status: z.enum(['passed', 'failed', 'skipped']),
-  /** The metric's value; null when the project did not report it (which fails the gate unless its step is skipped). */
+  /**
+   * The metric's value; null when the project did not report it. An unreported metric passes its gate
+   * (with a warning) when its step exited 0, and fails it when the step failed.
+   */
   actual: z.number().nullable(),
   reason: z.string().optional(),
+  /** Set when the gate passed without being evaluated (the metric was not reported). */
+  warning: z.string().optional(),
 });
 export type GateVerdict = z.infer<typeof GateVerdict>;
 
@@ -99,6 +125,10 @@ export const ValidationOutput = z.object({
   gates: z.array(GateVerdict),
   /** Artifact id of the JSON report. */
   report: z.string().nullable(),
+  /** The package manager the commands ran with, e.g. `pnpm@9.15.9 (packageManager)`. */
+  packageManager: z.string().max(200).nullable().optional(),
+  /** Everything the agent noticed without failing on it: unreported metrics, a Node version mismatch, ... */
+  warnings: z.array(z.string().max(2000)).max(50).default([]),
 });
 export type ValidationOutput = z.infer<typeof ValidationOutput>;
 

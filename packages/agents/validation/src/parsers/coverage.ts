@@ -40,6 +40,7 @@ export function parseCoverage(output: string): Coverage | null {
       lines: col((h) => h === 'line %' || h === '% lines'),
       branches: col((h) => h.includes('branch')),
       functions: col((h) => h.includes('func')),
+      source: 'text table',
     };
   }
   return found;
