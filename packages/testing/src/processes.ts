@@ -119,7 +119,7 @@ async function untilReady(proc: BatonProcess, what: string, ready: () => Promise
         if (proc.child.exitCode !== null) throw new Error(`${what} exited: ${proc.output().slice(-2000)}`);
         return ready();
       },
-      { what: `${what} ready`, timeoutMs: 20_000 },
+      { what: `${what} ready`, timeoutMs: 60_000 },
     );
   } catch (e: unknown) {
     await proc.kill('SIGKILL');
