@@ -241,7 +241,7 @@ export class ChaosStack {
         if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited' as const;
         return (await probe()) ? ('ready' as const) : false;
       },
-      { what, timeoutMs: 30_000, intervalMs: 50 },
+      { what, timeoutMs: 90_000, intervalMs: 50 },
     ).then((state) => {
       if (state === 'exited') throw new Error(`${what}: the process exited: ${proc.output().slice(-2000)}`);
     });

@@ -27,20 +27,19 @@ const stagePlan: fc.Arbitrary<StagePlan> = fc.record({
   cpuMs: fc.oneof({ weight: 12, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 500, max: 4500 }) }),
 });
 
+const submitCommand = fc.record({
+  kind: fc.constant('submit' as const),
+  stages: fc.array(stagePlan, { minLength: 1, maxLength: 3 }),
+  maxAttempts: fc.integer({ min: 1, max: 3 }),
+  key: fc.option(fc.nat({ max: 2 }), { nil: null }),
+});
+
 const run = fc.nat({ max: 7 });
 const which = fc.nat({ max: 3 });
 
 /** The command generator; weights favour submissions and operator actions over infrastructure faults. */
 export const modelCommand: fc.Arbitrary<ModelCommand> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      kind: fc.constant('submit' as const),
-      stages: fc.array(stagePlan, { minLength: 1, maxLength: 3 }),
-      maxAttempts: fc.integer({ min: 1, max: 3 }),
-      key: fc.option(fc.nat({ max: 2 }), { nil: null }),
-    }),
-  },
+  { weight: 6, arbitrary: submitCommand },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('cancel' as const), run }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('pause' as const), run }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('resume' as const), run }) },
@@ -57,7 +56,9 @@ export const modelCommand: fc.Arbitrary<ModelCommand> = fc.oneof(
 
 /** A sequence of `min`–`max` commands that starts with a submission (so run references resolve). */
 export function modelSequence(min: number, max: number): fc.Arbitrary<ModelCommand[]> {
-  return fc.array(modelCommand, { minLength: min, maxLength: max });
+  return fc
+    .tuple(submitCommand, fc.array(modelCommand, { minLength: Math.max(0, min - 1), maxLength: Math.max(0, max - 1) }))
+    .map(([first, rest]): ModelCommand[] => [first, ...rest]);
 }
 
 /** One line per command, for the printed counterexample. */
