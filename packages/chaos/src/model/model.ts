@@ -94,6 +94,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
     const verdict = await checkSequence(m, trace, before, retries);
     add(verdict, commands);
     opts.log(`sequence ${report.sequencesExecuted}: ${commands.length} commands, ${verdict.runs} runs, ${verdict.executions} executions — ${verdict.violations.length === 0 ? 'ok' : `${verdict.violations.length} violation(s)`}`);
+    for (const v of verdict.violations) opts.log(`  ✗ ${v}`);
     if (verdict.violations.length > 0) {
       lastViolations.set(commands, verdict.violations);
       throw new InvariantViolation(verdict.violations);
