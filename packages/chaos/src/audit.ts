@@ -159,7 +159,7 @@ async function settle(stack: ChaosStack, ids: string[], timeoutMs: number): Prom
 }
 
 /** Every run's events, read from its stream in Redis. */
-async function readEvents(stack: ChaosStack, ids: string[]): Promise<Map<string, RunEvent[]>> {
+export async function readEvents(stack: ChaosStack, ids: string[]): Promise<Map<string, RunEvent[]>> {
   const out = new Map<string, RunEvent[]>();
   for (let i = 0; i < ids.length; i += 200) {
     const batch = ids.slice(i, i + 200);

@@ -12,9 +12,15 @@ export type { LedgerEntry };
 export class Ledger {
   private readonly byStageKey = new Map<string, LedgerEntry[]>();
   private readonly byAttemptKey = new Map<string, number>();
+  /** Executions that returned (the side effect happened). */
+  readonly entries: LedgerEntry[];
+  /** Handler starts (`phase: 'start'` lines), whether the execution returned or not. */
+  readonly starts: LedgerEntry[];
 
-  constructor(readonly entries: LedgerEntry[]) {
-    for (const e of entries) {
+  constructor(lines: LedgerEntry[]) {
+    this.entries = lines.filter((e) => e.phase !== 'start');
+    this.starts = lines.filter((e) => e.phase === 'start');
+    for (const e of this.entries) {
       const k = `${e.runId}|${e.stage}`;
       const list = this.byStageKey.get(k) ?? [];
       list.push(e);

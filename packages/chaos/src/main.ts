@@ -12,9 +12,12 @@ import { ChaosStack } from './stack.js';
 import { formatMs } from './stats.js';
 
 const USAGE = `usage: pnpm chaos [--reduced] [--seed <n>] [--only <ids or names, comma-separated>] [--report-dir <dir>]
+       pnpm chaos --model [--sequences <n>] [--seed <n> [--path <fast-check path>]] [--report-dir <dir>]
 
 Runs the chaos battery against a real stack built from dist/ (build first: tsc -b), prints a table
 and writes <report-dir>/chaos-<timestamp>.json (default: reports/). CHAOS_SEED=<n> works like --seed.
+--model runs the randomized model test instead (default 300 sequences) and writes model-<timestamp>.json;
+a failure prints its minimal sequence and the --seed/--path that replay it.
 Exit code 0 when every invariant held, 1 otherwise.`;
 
 const { values } = parseArgs({
@@ -23,6 +26,9 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     only: { type: 'string' },
     'report-dir': { type: 'string' },
+    model: { type: 'boolean', default: false },
+    sequences: { type: 'string' },
+    path: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -52,6 +58,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     console.error(`\n${signal}: stopping every process of the battery…`);
     void ChaosStack.closeAll().finally(() => process.exit(130));
   });
+}
+
+if (values.model) {
+  const { modelCli } = await import('./model/main-model.js');
+  const code = await modelCli({ seed, sequences: Number(values.sequences ?? 300), ...(values.path ? { path: values.path } : {}), reportDir, log });
+  await ChaosStack.closeAll();
+  process.exit(code);
 }
 
 const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;

@@ -135,6 +135,12 @@ export class ChaosStack {
     await o.kill('SIGKILL');
   }
 
+  /** Whether the orchestrator of `slot` is running (started and not killed since). */
+  orchestratorUp(slot: number): boolean {
+    const o = this.orchestrators.get(slot);
+    return o !== undefined && o.child.exitCode === null && o.child.signalCode === null;
+  }
+
   /** Every orchestrator address (one per slot), whether its process is up or not. */
   orchestratorUrls(): string[] {
     return [...this.ports.values()].map((port) => `http://127.0.0.1:${port}`);
@@ -235,7 +241,7 @@ export class ChaosStack {
         if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited' as const;
         return (await probe()) ? ('ready' as const) : false;
       },
-      { what, timeoutMs: 30_000, intervalMs: 50 },
+      { what, timeoutMs: 90_000, intervalMs: 50 },
     ).then((state) => {
       if (state === 'exited') throw new Error(`${what}: the process exited: ${proc.output().slice(-2000)}`);
     });

@@ -7,7 +7,12 @@ export interface LedgerEntry {
   jobId: string;
   agentId: string;
   pid: number;
+  /** When the execution returned (its side effect happened). */
   at: string;
+  /** When the handler started (absent in ledgers written before it was recorded). */
+  startedAt?: string;
+  /** `start` marks the line written as the handler begins; an execution that returned has no phase. */
+  phase?: 'start';
 }
 
 /**

@@ -34,13 +34,17 @@ function shouldFail(input: NoopInput, attempt: number): { code: string; message:
 export const noopAgent = defineAgent({
   ...noopSpec,
   async handler({ input, signal, attempt, upstream, progress, runId, stage, jobId, agentId }) {
+    const startedAt = new Date().toISOString();
+    const entry = { runId, stage, attempt, jobId, agentId, pid: process.pid };
+    // The model test checks that no attempt starts after its run was cancelled or paused.
+    recordExecution(noopEnv.BATON_NOOP_LEDGER, { ...entry, at: startedAt, startedAt, phase: 'start' });
     if (input.cpuMs > 0) burnCpu(input.cpuMs);
     const steps = input.ms >= 1000 ? 4 : 1;
     for (let i = 0; i < steps; i++) {
       await sleep(input.ms / steps, signal, input.ignoreAbort);
       if (steps > 1) progress({ percent: ((i + 1) / steps) * 100, message: `step ${i + 1} of ${steps}` });
     }
-    recordExecution(noopEnv.BATON_NOOP_LEDGER, { runId, stage, attempt, jobId, agentId, pid: process.pid, at: new Date().toISOString() });
+    recordExecution(noopEnv.BATON_NOOP_LEDGER, { ...entry, at: new Date().toISOString(), startedAt });
     const failure = shouldFail(input, attempt);
     if (failure) throw new StageFailure(failure.code, failure.message, { retryable: failure.retryable });
     return { echo: input.echo ?? null, upstream: Object.keys(upstream).sort(), sleptMs: input.ms, attempt };
