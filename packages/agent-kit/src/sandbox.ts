@@ -21,7 +21,10 @@ export interface Sandbox {
 
 /** What one sandboxed command may reach besides its working directory. */
 export interface SandboxAccess {
+  /** Writable; the command starts in it unless `chdir` says otherwise. */
   cwd: string;
+  /** The directory the command starts in (inside `cwd`). */
+  chdir?: string;
   readDirs?: readonly string[] | undefined;
   writeDirs?: readonly string[] | undefined;
   /** Network access (install steps, apps under test); other steps get a private network namespace with loopback only. */
@@ -117,7 +120,7 @@ export function sandboxCommand(sandbox: Sandbox, file: string, args: readonly st
     mkdirSync(d, { recursive: true });
     a.push('--bind', d, d);
   }
-  a.push('--bind', access.cwd, access.cwd, '--chdir', access.cwd, '--clearenv');
+  a.push('--bind', access.cwd, access.cwd, '--chdir', access.chdir ?? access.cwd, '--clearenv');
   for (const [k, v] of Object.entries(inner)) a.push('--setenv', k, v);
   a.push('--', file, ...args);
   return { file: BWRAP, args: a, env: {}, tempDir };
