@@ -16,8 +16,24 @@ const common = {
   env: { NODE_ENV: 'production' },
 };
 
+// Agents connect to Redis as their own least-privilege ACL user (README "Redis: password, ACL user,
+// TLS"), never as the orchestrator's user, and never see the orchestrator's secrets: PM2 hands every
+// app the environment of `pm2 start`, so the agents' copy is overridden here. With a Redis password
+// set, BATON_AGENT_REDIS_PASSWORD (and optionally BATON_AGENT_REDIS_USERNAME) must be set too.
+if (process.env.REDIS_PASSWORD && !process.env.BATON_AGENT_REDIS_PASSWORD) {
+  throw new Error('REDIS_PASSWORD is set but BATON_AGENT_REDIS_PASSWORD is not: agents need their own Redis ACL user (see the README, "Redis: password, ACL user, TLS")');
+}
+const agentEnv = {
+  ...common.env,
+  BATON_BOOTSTRAP_ADMIN_KEY: '',
+  ...(process.env.BATON_AGENT_REDIS_PASSWORD
+    ? { REDIS_USERNAME: process.env.BATON_AGENT_REDIS_USERNAME || 'baton-agent', REDIS_PASSWORD: process.env.BATON_AGENT_REDIS_PASSWORD }
+    : {}),
+};
+
 const agent = (type) => ({
   ...common,
+  env: agentEnv,
   name: `baton-agent-${type}`,
   script: `packages/agents/${type}/dist/main.js`,
   instances: process.env[`BATON_AGENT_${type.toUpperCase()}_INSTANCES`] || 1,

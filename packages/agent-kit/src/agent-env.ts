@@ -9,6 +9,7 @@ import { DEFAULT_ENV_ALLOWLIST, pickEnv } from './child-env.js';
 import type { GitIdentity } from './git.js';
 import type { NodeVersionPolicy } from './node-version.js';
 import { ProcessRegistry } from './process-registry.js';
+import { resolveSandbox, type Sandbox } from './sandbox.js';
 
 const bool = (def: 'true' | 'false') => z.enum(['true', 'false']).default(def).transform((v) => v === 'true');
 const int = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
@@ -33,6 +34,10 @@ export const SdlcAgentEnv = z.object({
   BATON_GIT_TIMEOUT_MS: int(120_000, 1000),
   BATON_GIT_AUTHOR_NAME: z.string().min(1).default('Baton'),
   BATON_GIT_AUTHOR_EMAIL: z.string().min(3).default('baton@localhost'),
+  /** How project commands are isolated: auto (bubblewrap, else setpriv), bwrap, setpriv, or off (no isolation: a loud warning). */
+  BATON_SANDBOX: z.enum(['auto', 'bwrap', 'setpriv', 'off']).default('auto'),
+  /** The unprivileged user of the setpriv fallback (the agent must run as root). */
+  BATON_SANDBOX_USER: z.string().min(1).default('nobody'),
 });
 export type SdlcAgentEnv = z.infer<typeof SdlcAgentEnv>;
 
@@ -55,6 +60,8 @@ export interface SdlcAgentConfig {
   gitIdentity: GitIdentity;
   /** Process groups this agent type's processes started on this host (reaped when their agent died). */
   processes: ProcessRegistry;
+  /** Where project commands run (chosen once at start-up). */
+  sandbox: Sandbox;
 }
 
 const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
@@ -88,6 +95,7 @@ export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<
     gitTimeoutMs: env.BATON_GIT_TIMEOUT_MS,
     gitIdentity: { name: env.BATON_GIT_AUTHOR_NAME, email: env.BATON_GIT_AUTHOR_EMAIL },
     processes: new ProcessRegistry(join(workRoot, '.processes')),
+    sandbox: resolveSandbox(env.BATON_SANDBOX, env.BATON_SANDBOX_USER),
   };
 }
 

@@ -25,7 +25,6 @@ export const DEFAULT_ENV_ALLOWLIST: readonly string[] = [
   'http_proxy',
   'https_proxy',
   'no_proxy',
-  'SSH_AUTH_SOCK',
 ];
 
 /** The allowlisted subset of `source` (the agent's environment, as its env.ts read it). */

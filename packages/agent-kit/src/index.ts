@@ -22,3 +22,5 @@ export * from './package-manager-tools.js';
 export * from './node-version.js';
 export * from './project-setup.js';
 export * from './listening-ports.js';
+export * from './sandbox.js';
+export * from './sandbox-unavailable.js';

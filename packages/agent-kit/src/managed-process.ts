@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { CappedOutput } from './capped-output.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { killProcessTree } from './process-tree.js';
 import { redact } from './redact.js';
+import { SandboxUnavailable } from './sandbox-unavailable.js';
+import { sandboxCommand, type Sandbox } from './sandbox.js';
 
 export interface ManagedProcessOptions {
   cwd: string;
@@ -17,6 +20,8 @@ export interface ManagedProcessOptions {
   /** As RunOptions: directories outside `cwd` the app reads (tools on its PATH) and writes (caches). */
   readDirs?: readonly string[];
   writeDirs?: readonly string[];
+  /** Runs the app in this sandbox (with network: it serves the checks). */
+  sandbox?: Sandbox;
 }
 
 export interface ExitInfo {
@@ -40,7 +45,10 @@ export class ManagedProcess {
     line: string,
   ) {
     this.out = new CappedOutput(opts.maxOutputBytes ?? 1024 * 1024);
-    const child = spawn('/bin/sh', ['-c', line], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = opts.sandbox
+      ? sandboxCommand(opts.sandbox, '/bin/sh', ['-c', line], opts.env, { cwd: opts.cwd, readDirs: opts.readDirs, writeDirs: opts.writeDirs, network: true })
+      : { file: '/bin/sh', args: ['-c', line], env: opts.env };
+    const child = spawn(cmd.file, cmd.args, { cwd: opts.cwd, env: cmd.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (b: Buffer) => this.out.push(b));
     child.stderr!.on('data', (b: Buffer) => this.out.push(b));
     this.exited = new Promise((resolve) => {
@@ -60,12 +68,14 @@ export class ManagedProcess {
       // The leader is gone; forget the group once nothing of it is left either.
       await this.stop();
       untrack();
+      if (cmd.tempDir) rmSync(cmd.tempDir, { recursive: true, force: true });
     });
     opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
   /** Starts `/bin/sh -c <line>` detached. */
   static start(line: string, opts: ManagedProcessOptions): ManagedProcess {
+    if (opts.sandbox?.unavailable) throw new SandboxUnavailable(opts.sandbox.unavailable);
     return new ManagedProcess(opts, line);
   }
 

@@ -14,7 +14,7 @@ export async function installDependencies(
   opts: { mode: InstallMode; command?: string | null | undefined; timeoutMs: number; step?: string },
 ): Promise<StepReport> {
   const inst = installCommand(sctx.cwd, pkg, opts.mode, opts.command, sctx.project?.pm);
-  const run = await runStep(sctx, opts.step ?? 'install', inst.command, opts.timeoutMs, inst.reason);
+  const run = await runStep(sctx, opts.step ?? 'install', inst.command, opts.timeoutMs, inst.reason, { network: true });
   const warnings = sctx.project?.warnings ?? [];
   const report = warnings.length ? { ...run.report, warnings: warnings.slice(0, 20) } : run.report;
   if (report.status === 'failed' || report.status === 'timed-out') {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { CappedOutput } from './capped-output.js';
 import { killProcessTree } from './process-tree.js';
 import type { ProcessRegistry } from './process-registry.js';
 import { redact } from './redact.js';
+import { sandboxCommand, type Sandbox } from './sandbox.js';
 
 export interface RunOptions {
   cwd: string;
@@ -29,6 +30,8 @@ export interface RunOptions {
    */
   readDirs?: readonly string[];
   writeDirs?: readonly string[];
+  /** Runs the command in this sandbox (project code); `network` says whether it may reach the network. */
+  sandbox?: { sandbox: Sandbox; network: boolean };
 }
 
 export interface CommandResult {
@@ -73,7 +76,10 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
   if (!existsSync(opts.cwd)) return Promise.resolve(finish({ exitCode: null, signal: null, timedOut: false, aborted: false, spawnError: `could not start ${file}: the directory ${opts.cwd} does not exist` }));
 
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = opts.sandbox
+      ? sandboxCommand(opts.sandbox.sandbox, file, args, opts.env, { cwd: opts.cwd, readDirs: opts.readDirs, writeDirs: opts.writeDirs, network: opts.sandbox.network })
+      : { file, args: [...args], env: opts.env };
+    const child = spawn(cmd.file, cmd.args, { cwd: opts.cwd, env: cmd.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const closed = new Promise<void>((r) => child.once('close', () => r()));
     const untrack = child.pid !== undefined && opts.registry ? opts.registry.track(child.pid) : () => undefined;
     let timedOut = false;
@@ -110,6 +116,7 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
     child.once('error', (e: Error) => {
       if (child.pid !== undefined) return; // errors after spawn are followed by 'exit'/'close'
       cleanup();
+      if (cmd.tempDir) rmSync(cmd.tempDir, { recursive: true, force: true });
       resolve(finish({ exitCode: null, signal: null, timedOut, aborted, spawnError: `could not start ${file}: ${e.message}` }));
     });
 
@@ -122,6 +129,7 @@ export function runCommand(file: string, args: readonly string[], opts: RunOptio
         child.stderr!.destroy();
         untrack();
         cleanup();
+        if (cmd.tempDir) rmSync(cmd.tempDir, { recursive: true, force: true });
         resolve(finish({ exitCode: code, signal, timedOut, aborted }));
       })();
     });

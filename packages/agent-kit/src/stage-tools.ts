@@ -36,6 +36,7 @@ export function stepContextFor(
     redact: Object.values(config.secrets),
     maxOutputBytes: config.maxOutputBytes,
     registry: config.processes,
+    sandbox: config.sandbox,
   };
 }
 

@@ -4,6 +4,8 @@ import type { KitLog } from './kit-log.js';
 import type { ProcessRegistry } from './process-registry.js';
 import type { ProjectSetup } from './project-setup.js';
 import { describeOutcome, runShell, type CommandResult } from './run-command.js';
+import { SandboxUnavailable } from './sandbox-unavailable.js';
+import type { Sandbox } from './sandbox.js';
 
 /** What every project command of a stage shares. */
 export interface StepContext {
@@ -23,6 +25,8 @@ export interface StepContext {
   /** Directories outside the checkout the commands read / write (package managers, caches). */
   readDirs?: readonly string[];
   writeDirs?: readonly string[];
+  /** Where project commands run (see sandbox.ts). */
+  sandbox: Sandbox;
 }
 
 export interface StepRun {
@@ -45,12 +49,20 @@ export class StepAborted extends StageFailure {
 }
 
 /**
- * Runs one project command (`/bin/sh -c`) with its timeout and the stage's signal, stores its
+ * Runs one project command (`/bin/sh -c`) in the stage's sandbox (network only with `opts.network`) with its timeout and the stage's signal, stores its
  * output as the `<name>.log` artifact and reports it. Throws StepAborted when the stage's signal
  * fired; every other outcome (failure, timeout) is a report.
  */
-export async function runStep(ctx: StepContext, name: string, command: string | null, timeoutMs: number, skipReason = 'not configured'): Promise<StepRun> {
+export async function runStep(
+  ctx: StepContext,
+  name: string,
+  command: string | null,
+  timeoutMs: number,
+  skipReason = 'not configured',
+  opts: { network?: boolean } = {},
+): Promise<StepRun> {
   if (command === null) return skippedStep(name, skipReason);
+  if (ctx.sandbox.unavailable) throw new SandboxUnavailable(ctx.sandbox.unavailable);
   ctx.log.info({ step: name, command }, 'step started');
   const result = await runShell(command, {
     cwd: ctx.cwd,
@@ -62,6 +74,7 @@ export async function runStep(ctx: StepContext, name: string, command: string | 
     ...(ctx.registry ? { registry: ctx.registry } : {}),
     ...(ctx.readDirs ? { readDirs: ctx.readDirs } : {}),
     ...(ctx.writeDirs ? { writeDirs: ctx.writeDirs } : {}),
+    sandbox: { sandbox: ctx.sandbox, network: opts.network ?? false },
   });
   if (result.aborted) throw new StepAborted(name);
   const outcome = describeOutcome(result, timeoutMs);

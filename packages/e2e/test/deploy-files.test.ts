@@ -26,7 +26,7 @@ describe('docker-compose.production.yml', () => {
     if (!hasCompose) skip('docker-compose is not installed (Debian package docker-compose); .ci/run installs it');
     const { stdout } = await run('docker-compose', ['-f', 'docker-compose.production.yml', 'config'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, REDIS_PASSWORD: 'test-password', GRAFANA_ADMIN_PASSWORD: 'test-admin' },
+      env: { ...process.env, REDIS_PASSWORD: 'test-password', BATON_AGENT_REDIS_PASSWORD: 'agent-password', GRAFANA_ADMIN_PASSWORD: 'test-admin' },
     });
     const config = parse(stdout) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
     const s = config.services;
@@ -36,6 +36,7 @@ describe('docker-compose.production.yml', () => {
     expect(redis).toContain('--appendfsync everysec');
     expect(redis).toContain('--maxmemory-policy noeviction');
     expect(redis).toContain('--requirepass test-password');
+    expect(redis).toContain('--user baton-agent on >agent-password resetkeys resetchannels ~{baton}:q:*');
     expect(s.redis!.healthcheck).toBeDefined();
 
     expect(s.orchestrator!.command).toEqual(['orchestrator']);
@@ -44,6 +45,8 @@ describe('docker-compose.production.yml', () => {
     for (const type of ['noop', 'scaffold', 'validation', 'e2e', 'integration', 'deployment']) {
       const a = s[`agent-${type}`]!;
       expect(a.command).toEqual(['agent', type]);
+      // Agents connect as their own ACL user, never with the orchestrator's (default user's) password.
+      expect(a.environment).toMatchObject({ REDIS_USERNAME: 'baton-agent', REDIS_PASSWORD: 'agent-password' });
       expect(a.deploy?.replicas).toBeGreaterThanOrEqual(1);
       expect(a.deploy?.resources?.limits?.memory).toBeTruthy();
       expect(a.healthcheck?.test).toBeDefined();

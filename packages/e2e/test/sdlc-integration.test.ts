@@ -52,7 +52,9 @@ describe('integration', () => {
   it('merges again on top of a target that moved before the push, and runs the post-merge command each time', async () => {
     const h = await stack.harness();
     const root = scratch(stack, 'sdlc-integration');
-    await startSdlcAgents(stack, h, root, ['integration']);
+    // The post-merge command plays the concurrent pusher (it writes outside its workspace and pushes to
+    // the bare repository), which the sandbox forbids — that is its point; here the race is under test.
+    await startSdlcAgents(stack, h, root, ['integration'], { BATON_SANDBOX: 'off' });
     const repo = bareRepo(root, 'moving', { 'a.txt': 'a\n' });
     const feature = commitFiles(root, repo, 'feature', { 'f.txt': 'feature\n' }, 'feature work', { create: true, from: 'main' });
     // The post-merge "test" pushes another commit to main the first time it runs: the push that

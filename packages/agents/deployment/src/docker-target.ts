@@ -37,7 +37,9 @@ export class DockerTarget implements DeployTarget {
     if (!existsSync(join(src, 'Dockerfile'))) throw new NonRetryableError('NO_DOCKERFILE', 'the docker target needs a Dockerfile at the repository root');
 
     const image = `baton/${input.app}:${req.sha.slice(0, 12)}`;
-    const sctx = { ...stepContextFor(this.config, src, { signal, artifacts, log }), env: { ...this.config.childEnv, ...this.config.dockerEnv } };
+    // `docker build` is the agent's own tool talking to the daemon (the project's Dockerfile runs in the
+    // daemon's containers), so it runs outside the sandbox, which would hide the daemon's socket.
+    const sctx = { ...stepContextFor(this.config, src, { signal, artifacts, log }), env: { ...this.config.childEnv, ...this.config.dockerEnv }, sandbox: { kind: 'off' as const } };
     const build = await runStep(sctx, 'docker-build', `${this.config.dockerBin} build --pull=false -t ${image} .`, input.buildTimeoutMs);
     if (build.report.status !== 'passed') throw new NonRetryableError('BUILD_FAILED', `docker build ${build.report.reason}:\n${outputTail(build, 15)}`, { step: build.report });
     progress({ percent: 50, message: `image ${image} built` });

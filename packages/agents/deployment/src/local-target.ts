@@ -8,6 +8,7 @@ import { healthOf, serviceName, type DeployRequest, type DeployTarget } from './
 import type { DeploymentConfig } from './env.js';
 import { Pm2Client, type Pm2App } from './pm2-client.js';
 import { AppReleases, type ReleaseMarker } from './releases.js';
+import { sandboxedApp } from './sandboxed-app.js';
 
 async function tailOf(path: string, bytes: number): Promise<string> {
   try {
@@ -46,7 +47,8 @@ export class LocalTarget implements DeployTarget {
       const previous = await releases.current();
       const name = serviceName(input.app);
 
-      const app = (m: ReleaseMarker): Pm2App => ({
+      const app = (m: ReleaseMarker): Pm2App => sandboxedApp(this.config.sandbox, plainApp(m), { appRoot: releases.root, readDirs: [this.config.cacheDir] });
+      const plainApp = (m: ReleaseMarker): Pm2App => ({
         name,
         script: m.start.kind === 'node' ? join(releases.currentLink, m.start.script) : m.start.script,
         args: m.start.args,

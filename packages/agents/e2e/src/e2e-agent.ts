@@ -114,6 +114,7 @@ export function createE2eAgent(config: E2eConfig) {
           registry: config.processes,
           ...(sctx.readDirs ? { readDirs: sctx.readDirs } : {}),
           ...(sctx.writeDirs ? { writeDirs: sctx.writeDirs } : {}),
+          sandbox: sctx.sandbox,
         });
         log.info({ pid: app.pid, port, command }, 'app started');
         let result: Exercise;
