@@ -10,7 +10,8 @@ import type { DraftLike } from './draft.js';
  */
 
 export interface Approver {
-  keyId: string;
+  /** null for the bootstrap key (it has no id). */
+  keyId: string | null;
   role: Role;
 }
 
@@ -79,10 +80,10 @@ export function checkApprover(doc: RunDoc, stage: string, actor: Approver | null
     throw new EngineError('FORBIDDEN', `key ${actor.keyId} submitted run ${doc.id} and may not decide on its own approval (allowSelfApproval is off)`);
   }
   const { roles, keyIds } = spec.approvers;
-  const listed = keyIds.includes(actor.keyId) || roles.some((r) => roleAtLeast(actor.role, r));
+  const listed = (actor.keyId !== null && keyIds.includes(actor.keyId)) || roles.some((r) => roleAtLeast(actor.role, r));
   const byDefault = roles.length === 0 && keyIds.length === 0 && roleAtLeast(actor.role, 'operator');
   if (!listed && !byDefault) {
-    throw new EngineError('FORBIDDEN', `key ${actor.keyId} (${actor.role}) is not an approver of stage "${stage}"`);
+    throw new EngineError('FORBIDDEN', `key ${actor.keyId ?? '(bootstrap)'} (${actor.role}) is not an approver of stage "${stage}"`);
   }
 }
 
