@@ -106,6 +106,8 @@ export class BatonClient {
     resume: (id: string): Promise<RunView> => this.call('resumeRun', { params: { id } }),
     /** Re-runs from `fromStage` (default: the failed stages), keeping upstream outputs. */
     retry: (id: string, body: { fromStage?: string } = {}): Promise<RunView> => this.call('retryRun', { params: { id }, body }),
+    approve: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('approveStage', { params: { id, stage }, body }),
+    reject: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('rejectStage', { params: { id, stage }, body }),
     /**
      * The run's events, past then live, until the server ends the stream after the run's final
      * event (`run.succeeded|failed|cancelled`):

@@ -13,6 +13,8 @@ export const OPERATIONS = {
   pauseRun: ['POST', '/v1/runs/:id/pause'],
   resumeRun: ['POST', '/v1/runs/:id/resume'],
   retryRun: ['POST', '/v1/runs/:id/retry'],
+  approveStage: ['POST', '/v1/runs/:id/stages/:stage/approve'],
+  rejectStage: ['POST', '/v1/runs/:id/stages/:stage/reject'],
   streamRunEvents: ['GET', '/v1/runs/:id/events'],
   streamRunChanges: ['GET', '/v1/runs/changes'],
   listRunArtifacts: ['GET', '/v1/runs/:id/artifacts'],

@@ -54,6 +54,8 @@ export const STAGE_ERRORS = {
   INPUT_RESOLUTION_FAILED: { retryable: false, message: 'A $from reference in the stage input could not be resolved' },
   PROTOCOL_MISMATCH: { retryable: false, message: 'The agent and orchestrator speak incompatible protocol versions' },
   OUTPUT_TOO_LARGE: { retryable: false, message: 'The stage output exceeds the size limit' },
+  APPROVAL_REJECTED: { retryable: false, message: 'An approver rejected the stage' },
+  APPROVAL_TIMEOUT: { retryable: false, message: 'Nobody decided on the approval stage within its timeoutMs' },
   NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 

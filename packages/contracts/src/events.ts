@@ -24,6 +24,7 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...stage, type: z.literal('stage.failed'), error: StageError }),
   z.object({ ...stage, type: z.literal('stage.skipped'), reason: z.string() }),
   z.object({ ...stage, type: z.literal('stage.cancelled') }),
+  z.object({ ...stage, type: z.literal('stage.waiting'), message: z.string(), until: z.string().nullable() }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;
 export type RunEventType = RunEvent['type'];

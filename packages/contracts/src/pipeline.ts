@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalSpec, APPROVAL_AGENT } from './approval.js';
 import { JsonObject } from './json.js';
 import { AgentType, PipelineName, StageName } from './names.js';
 
@@ -26,7 +27,10 @@ export type OnFailure = z.infer<typeof OnFailure>;
 export const StageDefinition = z
   .object({
     name: StageName,
-    agent: AgentType,
+    /** The agent type that runs the stage; an approval stage leaves it out (it is then "approval"). */
+    agent: AgentType.default(APPROVAL_AGENT),
+    /** Makes the stage an approval gate instead of a job (see approval.ts). */
+    approval: ApprovalSpec.optional(),
     dependsOn: z.array(StageName).max(64).default([]),
     /**
      * Static JSON, in which any object of the form `{ "$from": "<path>", "default"?: any }` is replaced

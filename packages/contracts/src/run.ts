@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { ApprovalSpec } from './approval.js';
 import { StageError } from './errors.js';
 import { JsonObject, JsonValue } from './json.js';
 import { AgentType, Labels, PipelineName, RunId, StageName } from './names.js';
 import { PipelineDefinition } from './pipeline.js';
 
-export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-export const STAGE_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export const STAGE_STATUSES = ['pending', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
 export const StageStatus = z.enum(STAGE_STATUSES);
 export type StageStatus = z.infer<typeof StageStatus>;
 export const TERMINAL_STAGE_STATUSES: ReadonlySet<StageStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
@@ -63,6 +64,10 @@ export const StageView = z.object({
   error: StageError.nullable(),
   /** Why a queued stage is not running, when the orchestrator can tell (e.g. no alive agent). */
   waitingReason: z.string().nullable().optional(),
+  /** An approval stage's gate (who may decide, the message, the timeout); absent on agent stages. */
+  approval: ApprovalSpec.optional(),
+  /** When a waiting approval stage times out (absent when it waits forever or is not waiting). */
+  waitingUntil: z.string().nullable().optional(),
 });
 export type StageView = z.infer<typeof StageView>;
 
@@ -79,6 +84,8 @@ export const RunView = z.object({
   error: StageError.nullable(),
   /** API key id of the submitter (null when auth is disabled). */
   createdBy: z.string().nullable(),
+  /** Stages waiting for a decision (approval gates), in definition order. */
+  waitingOn: z.array(StageName).optional(),
   stages: z.array(StageView),
 });
 export type RunView = z.infer<typeof RunView>;

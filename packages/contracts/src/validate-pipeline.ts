@@ -1,3 +1,4 @@
+import { APPROVAL_AGENT } from './approval.js';
 import type { ApiIssue } from './errors.js';
 import type { PipelineDefinition } from './pipeline.js';
 import { collectRefs, parseRef } from './refs.js';
@@ -86,7 +87,10 @@ export function validatePipeline(def: PipelineDefinition, knownAgents: ReadonlyS
     } else {
       names.set(s.name, i);
     }
-    if (!knownAgents.has(s.agent)) {
+    if (s.approval !== undefined || s.agent === APPROVAL_AGENT) {
+      if (s.approval === undefined) issues.push({ path: ['stages', i, 'agent'], message: `give the stage an "agent" (or make it an approval stage with "approval")` });
+      else if (s.agent !== APPROVAL_AGENT) issues.push({ path: ['stages', i, 'approval'], message: `an approval stage takes no "agent" (it has "${s.agent}")` });
+    } else if (!knownAgents.has(s.agent)) {
       const known = [...knownAgents].sort().join(', ') || 'none';
       issues.push({ path: ['stages', i, 'agent'], message: `unknown agent type "${s.agent}"; known types: ${known}` });
     }

@@ -60,6 +60,7 @@ function roleFromIssue(route: string): string {
   if (path.startsWith('/v1/keys') || path === '/v1/audit' || (method === 'PUT' && path.startsWith('/v1/pipelines'))) return 'admin'; // keys, pipelines
   if (method === 'GET') return 'viewer'; // read
   if (route === 'POST /v1/runs' || route === 'POST /v1/runs/:id/cancel') return 'submitter'; // submit, cancel own runs
+  if (path.startsWith('/v1/runs/:id/stages/')) return 'submitter'; // approve/reject: the stage's approvers decide (issue 16)
   return 'operator'; // pause/resume/retry/drain/restart
 }
 
@@ -108,6 +109,8 @@ describe('authentication and roles', () => {
 
     // Fixtures: a finished run with an artifact, agents that exist in the registry, a fleet drain record.
     const submit = async (headers: Record<string, string>) => json<RunView>(await call('POST', '/v1/runs', headers, { definition: { stages: [{ name: 's', agent: 'noop' }] } })).id;
+    const gate = { name: 'gate', approval: { approvers: { roles: ['submitter'] }, allowSelfApproval: true } };
+    const gated = async () => json<RunView>(await call('POST', '/v1/runs', admin, { definition: { stages: [gate] } })).id;
     const doneRun = json<RunView>(await call('POST', '/v1/runs', admin, { definition: { stages: [{ name: 'r', agent: 'reporter' }] } })).id;
     await h.waitRun(doneRun);
     const artifact = json<ArtifactList>(await call('GET', `/v1/runs/${doneRun}/artifacts`, admin)).items[0]!.id;
@@ -146,6 +149,9 @@ describe('authentication and roles', () => {
         await call('POST', `/v1/runs/${id}/cancel`, admin);
         return { method: 'POST', url: `/v1/runs/${id}/retry` };
       },
+      // A fresh run waiting at a gate that lets any key from submitter up decide (the admin submitted it).
+      'POST /v1/runs/:id/stages/:stage/approve': async () => ({ method: 'POST', url: `/v1/runs/${await gated()}/stages/gate/approve`, body: { comment: 'ok' } }),
+      'POST /v1/runs/:id/stages/:stage/reject': async () => ({ method: 'POST', url: `/v1/runs/${await gated()}/stages/gate/reject` }),
       'POST /v1/agents/:id/drain': async () => ({ method: 'POST', url: '/v1/agents/fake-1/drain' }),
       'POST /v1/agents/:id/restart': async () => ({ method: 'POST', url: '/v1/agents/fake-1/restart' }),
       'POST /v1/fleets/:type/drain': async () => {
@@ -203,6 +209,22 @@ describe('authentication and roles', () => {
     }
     expect(mismatches).toEqual([]);
 
+    // An approval gate refuses its own submitter (self-approval off) and keys it does not list.
+    const strict = json<RunView>(await call('POST', '/v1/runs', ids.operator, { definition: { stages: [{ name: 'gate', approval: {} }] } })).id;
+    const selfApproved = await call('POST', `/v1/runs/${strict}/stages/gate/approve`, ids.operator);
+    expect(selfApproved.statusCode).toBe(403);
+    expect(json<ApiErrorBody>(selfApproved).error.message).toContain('allowSelfApproval');
+    expect((await call('POST', `/v1/runs/${strict}/stages/gate/approve`, ids.submitter)).statusCode).toBe(403);
+    const approved = await call('POST', `/v1/runs/${strict}/stages/gate/approve`, ids.admin, { comment: 'four eyes' });
+    expect(approved.statusCode).toBe(200);
+    expect(json<RunView>(approved).stages[0]!.output).toMatchObject({ decision: 'approved', role: 'admin', comment: 'four eyes' });
+    const approvalAudit = async () =>
+      json<{ items: { route: string; status: number }[] }>(await call('GET', '/v1/audit?limit=50', admin))
+        .items.filter((e) => e.route === '/v1/runs/:id/stages/:stage/approve')
+        .map((e) => e.status)
+        .slice(0, 3);
+    await waitFor(async () => (await approvalAudit())[0] === 200, { what: 'the approval in the audit log', timeoutMs: 10_000 });
+    expect(await approvalAudit()).toEqual([200, 403, 403]);
     // A submitter may not cancel someone else's run.
     const others = await submit(ids.operator);
     const denied = await call('POST', `/v1/runs/${others}/cancel`, ids.submitter);
@@ -220,7 +242,7 @@ describe('authentication and roles', () => {
     expect(audit.items.some((e) => e.outcome === 'denied' && e.status === 401 && e.presentedKeyId === revoked.id)).toBe(true);
     expect(audit.items.some((e) => e.outcome === 'denied' && e.status === 403 && e.actor?.role === 'viewer')).toBe(true);
     expect(JSON.stringify(audit)).not.toContain(secretOf(revoked.key));
-  });
+  }, 240_000);
 
   it('creates, lists and revokes keys from the CLI', async () => {
     const h = await stack.harness({}, { auth: auth() });

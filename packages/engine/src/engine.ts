@@ -1,5 +1,7 @@
 import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
+import { decideRun, expireDueApprovals } from './approvals.js';
+import type { Decision } from './control/approval.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
 import { JobEventListener } from './job-events.js';
 import { Loop } from './loops.js';
@@ -68,7 +70,7 @@ export class Engine {
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
-      const repairs = await reconcileActiveRuns(this.ctx);
+      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx));
       const deleted = await enforceRetentionFully(this.ctx);
       const files = await collectArtifactGarbage(this.ctx);
       const pruned = await this.registry.prune();
@@ -93,7 +95,7 @@ export class Engine {
   /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
   async reconcileNow(): Promise<number> {
     await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
-    return reconcileActiveRuns(this.ctx);
+    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx));
   }
 
   submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {
@@ -116,6 +118,10 @@ export class Engine {
   }
   retry(runId: string, fromStage?: string) {
     return retryRun(this.ctx, runId, fromStage);
+  }
+  /** Approves or rejects a waiting approval stage (throws FORBIDDEN when the actor may not). */
+  decide(runId: string, f: Decision) {
+    return decideRun(this.ctx, runId, f);
   }
   drainAgent(agentId: string) {
     return commandAgent(this.ctx, this.registry, agentId, 'drain');

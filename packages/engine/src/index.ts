@@ -13,3 +13,4 @@ export * from './store/counters.js';
 export { convergeRun } from './converge.js';
 export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
+export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';

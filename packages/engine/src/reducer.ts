@@ -12,6 +12,7 @@ import {
   type StageError,
   type StageProgress,
 } from '@baton/contracts';
+import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -134,12 +135,14 @@ function settle(d: Draft): void {
         d.emit({ type: 'stage.skipped', stage: name, reason: 'an upstream stage did not run' });
         continue;
       }
-      queueStage(d, name);
+      if (stageDef(doc, name).approval) startWaiting(d, name);
+      else queueStage(d, name);
     }
   }
 
   const all = Object.values(doc.stages);
   if (all.every((s) => TERMINAL_STAGE_STATUSES.has(s.status))) finishRun(d, 'succeeded', null, null);
+  syncRunWaiting(d);
 }
 
 function queueStage(d: Draft, name: string): void {
@@ -158,7 +161,7 @@ function finishRun(d: Draft, status: 'succeeded' | 'failed' | 'cancelled', error
       st.finishedAt = d.now;
       if (st.status === 'skipped') d.emit({ type: 'stage.skipped', stage: name, reason: reason ?? 'the run finished' });
       else d.emit({ type: 'stage.cancelled', stage: name });
-    } else if (st.status === 'queued' || st.status === 'running') {
+    } else if (st.status === 'queued' || st.status === 'running' || st.status === 'waiting') {
       st.status = 'cancelled';
       st.finishedAt = d.now;
       d.emit({ type: 'stage.cancelled', stage: name });
@@ -358,6 +361,25 @@ export function retry(doc: RunDoc, fromStage: string | undefined, now: number): 
   d.doc.error = null;
   d.doc.cancelReason = null;
   d.emit({ type: 'run.retried', fromStage: fromStage ?? null, stages: ordered(d.doc).filter((n) => targets.has(n)) });
+  settle(d);
+  return d.done();
+}
+
+/** An approver decided on a waiting approval stage (control/approval.ts); throws when they may not. */
+export function decideApproval(doc: RunDoc, f: Decision, now: number): Transition {
+  requireNotTerminal(doc, 'decide on');
+  const d = draft(doc, now);
+  decide(d, f);
+  settle(d);
+  return d.done();
+}
+
+/** Waiting approval stages whose timeout has passed are decided as their `onTimeout` says. */
+export function expireApprovals(doc: RunDoc, now: number): Transition | null {
+  if (doc.status !== 'waiting') return null;
+  const d = draft(doc, now);
+  const expired = waitingStages(d.doc).filter((name) => expire(d, name));
+  if (expired.length === 0) return null;
   settle(d);
   return d.done();
 }

@@ -1,5 +1,5 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import type { RunDoc } from '@baton/engine';
+import { waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -26,9 +26,10 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       output: st.output,
       error: st.error,
       waitingReason,
+      ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, stages };
+  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {

@@ -1,4 +1,4 @@
-import type { RunEvent } from '@baton/contracts';
+import { APPROVAL_AGENT, type RunEvent } from '@baton/contracts';
 import type { RunDoc } from '../run-doc.js';
 
 /**
@@ -46,6 +46,11 @@ export const FLEET_HISTOGRAMS = {
     help: 'Time from a stage starting to its final result, by outcome',
     labels: ['agent', 'outcome'],
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+  },
+  approval_wait_seconds: {
+    help: 'Time an approval stage waited for its decision, by decision (approved, rejected, timed-out)',
+    labels: ['decision'],
+    buckets: [10, 60, 300, 900, 3600, 4 * 3600, 86_400, 7 * 86_400],
   },
 } as const satisfies Record<string, FleetHistogram>;
 
@@ -96,6 +101,9 @@ export function metricDeltas(doc: RunDoc, events: RunEvent[]): MetricDeltas {
         if (st?.startedAt != null && st.finishedAt != null) observe(d, 'stage_execution_seconds', { agent, outcome }, (st.finishedAt - st.startedAt) / 1000);
         // Observed at the end (a fast stage may finish before its "started" notice is applied).
         if (st?.startedAt != null && st.queuedAt != null) observe(d, 'stage_queue_wait_seconds', { agent }, (st.startedAt - st.queuedAt) / 1000);
+        if (agent === APPROVAL_AGENT && st?.startedAt != null && st.finishedAt != null) {
+          observe(d, 'approval_wait_seconds', { decision: approvalDecision(e) }, (st.finishedAt - st.startedAt) / 1000);
+        }
         if (e.type === 'stage.failed') {
           inc(counterField('stage_failures_total', { agent, code: e.error.code }));
           if (e.error.code === 'STAGE_TIMEOUT') inc(counterField('stage_timeouts_total', { agent }));
@@ -110,4 +118,10 @@ export function metricDeltas(doc: RunDoc, events: RunEvent[]): MetricDeltas {
     }
   }
   return d;
+}
+
+/** approved | rejected | timed-out, from an approval stage's final event (control/approval.ts). */
+function approvalDecision(e: Extract<RunEvent, { type: 'stage.succeeded' | 'stage.failed' }>): string {
+  if (e.type === 'stage.succeeded') return 'approved';
+  return e.error.details?.decision === 'timed-out' ? 'timed-out' : 'rejected';
 }

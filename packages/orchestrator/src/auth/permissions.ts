@@ -47,6 +47,9 @@ export const PERMISSIONS: Record<string, Requirement> = {
   'POST /v1/runs': 'submitter',
   // Submitters may cancel their own runs; the route checks ownership, operators cancel any.
   'POST /v1/runs/:id/cancel': 'submitter',
+  // Approval decisions: any key from submitter up; the stage's approvers and the self-approval rule decide.
+  'POST /v1/runs/:id/stages/:stage/approve': 'submitter',
+  'POST /v1/runs/:id/stages/:stage/reject': 'submitter',
 
   'POST /v1/runs/:id/pause': 'operator',
   'POST /v1/runs/:id/resume': 'operator',

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { Role } from './auth.js';
+
+/** The agent type an approval stage carries: reserved, no agent of this type may register. */
+export const APPROVAL_AGENT = 'approval';
+
+/**
+ * An approval gate: the stage takes no job; it waits (status `waiting`) until a person allowed by
+ * `approvers` approves or rejects it over the API, or `timeoutMs` passes.
+ */
+export const ApprovalSpec = z
+  .object({
+    /** Shown to approvers (run page banner, `baton runs show`). */
+    message: z.string().min(1).max(2000).default('Approve this stage to continue the run'),
+    /** Who may decide: keys of any of these roles, or these key ids. Empty = operators and admins. */
+    approvers: z
+      .object({
+        roles: z.array(Role).max(4).default([]),
+        keyIds: z.array(z.string().min(1).max(100)).max(100).default([]),
+      })
+      .strict()
+      .default({ roles: [], keyIds: [] }),
+    /** May the key that submitted the run approve it? Off by default (four-eyes). */
+    allowSelfApproval: z.boolean().default(false),
+    /** How long to wait for a decision; null = forever. */
+    timeoutMs: z.int().min(1000).max(30 * 86_400_000).nullable().default(null),
+    /** What a timeout means: the stage fails (`fail`, code APPROVAL_TIMEOUT) or counts as rejected (`reject`). */
+    onTimeout: z.enum(['fail', 'reject']).default('fail'),
+  })
+  .strict();
+export type ApprovalSpec = z.infer<typeof ApprovalSpec>;
+
+/** POST /v1/runs/:id/stages/:stage/approve|reject body. */
+export const ApprovalDecisionRequest = z.object({ comment: z.string().max(2000).optional() }).strict();
+export type ApprovalDecisionRequest = z.infer<typeof ApprovalDecisionRequest>;
+
+/** The output of a decided approval stage (and the details of a rejection error). */
+export const ApprovalOutput = z.object({
+  decision: z.enum(['approved', 'rejected', 'timed-out']),
+  /** API key id of the approver (null when auth is disabled or on timeout). */
+  by: z.string().nullable(),
+  role: Role.nullable(),
+  at: z.string(),
+  comment: z.string().nullable(),
+});
+export type ApprovalOutput = z.infer<typeof ApprovalOutput>;
