@@ -82,6 +82,9 @@ export async function submitRun(
       if (idem && r.fingerprint !== idem.fingerprint) {
         throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
       }
+      if (r.deleted) {
+        throw new EngineError('IDEMPOTENCY_RUN_DELETED', `this Idempotency-Key's run ${r.runId} was deleted by retention; the key is spent until it expires (use a new key)`);
+      }
       const existing = await ctx.store.load(r.runId);
       if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
       await ensureReplicated(ctx, r.runId, idem ?? undefined);

@@ -29,7 +29,7 @@ export interface PipelineCheck {
 
 export type CreateResult =
   | { created: true; runId: string }
-  | { created: false; runId: string; fingerprint: string }
+  | { created: false; runId: string; fingerprint: string; deleted?: true }
   /** The pipeline version the run was built from is no longer current (or gone): nothing was written. */
   | { created: false; stale: true };
 
@@ -102,9 +102,8 @@ export class RunStore {
       pipeline?.createdAt ?? '',
     ])) as string[];
     if (reply[0] === 'stale') return { created: false, stale: true };
-    return reply[0] === 'created'
-      ? { created: true, runId: reply[1]! }
-      : { created: false, runId: reply[1]!, fingerprint: reply[2]! };
+    if (reply[0] === 'created') return { created: true, runId: reply[1]! };
+    return { created: false, runId: reply[1]!, fingerprint: reply[2]!, ...(reply[0] === 'deleted' ? { deleted: true as const } : {}) };
   }
 
   /**
@@ -136,7 +135,10 @@ export class RunStore {
     return { ok: true, rev };
   }
 
-  /** Deletes a finished run and its index entries, unless it changed since `run` was loaded. */
+  /**
+   * Deletes a finished run and its index entries, unless it changed since `run` was loaded or is not
+   * finished in Redis (checked in the script, atomically: a retry may have made it active again).
+   */
   async delete(run: LoadedRun): Promise<boolean> {
     const { doc } = run;
     const ops = new OpList([this.keys.run(doc.id), this.keys.runArtifacts(doc.id), this.keys.artifactRefs(), this.keys.artifactGarbage()])
@@ -146,7 +148,7 @@ export class RunStore {
       .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
       .zrem(this.keys.runsActive(), doc.id)
       .zrem(this.keys.runsFinished(), doc.id);
-    const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json()])) as number;
+    const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json(), `,${[...TERMINAL_RUN_STATUSES].join(',')},`])) as number;
     return r === 1;
   }
 
