@@ -1,7 +1,9 @@
 import { noopAgent } from '@baton/agent-noop';
 import type { RunView } from '@baton/contracts';
-import { enforceRetentionFully } from '@baton/engine';
-import { type Harness, useTestStack } from '@baton/testing';
+import { cancel, enforceRetentionFully, mutateRun } from '@baton/engine';
+import { defineAgent } from '@baton/runtime';
+import { type Harness, useTestStack, waitFor } from '@baton/testing';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 
 /** Operator actions racing the engine's own passes (issue 13), each interleaving forced deterministically. */
@@ -45,5 +47,39 @@ describe('an Idempotency-Key replayed after retention', () => {
     expect(other.status).toBe(409);
     expect((await h.request('POST', '/v1/runs', oneStage, { 'idempotency-key': 'k-2' })).status).toBe(202);
     expect(await stack.redis.command('ZCARD', h.keys.runsByCreated())).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a cancelled stage whose job is still queued', () => {
+  it('is never executed, and the repair pass removes its job (orchestrator died between the cancel commit and the removal)', async () => {
+    // The orchestrator's own repair loop stays idle: the test runs its passes itself, after the agent took the job.
+    h = await stack.harness({ reconcileIntervalMs: 3_600_000 });
+    let calls = 0;
+    const counter = defineAgent({
+      type: 'counter',
+      input: z.unknown(),
+      output: z.object({}),
+      handler() {
+        calls++;
+        return Promise.resolve({});
+      },
+    });
+    const first = await h.agent(counter);
+    await first.stop('shutdown');
+    const run = await h.submit({ definition: { stages: [{ name: 's', agent: 'counter' }] } });
+    const jobId = `${run.id}.s.1`;
+    expect(await h.engine.ctx.queues.state('counter', jobId)).toBe('waiting');
+    // The cancel is committed; its effects (removing the job) never run.
+    await mutateRun(h.engine.ctx, run.id, (d, now) => cancel(d, 'operator', now));
+    expect((await h.run(run.id)).status).toBe('cancelled');
+    await h.agent(counter);
+    await waitFor(async () => (await h.engine.ctx.queues.state('counter', jobId)) !== 'waiting', { what: 'the agent took the job' });
+    await waitFor(async () => {
+      await h.engine.reconcileNow();
+      return (await h.engine.ctx.queues.state('counter', jobId)) === 'unknown';
+    }, { what: 'the superseded job removed' });
+    expect(await stack.redis.command('ZCARD', h.keys.supersededJobs())).toBe(0);
+    expect(calls).toBe(0);
+    expect((await h.run(run.id)).status).toBe('cancelled');
   });
 });

@@ -1,5 +1,6 @@
 import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
+import { removeSupersededJobs } from './superseded.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
 import { JobEventListener } from './job-events.js';
 import { Loop } from './loops.js';
@@ -68,7 +69,7 @@ export class Engine {
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
-      const repairs = await reconcileActiveRuns(this.ctx);
+      const repairs = (await reconcileActiveRuns(this.ctx)) + (await removeSupersededJobs(this.ctx));
       const deleted = await enforceRetentionFully(this.ctx);
       const files = await collectArtifactGarbage(this.ctx);
       const pruned = await this.registry.prune();
@@ -93,7 +94,7 @@ export class Engine {
   /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
   async reconcileNow(): Promise<number> {
     await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
-    return reconcileActiveRuns(this.ctx);
+    return (await reconcileActiveRuns(this.ctx)) + (await removeSupersededJobs(this.ctx));
   }
 
   submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {

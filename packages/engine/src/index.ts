@@ -13,3 +13,5 @@ export * from './store/counters.js';
 export { convergeRun } from './converge.js';
 export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
+export { mutateRun } from './mutate.js';
+export { removeSupersededJobs } from './superseded.js';

@@ -4,6 +4,7 @@ import type { Transition } from '../reducer.js';
 import { readDoc, type RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
+import { supersededJobs } from '../superseded.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
@@ -167,6 +168,7 @@ export class RunStore {
     const isActive = !TERMINAL_RUN_STATUSES.has(next.status);
     if (isActive && !wasActive) ops.zadd(k.runsActive(), next.createdAt, next.id).zrem(k.runsFinished(), next.id);
     if (!isActive && (wasActive || prev === null)) ops.zrem(k.runsActive(), next.id).zadd(k.runsFinished(), next.finishedAt ?? next.updatedAt, next.id);
+    if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
     for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));
     const m = metricDeltas(next, t.events);
     for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);
