@@ -2,7 +2,7 @@ import { noopAgent } from '@baton/agent-noop';
 import type { RunView } from '@baton/contracts';
 import { cancel, enforceRetentionFully, mutateRun } from '@baton/engine';
 import { defineAgent } from '@baton/runtime';
-import { type Harness, useTestStack, waitFor } from '@baton/testing';
+import { type Harness, testNamespace, testOrchestrator, useTestStack, waitFor } from '@baton/testing';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 
@@ -81,5 +81,13 @@ describe('a cancelled stage whose job is still queued', () => {
     expect(await stack.redis.command('ZCARD', h.keys.supersededJobs())).toBe(0);
     expect(calls).toBe(0);
     expect((await h.run(run.id)).status).toBe('cancelled');
+  });
+});
+
+describe('BATON_ACCEPT_FSYNC', () => {
+  it('refuses to start, with a clear reason, on a Redis without WAITAOF (< 7.2)', async () => {
+    const version = /redis_version:(\d+)\.(\d+)/.exec(String(await stack.redis.command('INFO', 'server')))!;
+    if (Number(version[1]) > 7 || (Number(version[1]) === 7 && Number(version[2]) >= 2)) return; // this server supports it
+    await expect(testOrchestrator(stack.redis.url, testNamespace(), { acceptFsync: true })).rejects.toThrow(/BATON_ACCEPT_FSYNC=true needs Redis >= 7\.2 \(WAITAOF\); this server is 7\.0/);
   });
 });

@@ -1,6 +1,7 @@
 import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { removeSupersededJobs } from './superseded.js';
+import { requireWaitAof } from './accept-fsync.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
 import { JobEventListener } from './job-events.js';
 import { Loop } from './loops.js';
@@ -80,6 +81,7 @@ export class Engine {
 
   /** Starts the background systems: job event listener, result sweeper, reconciler. */
   async start(): Promise<void> {
+    if (this.ctx.config.acceptFsync) await requireWaitAof(this.ctx.redis);
     await this.jobEvents.start();
     this.sweeper.start();
     this.reconciler.start();

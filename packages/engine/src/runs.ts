@@ -103,9 +103,18 @@ export async function submitRun(
  * the retry finds the same run, or creates it anew on the new master if the old one lost it).
  */
 async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { keyHash: string; ttlMs: number }): Promise<void> {
-  const { acceptReplicas, acceptReplicasTimeoutMs } = ctx.config;
+  const { acceptReplicas, acceptReplicasTimeoutMs, acceptFsync } = ctx.config;
+  if (acceptFsync) {
+    // One WAITAOF covers both: the master's fsync and, with acceptReplicas, that many replicas' fsyncs.
+    const [local, remote] = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf, 'WAITAOF');
+    if (local < 1 || remote < acceptReplicas) {
+      ctx.log.warn({ runId, local, remote, wanted: acceptReplicas }, 'run not yet fsynced to the AOF; refusing to acknowledge it');
+      throw new EngineError('REDIS_UNAVAILABLE', 'the run is not yet fsynced to the AOF; retry (with the same Idempotency-Key)');
+    }
+    return;
+  }
   if (acceptReplicas <= 0) return;
-  const acked = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
+  const [, acked] = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
   if (acked < acceptReplicas) {
     ctx.log.warn({ runId, acked, wanted: acceptReplicas }, 'run not yet on enough replicas; refusing to acknowledge it');
     throw new EngineError('REDIS_UNAVAILABLE', `the run is not yet copied to ${acceptReplicas} replica(s); retry (with the same Idempotency-Key)`);

@@ -113,15 +113,26 @@ export class RunStore {
    * it goes to that master (WAIT has no key of its own). For a replayed submission, whose run another
    * connection may have written, `touch` renews the idempotency key first: a replicated write on
    * this connection, so WAIT also covers everything written before it, the run included.
+   * With `WAITAOF` it also waits for the master's own AOF fsync (BATON_ACCEPT_FSYNC). Returns
+   * [local fsyncs (1 or 0; 1 for WAIT), replicas].
    */
-  async replicated(runId: string, replicas: number, timeoutMs: number, touch?: { keyHash: string; ttlMs: number }): Promise<number> {
+  async replicated(
+    runId: string,
+    replicas: number,
+    timeoutMs: number,
+    touch?: { keyHash: string; ttlMs: number },
+    command: 'WAIT' | 'WAITAOF' = 'WAIT',
+  ): Promise<[number, number]> {
     const pipe = this.redis.pipeline();
     if (touch) pipe.pexpire(this.keys.idempotency(touch.keyHash), touch.ttlMs);
     else pipe.exists(this.keys.run(runId));
-    const res = (await pipe.call('WAIT', replicas, timeoutMs).exec()) ?? [];
-    const [err, acked] = res[1] ?? [new Error('no reply to WAIT'), 0];
+    const args = command === 'WAIT' ? [replicas, timeoutMs] : [1, replicas, timeoutMs];
+    const res = (await pipe.call(command, ...args).exec()) ?? [];
+    const [err, acked] = res[1] ?? [new Error(`no reply to ${command}`), 0];
     if (err) throw err;
-    return Number(acked);
+    if (command === 'WAIT') return [1, Number(acked)];
+    const [local, remote] = acked as [number, number];
+    return [Number(local), Number(remote)];
   }
 
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
