@@ -16,6 +16,7 @@ export const API_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   INVALID_STATE: { status: 409, message: 'The run is not in a state that allows this' },
   IDEMPOTENCY_CONFLICT: { status: 409, message: 'This Idempotency-Key was used with a different request' },
+  IDEMPOTENCY_RUN_DELETED: { status: 410, message: "This Idempotency-Key's run was deleted by retention; use a new key" },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },

@@ -27,6 +27,8 @@ export interface Keys {
   runsByPipeline(pipeline: string): string;
   runsActive(): string;
   runsFinished(): string;
+  /** Jobs of stage dispatches no longer wanted (zset: "<agentType>|<jobId>" -> time): never executed, removed by the repair pass. */
+  supersededJobs(): string;
   idempotency(keyHash: string): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
@@ -80,6 +82,7 @@ export function keys(namespace = 'baton'): Keys {
     runsByPipeline: (pipeline) => `${t}:runs:pipeline:${pipeline}`,
     runsActive: () => `${t}:runs:active`,
     runsFinished: () => `${t}:runs:finished`,
+    supersededJobs: () => `${t}:jobs:superseded`,
     idempotency: (h) => `${t}:idem:${h}`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,
@@ -109,6 +112,11 @@ export function keys(namespace = 'baton'): Keys {
 /** Job ids: `<runId>.<stage>.<dispatch>` (BullMQ forbids ':' in custom ids). */
 export function jobIdFor(runId: string, stage: string, dispatch: number): string {
   return `${runId}.${stage}.${dispatch}`;
+}
+
+/** A job's member in the superseded-jobs set (`Keys.supersededJobs`). */
+export function supersededMember(agentType: string, jobId: string): string {
+  return `${agentType}|${jobId}`;
 }
 
 export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number } | null {

@@ -20,7 +20,8 @@
   ARGV[11] "1" when that version must still be the latest one
   ARGV[12] that version's registration time
 
-  Returns {"created", runId} or {"existing", runId, fingerprint}, or {"stale"} (nothing written)
+  Returns {"created", runId} or {"existing", runId, fingerprint}, {"deleted", runId, fingerprint}
+  when the key's run was deleted by retention within the key's TTL (nothing written), or {"stale"} (nothing written)
   when the pipeline version the caller built the run from is no longer current: the caller built
   it from a copy it remembered, and reads the pipeline again.
 ]]
@@ -41,6 +42,8 @@ if ARGV[1] ~= '0' then
     if redis.call('EXISTS', ARGV[6] .. runId) == 1 then
       return {'existing', runId, string.sub(remembered, sep + 1)}
     end
+    -- The run was deleted (retention) while the key is still remembered: never a second run for it.
+    return {'deleted', runId, string.sub(remembered, sep + 1)}
   end
   redis.call('SET', KEYS[1], ARGV[3] .. '|' .. ARGV[2], 'PX', ARGV[1])
 end

@@ -9,12 +9,16 @@
 
   ARGV[1]  expected revision (the run must not have changed since it was chosen for deletion)
   ARGV[2]  ops JSON (see apply-ops.include.lua)
+  ARGV[3]  the finished run statuses, comma-separated (",succeeded,failed,cancelled,")
 
-  Returns 1 when deleted, 0 when missing, -1 when the revision moved on.
+  Returns 1 when deleted, 0 when missing, -1 when the revision moved on, -2 when the run is not
+  finished (a retry made it active again after retention chose it): never delete a live run.
 ]]
-local rev = redis.call('HGET', KEYS[1], 'rev')
+local rev, doc = unpack(redis.call('HMGET', KEYS[1], 'rev', 'doc'))
 if not rev then return 0 end
 if rev ~= ARGV[1] then return -1 end
+local status = doc and cjson.decode(doc).status
+if not status or not string.find(ARGV[3], ',' .. status .. ',', 1, true) then return -2 end
 redis.call('DEL', KEYS[1])
 for _, json in ipairs(redis.call('HVALS', KEYS[2])) do
   local sha = cjson.decode(json).sha256

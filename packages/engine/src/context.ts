@@ -30,6 +30,8 @@ export interface EngineConfig {
   acceptReplicas: number;
   /** How long to wait for them; then the submission answers 503 and the client retries. */
   acceptReplicasTimeoutMs: number;
+  /** Acknowledge a new run only once Redis fsynced it to its AOF (`WAITAOF`, Redis >= 7.2; checked at start-up). */
+  acceptFsync?: boolean;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {

@@ -2,6 +2,8 @@ import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
 import type { Decision } from './control/approval.js';
+import { removeSupersededJobs } from './superseded.js';
+import { requireWaitAof } from './accept-fsync.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
 import { JobEventListener } from './job-events.js';
 import { Loop } from './loops.js';
@@ -70,7 +72,7 @@ export class Engine {
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
-      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx));
+      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
       const deleted = await enforceRetentionFully(this.ctx);
       const files = await collectArtifactGarbage(this.ctx);
       const pruned = await this.registry.prune();
@@ -81,6 +83,7 @@ export class Engine {
 
   /** Starts the background systems: job event listener, result sweeper, reconciler. */
   async start(): Promise<void> {
+    if (this.ctx.config.acceptFsync) await requireWaitAof(this.ctx.redis);
     await this.jobEvents.start();
     this.sweeper.start();
     this.reconciler.start();
@@ -95,7 +98,7 @@ export class Engine {
   /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
   async reconcileNow(): Promise<number> {
     await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
-    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx));
+    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
   }
 
   submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {

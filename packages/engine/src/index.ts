@@ -14,3 +14,5 @@ export { convergeRun } from './converge.js';
 export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
+export { mutateRun } from './mutate.js';
+export { removeSupersededJobs } from './superseded.js';

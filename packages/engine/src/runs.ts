@@ -82,6 +82,9 @@ export async function submitRun(
       if (idem && r.fingerprint !== idem.fingerprint) {
         throw new EngineError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request body');
       }
+      if (r.deleted) {
+        throw new EngineError('IDEMPOTENCY_RUN_DELETED', `this Idempotency-Key's run ${r.runId} was deleted by retention; the key is spent until it expires (use a new key)`);
+      }
       const existing = await ctx.store.load(r.runId);
       if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
       await ensureReplicated(ctx, r.runId, idem ?? undefined);
@@ -100,9 +103,18 @@ export async function submitRun(
  * the retry finds the same run, or creates it anew on the new master if the old one lost it).
  */
 async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { keyHash: string; ttlMs: number }): Promise<void> {
-  const { acceptReplicas, acceptReplicasTimeoutMs } = ctx.config;
+  const { acceptReplicas, acceptReplicasTimeoutMs, acceptFsync } = ctx.config;
+  if (acceptFsync) {
+    // One WAITAOF covers both: the master's fsync and, with acceptReplicas, that many replicas' fsyncs.
+    const [local, remote] = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf, 'WAITAOF');
+    if (local < 1 || remote < acceptReplicas) {
+      ctx.log.warn({ runId, local, remote, wanted: acceptReplicas }, 'run not yet fsynced to the AOF; refusing to acknowledge it');
+      throw new EngineError('REDIS_UNAVAILABLE', 'the run is not yet fsynced to the AOF; retry (with the same Idempotency-Key)');
+    }
+    return;
+  }
   if (acceptReplicas <= 0) return;
-  const acked = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
+  const [, acked] = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
   if (acked < acceptReplicas) {
     ctx.log.warn({ runId, acked, wanted: acceptReplicas }, 'run not yet on enough replicas; refusing to acknowledge it');
     throw new EngineError('REDIS_UNAVAILABLE', `the run is not yet copied to ${acceptReplicas} replica(s); retry (with the same Idempotency-Key)`);

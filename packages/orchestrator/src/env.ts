@@ -21,6 +21,8 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_AGENT_DEAF_AFTER_MS: int(30_000, 100),
   BATON_ACCEPT_REPLICAS: int(0, 0),
   BATON_ACCEPT_REPLICAS_TIMEOUT_MS: int(1000, 10),
+  /** Acknowledge a run only after Redis fsynced it to its AOF (WAITAOF; needs Redis >= 7.2, refused at start-up otherwise). */
+  BATON_ACCEPT_FSYNC: z.enum(['true', 'false']).default('false'),
   /** Data directory; artifacts are read from <dir>/artifacts unless BATON_ARTIFACT_DIR says otherwise. */
   BATON_DATA_DIR: z.string().default('.baton/data'),
   BATON_ARTIFACT_DIR: z.string().optional(),
@@ -65,6 +67,7 @@ export function engineConfigFromEnv(env: OrchestratorEnv) {
     agentDeafAfterMs: env.BATON_AGENT_DEAF_AFTER_MS,
     acceptReplicas: env.BATON_ACCEPT_REPLICAS,
     acceptReplicasTimeoutMs: env.BATON_ACCEPT_REPLICAS_TIMEOUT_MS,
+    acceptFsync: env.BATON_ACCEPT_FSYNC === 'true',
   };
 }
 

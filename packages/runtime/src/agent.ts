@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import {
   BATON_VERSION,
   PROTOCOL_VERSION,
+  supersededMember,
   type AgentState,
   type AgentTypeRegistration,
   type ControlMessage,
@@ -153,6 +154,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     log,
     abortGraceMs: opts.abortGraceMs ?? 5000,
     onActiveChange: (active) => hb.update({ active }),
+    superseded: async (jobId) => (await command.zscore(keys.supersededJobs(), supersededMember(def.type, jobId))) !== null,
     artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
     onFinished: (outcome, seconds) => metrics.taskFinished(outcome, seconds),
   });

@@ -33,6 +33,8 @@ export interface TaskRunnerDeps {
   onActiveChange: (jobIds: string[]) => void;
   /** Makes the artifact writer for one task. */
   artifacts: (runId: string, stage: string) => ArtifactWriter;
+  /** Whether the run no longer wants this job (checked before the handler starts: such a job is never executed). */
+  superseded?: (jobId: string) => Promise<boolean>;
   /** Called once per attempt with its outcome and handler time. */
   onFinished?: (outcome: TaskOutcome, seconds: number) => void;
 }
@@ -103,6 +105,10 @@ export class TaskRunner {
       this.deps.log.debug({ jobId: job.id }, 'agent is stopping: handing a just-fetched job back');
       await job.moveToWait(token);
       throw new WaitingError();
+    }
+    if (this.deps.superseded && (await this.deps.superseded(job.id!))) {
+      this.deps.log.info({ jobId: job.id }, 'the run no longer wants this job (cancelled, paused or replaced): not executing it');
+      return fail({ code: 'CANCELLED', message: 'the stage was no longer wanted when an agent took its job', retryable: false });
     }
     const env = TaskEnvelope.safeParse(job.data);
     if (!env.success) {

@@ -4,6 +4,7 @@ import type { Transition } from '../reducer.js';
 import { readDoc, type RunDoc } from '../run-doc.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
+import { supersededJobs } from '../superseded.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
@@ -29,7 +30,7 @@ export interface PipelineCheck {
 
 export type CreateResult =
   | { created: true; runId: string }
-  | { created: false; runId: string; fingerprint: string }
+  | { created: false; runId: string; fingerprint: string; deleted?: true }
   /** The pipeline version the run was built from is no longer current (or gone): nothing was written. */
   | { created: false; stale: true };
 
@@ -102,9 +103,8 @@ export class RunStore {
       pipeline?.createdAt ?? '',
     ])) as string[];
     if (reply[0] === 'stale') return { created: false, stale: true };
-    return reply[0] === 'created'
-      ? { created: true, runId: reply[1]! }
-      : { created: false, runId: reply[1]!, fingerprint: reply[2]! };
+    if (reply[0] === 'created') return { created: true, runId: reply[1]! };
+    return { created: false, runId: reply[1]!, fingerprint: reply[2]!, ...(reply[0] === 'deleted' ? { deleted: true as const } : {}) };
   }
 
   /**
@@ -113,15 +113,26 @@ export class RunStore {
    * it goes to that master (WAIT has no key of its own). For a replayed submission, whose run another
    * connection may have written, `touch` renews the idempotency key first: a replicated write on
    * this connection, so WAIT also covers everything written before it, the run included.
+   * With `WAITAOF` it also waits for the master's own AOF fsync (BATON_ACCEPT_FSYNC). Returns
+   * [local fsyncs (1 or 0; 1 for WAIT), replicas].
    */
-  async replicated(runId: string, replicas: number, timeoutMs: number, touch?: { keyHash: string; ttlMs: number }): Promise<number> {
+  async replicated(
+    runId: string,
+    replicas: number,
+    timeoutMs: number,
+    touch?: { keyHash: string; ttlMs: number },
+    command: 'WAIT' | 'WAITAOF' = 'WAIT',
+  ): Promise<[number, number]> {
     const pipe = this.redis.pipeline();
     if (touch) pipe.pexpire(this.keys.idempotency(touch.keyHash), touch.ttlMs);
     else pipe.exists(this.keys.run(runId));
-    const res = (await pipe.call('WAIT', replicas, timeoutMs).exec()) ?? [];
-    const [err, acked] = res[1] ?? [new Error('no reply to WAIT'), 0];
+    const args = command === 'WAIT' ? [replicas, timeoutMs] : [1, replicas, timeoutMs];
+    const res = (await pipe.call(command, ...args).exec()) ?? [];
+    const [err, acked] = res[1] ?? [new Error(`no reply to ${command}`), 0];
     if (err) throw err;
-    return Number(acked);
+    if (command === 'WAIT') return [1, Number(acked)];
+    const [local, remote] = acked as [number, number];
+    return [Number(local), Number(remote)];
   }
 
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
@@ -136,7 +147,10 @@ export class RunStore {
     return { ok: true, rev };
   }
 
-  /** Deletes a finished run and its index entries, unless it changed since `run` was loaded. */
+  /**
+   * Deletes a finished run and its index entries, unless it changed since `run` was loaded or is not
+   * finished in Redis (checked in the script, atomically: a retry may have made it active again).
+   */
   async delete(run: LoadedRun): Promise<boolean> {
     const { doc } = run;
     const ops = new OpList([this.keys.run(doc.id), this.keys.runArtifacts(doc.id), this.keys.artifactRefs(), this.keys.artifactGarbage()])
@@ -146,7 +160,7 @@ export class RunStore {
       .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
       .zrem(this.keys.runsActive(), doc.id)
       .zrem(this.keys.runsFinished(), doc.id);
-    const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json()])) as number;
+    const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json(), `,${[...TERMINAL_RUN_STATUSES].join(',')},`])) as number;
     return r === 1;
   }
 
@@ -165,6 +179,7 @@ export class RunStore {
     const isActive = !TERMINAL_RUN_STATUSES.has(next.status);
     if (isActive && !wasActive) ops.zadd(k.runsActive(), next.createdAt, next.id).zrem(k.runsFinished(), next.id);
     if (!isActive && (wasActive || prev === null)) ops.zrem(k.runsActive(), next.id).zadd(k.runsFinished(), next.finishedAt ?? next.updatedAt, next.id);
+    if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
     for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));
     const m = metricDeltas(next, t.events);
     for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);

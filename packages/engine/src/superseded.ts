@@ -1,0 +1,59 @@
+import { jobIdFor, supersededMember } from '@baton/contracts';
+import { errorMessage } from '@baton/platform';
+import type { EngineContext } from './context.js';
+import { sendControl } from './control.js';
+import type { RunDoc } from './run-doc.js';
+
+/**
+ * Superseded jobs: a stage dispatch whose job may still sit in (or come back to) its queue although
+ * the run no longer wants it — cancelled, skipped, taken back by a pause, or replaced by a newer
+ * dispatch. The commit that supersedes it records it (atomically with the new run document), the
+ * agent runtime refuses to start a recorded job, and the repair pass removes recorded jobs until
+ * they are gone, whatever the run's status.
+ */
+
+const live = (s: string) => s === 'queued' || s === 'running';
+
+/**
+ * Jobs `prev -> next` supersedes. A stage that ended `succeeded` or `failed` ended by its own job's
+ * result, so its job is finished already and is not recorded.
+ */
+export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
+  const out: string[] = [];
+  for (const def of next.definition.stages) {
+    const a = prev.stages[def.name];
+    const b = next.stages[def.name];
+    if (!a || !b || !live(a.status)) continue;
+    if (live(b.status) && b.dispatch === a.dispatch) continue;
+    if (b.dispatch === a.dispatch && (b.status === 'succeeded' || b.status === 'failed')) continue;
+    out.push(supersededMember(def.agent, jobIdFor(next.id, def.name, a.dispatch)));
+  }
+  return out;
+}
+
+/**
+ * The repair path: removes each recorded job from its queue; a job an agent holds is asked to abort
+ * and stays recorded until a later pass finds it gone. Returns how many jobs were removed.
+ */
+export async function removeSupersededJobs(ctx: EngineContext, maxPerPass = 500): Promise<number> {
+  const key = ctx.keys.supersededJobs();
+  const members = await ctx.redis.zrange(key, 0, maxPerPass - 1);
+  let removed = 0;
+  for (const member of members) {
+    const sep = member.indexOf('|');
+    const agentType = member.slice(0, sep);
+    const jobId = member.slice(sep + 1);
+    try {
+      const r = await ctx.queues.remove(agentType, jobId);
+      if (r === 'locked') {
+        await sendControl(ctx.redis, ctx.keys, agentType, { kind: 'cancel', jobId, reason: 'the stage is no longer wanted' });
+        continue;
+      }
+      if (r === 'removed') removed++;
+      await ctx.redis.zrem(key, member);
+    } catch (e: unknown) {
+      ctx.log.warn({ jobId, agent: agentType, err: errorMessage(e) }, 'could not remove a superseded job; the next pass retries');
+    }
+  }
+  return removed;
+}
