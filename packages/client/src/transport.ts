@@ -33,7 +33,8 @@ export interface TransportOptions {
 export interface Call {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  query?: Record<string, string | number | undefined>;
+  /** An array value repeats the parameter (`label=a:1&label=b:2`). */
+  query?: Record<string, string | number | readonly string[] | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -85,7 +86,10 @@ export class Transport {
 
   url(path: string, query: Call['query'] = {}): string {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+    for (const [k, v] of Object.entries(query)) {
+      if (Array.isArray(v)) for (const item of v as readonly string[]) q.append(k, item);
+      else if (v !== undefined) q.set(k, String(v));
+    }
     const s = q.toString();
     return `${this.baseUrl}${path}${s ? `?${s}` : ''}`;
   }

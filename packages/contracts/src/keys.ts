@@ -29,6 +29,12 @@ export interface Keys {
   runsFinished(): string;
   /** Jobs of stage dispatches no longer wanted (zset: "<agentType>|<jobId>" -> time): never executed, removed by the repair pass. */
   supersededJobs(): string;
+  /** Runs carrying the label `key` = `value` (sorted set by run id). */
+  runsByLabel(key: string, value: string): string;
+  /** Runs submitted by an API key id (sorted set by run id). */
+  runsByCreator(keyId: string): string;
+  /** Runs of one version of a registered pipeline (sorted set by run id). */
+  runsByPipelineVersion(pipeline: string, version: number): string;
   idempotency(keyHash: string): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
@@ -83,6 +89,9 @@ export function keys(namespace = 'baton'): Keys {
     runsActive: () => `${t}:runs:active`,
     runsFinished: () => `${t}:runs:finished`,
     supersededJobs: () => `${t}:jobs:superseded`,
+    runsByLabel: (key, value) => `${t}:runs:label:${encodeURIComponent(key)}=${encodeURIComponent(value)}`,
+    runsByCreator: (keyId) => `${t}:runs:creator:${encodeURIComponent(keyId)}`,
+    runsByPipelineVersion: (pipeline, version) => `${t}:runs:pipeline:${pipeline}:v${version}`,
     idempotency: (h) => `${t}:idem:${h}`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,

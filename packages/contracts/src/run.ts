@@ -107,14 +107,41 @@ export type RunSummary = z.infer<typeof RunSummary>;
 export const RunList = z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() });
 export type RunList = z.infer<typeof RunList>;
 
-export const RunListQuery = z
+/** A label filter, `key:value` (label keys cannot contain ":"). */
+export const LabelFilter = z
+  .string()
+  .max(320)
+  .regex(/^[a-z0-9][a-z0-9._/-]{0,62}:/i, 'a label filter is "key:value"');
+
+/** Filters of the run list and of the bulk actions; every given filter must match (AND). */
+export const RunFilter = z
   .object({
     status: RunStatus.optional(),
     pipeline: z.string().max(63).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    /** Only with `pipeline`. */
+    pipelineVersion: z.coerce.number().int().positive().optional(),
+    /** `key:value`; repeat the parameter for several labels (all must match). */
+    label: z.union([LabelFilter, z.array(LabelFilter).max(10)]).optional(),
+    /** API key id of the submitter. */
+    createdBy: z.string().min(1).max(100).optional(),
+    /** Created at or after this instant. */
+    createdAfter: z.iso.datetime({ offset: true }).optional(),
+    /** Created strictly before this instant. */
+    createdBefore: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();
+export type RunFilter = z.infer<typeof RunFilter>;
+
+export const RunListQuery = RunFilter.extend({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+})
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.pipelineVersion !== undefined && q.pipeline === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['pipelineVersion'], message: '"pipelineVersion" needs "pipeline"' });
+    }
+  });
 export type RunListQuery = z.infer<typeof RunListQuery>;
 
 export const RetryRequest = z.object({ fromStage: StageName.optional() }).strict();

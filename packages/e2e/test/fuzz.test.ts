@@ -63,7 +63,7 @@ describe('fuzzing every route with malformed requests', () => {
     const badId = () => encodeURIComponent(pick(nasty) || 'x');
     const ROUTES: (() => { method: string; url: string; body?: boolean })[] = [
       () => ({ method: 'POST', url: '/v1/runs', body: true }),
-      () => ({ method: 'GET', url: `/v1/runs?${pick(['cursor=', 'cursor=abc', 'limit=-1', 'limit=abc', 'limit=1&limit=2', 'status=nope', 'pipeline=' + 'p'.repeat(500), 'x=1', 'cursor=' + Buffer.from('run_zz').toString('base64url')])}` }),
+      () => ({ method: 'GET', url: `/v1/runs?${pick(['cursor=', 'cursor=abc', 'limit=-1', 'limit=abc', 'limit=1&limit=2', 'status=nope', 'pipeline=' + 'p'.repeat(500), 'x=1', 'cursor=' + Buffer.from('run_zz').toString('base64url'), 'label=nocolon', 'label=a:1&label=' + 'b'.repeat(400), 'createdAfter=yesterday', 'createdBefore=2026-13-01T00:00:00Z', 'pipelineVersion=1', 'pipeline=demo&pipelineVersion=0', 'createdBy='])}` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/events` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts` }),

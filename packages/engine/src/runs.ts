@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RunId, validatePipeline, type PipelineDefinition, type RunListQuery, type RunRequest } from '@baton/contracts';
+import { validatePipeline, type PipelineDefinition, type RunRequest } from '@baton/contracts';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
 import { applyEffects, dispatchStage } from './effects.js';
@@ -149,55 +149,7 @@ export const resumeRun = (ctx: EngineContext, runId: string) => command(ctx, run
 export const retryRun = (ctx: EngineContext, runId: string, fromStage: string | undefined) =>
   command(ctx, runId, (d, now) => retry(d, fromStage, now), 'retry');
 
-/** Cursor = the last run id of the previous page (runs sort by id, which sorts by creation time). */
-export function decodeCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!RunId.safeParse(id).success) {
-    throw new EngineError('INVALID_REQUEST', 'invalid cursor', [{ path: ['cursor'], message: 'not a cursor returned by this API' }]);
-  }
-  return id;
-}
-
-export const encodeCursor = (runId: string) => Buffer.from(runId, 'utf8').toString('base64url');
-
-/** Newest-first page of runs, filtered by status and/or pipeline. */
-export async function listRuns(ctx: EngineContext, q: RunListQuery): Promise<{ items: RunDoc[]; nextCursor: string | null }> {
-  const k = ctx.keys;
-  const index = q.status ? k.runsByStatus(q.status) : q.pipeline ? k.runsByPipeline(q.pipeline) : k.runsByCreated();
-  const needsPipelineFilter = q.status !== undefined && q.pipeline !== undefined;
-  let after = decodeCursor(q.cursor);
-  const items: RunDoc[] = [];
-  const maxScan = q.limit * 20;
-  let scanned = 0;
-  let exhausted = false;
-  while (items.length < q.limit && scanned < maxScan) {
-    const batch = await ctx.redis.zrange(index, after ? `(${after}` : '+', '-', 'BYLEX', 'REV', 'LIMIT', 0, q.limit);
-    if (batch.length === 0) {
-      exhausted = true;
-      break;
-    }
-    const runs = await ctx.store.loadMany(batch);
-    for (let i = 0; i < batch.length && items.length < q.limit; i++) {
-      after = batch[i]!;
-      scanned++;
-      const doc = runs[i]?.doc;
-      if (!doc) continue;
-      if (needsPipelineFilter && doc.pipeline.name !== q.pipeline) continue;
-      items.push(doc);
-    }
-    if (batch.length < q.limit && items.length < q.limit) {
-      exhausted = true;
-      break;
-    }
-  }
-  if (!exhausted && after) {
-    // Peek: is there anything after the last scanned id?
-    const more = await ctx.redis.zrange(index, `(${after}`, '-', 'BYLEX', 'REV', 'LIMIT', 0, 1);
-    if (more.length === 0) exhausted = true;
-  }
-  return { items, nextCursor: exhausted || !after ? null : encodeCursor(after) };
-}
+export { decodeCursor, encodeCursor, findRuns as listRuns } from './run-finder.js';
 
 /** Events of a run after a stream id ("0" for all), oldest first. */
 export async function readEvents(ctx: EngineContext, runId: string, afterId: string, count = 500): Promise<{ id: string; json: string }[]> {

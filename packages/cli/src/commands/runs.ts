@@ -1,10 +1,11 @@
 import type { BatonClient } from '@baton/client';
-import type { RunStatus, RunView } from '@baton/contracts';
+import type { RunView } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { action, client, EXIT, output } from '../cli-context.js';
 import { followRun } from '../follow.js';
 import { stageTable, statusText } from '../render.js';
+import { addRunFilterOptions, runFilterOf, type RunFilterOptions } from '../run-filter-options.js';
 
 const since = (iso: string | null, until: string | null) => {
   if (!iso) return '';
@@ -15,20 +16,16 @@ const since = (iso: string | null, until: string | null) => {
 export function registerRuns(program: Command): void {
   const runs = program.command('runs').description('list, inspect and operate runs');
 
-  runs
-    .command('ls')
-    .description('runs, newest first')
-    .option('--status <status>', 'queued|running|paused|succeeded|failed|cancelled')
-    .option('--pipeline <name>')
+  addRunFilterOptions(runs.command('ls').description('runs, newest first'))
     .option('--limit <n>', 'page size', (v) => Number(v), 20)
     .option('--cursor <cursor>', 'the next page (printed after the table)')
     .action(
-      action(async (opts: { status?: string; pipeline?: string; limit: number; cursor?: string }, cmd: Command) => {
-        const page = await client(cmd).runs.list({ limit: opts.limit, status: opts.status as RunStatus | undefined, pipeline: opts.pipeline, cursor: opts.cursor });
+      action(async (opts: RunFilterOptions & { limit: number; cursor?: string }, cmd: Command) => {
+        const page = await client(cmd).runs.list({ ...runFilterOf(opts), limit: opts.limit, cursor: opts.cursor });
         output(cmd, page, () => {
           const t = new Table({ head: ['id', 'status', 'pipeline', 'created', 'duration'] });
           for (const r of page.items) t.push([r.id, statusText(r.status), `${r.pipeline.name}${r.pipeline.version ? ` v${r.pipeline.version}` : ''}`, r.createdAt, since(r.startedAt ?? r.createdAt, r.finishedAt)]);
-          return `${t.toString()}${page.nextCursor ? `\nmore: baton runs ls --cursor ${page.nextCursor}` : ''}`;
+          return `${t.toString()}${page.nextCursor ? `\nmore: baton runs ls --cursor ${page.nextCursor} (with the same filters)` : ''}`;
         });
       }),
     );

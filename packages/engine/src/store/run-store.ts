@@ -2,6 +2,7 @@ import { TERMINAL_RUN_STATUSES, type Keys } from '@baton/contracts';
 import { RedisBatcher, type RedisClient } from '@baton/platform';
 import type { Transition } from '../reducer.js';
 import { readDoc, type RunDoc } from '../run-doc.js';
+import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
 import { supersededJobs } from '../superseded.js';
@@ -160,6 +161,7 @@ export class RunStore {
       .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
       .zrem(this.keys.runsActive(), doc.id)
       .zrem(this.keys.runsFinished(), doc.id);
+    for (const index of staticIndexKeys(this.keys, doc)) ops.zrem(index, doc.id);
     const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json(), `,${[...TERMINAL_RUN_STATUSES].join(',')},`])) as number;
     return r === 1;
   }
@@ -170,6 +172,7 @@ export class RunStore {
     const next = t.doc;
     if (prev === null) {
       ops.zadd(k.runsByCreated(), 0, next.id).zadd(k.runsByPipeline(next.pipeline.name), 0, next.id);
+      for (const index of staticIndexKeys(k, next)) ops.zadd(index, 0, next.id);
     }
     if (prev?.status !== next.status) {
       if (prev) ops.zrem(k.runsByStatus(prev.status), next.id);
