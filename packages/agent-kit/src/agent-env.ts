@@ -33,6 +33,8 @@ export const SdlcAgentEnv = z.object({
   BATON_GIT_TIMEOUT_MS: int(120_000, 1000),
   BATON_GIT_AUTHOR_NAME: z.string().min(1).default('Baton'),
   BATON_GIT_AUTHOR_EMAIL: z.string().min(3).default('baton@localhost'),
+  /** Accept local paths and file: URLs as repositories (the dev stack and tests); off in production. */
+  BATON_ALLOW_LOCAL_REPOS: bool('false'),
 });
 export type SdlcAgentEnv = z.infer<typeof SdlcAgentEnv>;
 
@@ -55,6 +57,8 @@ export interface SdlcAgentConfig {
   gitIdentity: GitIdentity;
   /** Process groups this agent type's processes started on this host (reaped when their agent died). */
   processes: ProcessRegistry;
+  /** BATON_ALLOW_LOCAL_REPOS: local paths and file: URLs are accepted as repositories. */
+  allowLocalRepos: boolean;
 }
 
 const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
@@ -88,6 +92,7 @@ export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<
     gitTimeoutMs: env.BATON_GIT_TIMEOUT_MS,
     gitIdentity: { name: env.BATON_GIT_AUTHOR_NAME, email: env.BATON_GIT_AUTHOR_EMAIL },
     processes: new ProcessRegistry(join(workRoot, '.processes')),
+    allowLocalRepos: env.BATON_ALLOW_LOCAL_REPOS,
   };
 }
 

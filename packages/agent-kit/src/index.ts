@@ -22,3 +22,4 @@ export * from './package-manager-tools.js';
 export * from './node-version.js';
 export * from './project-setup.js';
 export * from './listening-ports.js';
+export * from './repo-policy.js';
