@@ -23,3 +23,4 @@ export * from './node-version.js';
 export * from './project-setup.js';
 export * from './listening-ports.js';
 export * from './repo-policy.js';
+export * from './redacting-artifacts.js';

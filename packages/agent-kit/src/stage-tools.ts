@@ -3,6 +3,7 @@ import type { SdlcAgentConfig } from './agent-env.js';
 import { npmEnv } from './child-env.js';
 import { Git } from './git.js';
 import { silentLog, type KitLog } from './kit-log.js';
+import { redactingArtifacts } from './redacting-artifacts.js';
 import { assertRepositoryAllowed } from './repo-policy.js';
 import { gitCredential } from './secrets.js';
 import type { StepContext } from './step.js';
@@ -37,7 +38,7 @@ export function stepContextFor(
     cwd,
     env: { ...config.childEnv, ...npmEnv(config.npmCacheDir), CI: 'true', ...extraEnv },
     signal: stage.signal,
-    artifacts: stage.artifacts,
+    artifacts: redactingArtifacts(stage.artifacts, Object.values(config.secrets)),
     log: stage.log,
     redact: Object.values(config.secrets),
     maxOutputBytes: config.maxOutputBytes,
