@@ -38,6 +38,8 @@ export const SdlcAgentEnv = z.object({
   BATON_SANDBOX: z.enum(['auto', 'bwrap', 'setpriv', 'off']).default('auto'),
   /** The unprivileged user of the setpriv fallback (the agent must run as root). */
   BATON_SANDBOX_USER: z.string().min(1).default('nobody'),
+  /** Accept local paths and file: URLs as repositories (the dev stack and tests); off in production. */
+  BATON_ALLOW_LOCAL_REPOS: bool('false'),
 });
 export type SdlcAgentEnv = z.infer<typeof SdlcAgentEnv>;
 
@@ -62,6 +64,8 @@ export interface SdlcAgentConfig {
   processes: ProcessRegistry;
   /** Where project commands run (chosen once at start-up). */
   sandbox: Sandbox;
+  /** BATON_ALLOW_LOCAL_REPOS: local paths and file: URLs are accepted as repositories. */
+  allowLocalRepos: boolean;
 }
 
 const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
@@ -96,6 +100,7 @@ export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<
     gitIdentity: { name: env.BATON_GIT_AUTHOR_NAME, email: env.BATON_GIT_AUTHOR_EMAIL },
     processes: new ProcessRegistry(join(workRoot, '.processes')),
     sandbox: resolveSandbox(env.BATON_SANDBOX, env.BATON_SANDBOX_USER),
+    allowLocalRepos: env.BATON_ALLOW_LOCAL_REPOS,
   };
 }
 

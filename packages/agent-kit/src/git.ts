@@ -26,7 +26,17 @@ export interface GitOptions {
   scratchDir: string;
   /** Secret values masked in captured output. */
   redact?: readonly string[];
+  /** Let git use local paths and file: URLs (BATON_ALLOW_LOCAL_REPOS); otherwise its `file` transport is off. */
+  allowLocal?: boolean;
 }
+
+/**
+ * `git push` to a local repository runs that repository's receive-pack, and with it its hooks
+ * (pre-receive, update, post-receive) as the agent's user. The agent never runs them: receive-pack
+ * is started with hooks pointed at /dev/null (config given with -c does not reach a local
+ * receive-pack, so it goes on its command line).
+ */
+const NO_HOOKS_RECEIVE_PACK = '--receive-pack=git -c core.hooksPath=/dev/null receive-pack';
 
 /** A git command failed. Retryable: most failures are a remote that is briefly unreachable. */
 export class GitError extends StageFailure {
@@ -55,7 +65,7 @@ export class Git {
       ...opts.env,
       GIT_TERMINAL_PROMPT: '0',
       // Transports a repository URL may use (never ext::, which runs commands).
-      GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
+      GIT_ALLOW_PROTOCOL: opts.allowLocal ? 'file:git:http:https:ssh' : 'git:http:https:ssh',
       GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
       GIT_AUTHOR_NAME: opts.identity.name,
       GIT_AUTHOR_EMAIL: opts.identity.email,
@@ -77,7 +87,8 @@ export class Git {
 
   /** Runs `git <args>` in `cwd`; never throws (see `must`). */
   run(args: readonly string[], cwd: string, timeoutMs = this.opts.timeoutMs): Promise<CommandResult> {
-    return runCommand('git', ['-c', 'advice.detachedHead=false', '-c', 'init.defaultBranch=main', ...args], {
+    const withArgs = args[0] === 'push' ? ['push', NO_HOOKS_RECEIVE_PACK, ...args.slice(1)] : args;
+    return runCommand('git', ['-c', 'advice.detachedHead=false', '-c', 'init.defaultBranch=main', '-c', 'core.hooksPath=/dev/null', ...withArgs], {
       cwd,
       env: this.env,
       timeoutMs,

@@ -24,3 +24,5 @@ export * from './project-setup.js';
 export * from './listening-ports.js';
 export * from './sandbox.js';
 export * from './sandbox-unavailable.js';
+export * from './repo-policy.js';
+export * from './redacting-artifacts.js';

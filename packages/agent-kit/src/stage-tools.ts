@@ -3,11 +3,17 @@ import type { SdlcAgentConfig } from './agent-env.js';
 import { npmEnv } from './child-env.js';
 import { Git } from './git.js';
 import { silentLog, type KitLog } from './kit-log.js';
+import { redactingArtifacts } from './redacting-artifacts.js';
+import { assertRepositoryAllowed } from './repo-policy.js';
 import { gitCredential } from './secrets.js';
 import type { StepContext } from './step.js';
 
-/** Git for one stage: the agent's identity and timeouts, the repository's credentials (if it names a secret), the stage's signal. */
-export function gitFor(config: SdlcAgentConfig, ref: { credentialRef?: string | null | undefined; username?: string | null | undefined }, signal: AbortSignal, scratchDir: string): Promise<Git> {
+/**
+ * Git for one stage: the agent's identity and timeouts, the repository's credentials (if it names a
+ * secret), the stage's signal. Refuses a local repository unless BATON_ALLOW_LOCAL_REPOS.
+ */
+export function gitFor(config: SdlcAgentConfig, ref: { url: string; credentialRef?: string | null | undefined; username?: string | null | undefined }, signal: AbortSignal, scratchDir: string): Promise<Git> {
+  assertRepositoryAllowed(ref.url, config.allowLocalRepos);
   const credential = gitCredential(ref, config.secrets);
   return Git.create({
     env: config.childEnv,
@@ -16,6 +22,7 @@ export function gitFor(config: SdlcAgentConfig, ref: { credentialRef?: string | 
     signal,
     scratchDir,
     redact: Object.values(config.secrets),
+    allowLocal: config.allowLocalRepos,
     ...(credential ? { credential } : {}),
   });
 }
@@ -31,7 +38,7 @@ export function stepContextFor(
     cwd,
     env: { ...config.childEnv, ...npmEnv(config.npmCacheDir), CI: 'true', ...extraEnv },
     signal: stage.signal,
-    artifacts: stage.artifacts,
+    artifacts: redactingArtifacts(stage.artifacts, Object.values(config.secrets)),
     log: stage.log,
     redact: Object.values(config.secrets),
     maxOutputBytes: config.maxOutputBytes,

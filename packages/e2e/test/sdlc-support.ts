@@ -126,6 +126,7 @@ export async function startSdlcAgents(stack: TestStack, h: Harness, root: string
         BATON_NPM_CACHE_DIR: SHARED_NPM_CACHE,
         BATON_PM2_HOME: pm2Home,
         BATON_ABORT_GRACE_MS: '8000',
+        BATON_ALLOW_LOCAL_REPOS: 'true',
         ...env,
       }),
     ),

@@ -1,4 +1,4 @@
-import { gitFor, reapOrphans, resolveSecret, resolveTarget, withWorkspace } from '@baton/agent-kit';
+import { gitFor, reapOrphans, redactingArtifacts, resolveSecret, resolveTarget, withWorkspace } from '@baton/agent-kit';
 import { deploymentSpec, type DeployTargetKind, type DeploymentOutput } from '@baton/contracts';
 import { defineAgent, NonRetryableError } from '@baton/runtime';
 import type { DeployTarget } from './deploy-target.js';
@@ -13,7 +13,9 @@ export function createDeploymentAgent(config: DeploymentConfig) {
     ...deploymentSpec,
     // Process groups a crashed predecessor on this host left running are stopped before the first task.
     onStart: ({ log }) => reapOrphans(config, log).then(() => undefined),
-    async handler(ctx): Promise<DeploymentOutput> {
+    async handler(raw): Promise<DeploymentOutput> {
+      // Every artifact (step logs, service.log) is saved with the agent's secrets masked.
+      const ctx = { ...raw, artifacts: redactingArtifacts(raw.artifacts, Object.values(config.secrets)) };
       const { input, runId, stage, attempt, signal, log } = ctx;
       await reapOrphans(config, log);
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {

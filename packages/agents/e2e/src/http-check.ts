@@ -1,4 +1,6 @@
 import type { BodyMatch, CheckResult, HttpCheck, JsonValue } from '@baton/contracts';
+import { bodyMatches } from './body-regex.js';
+import { readCappedBody } from './capped-body.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -18,13 +20,9 @@ export function jsonIncludes(actual: unknown, expected: JsonValue): boolean {
 function bodyProblem(body: string, expect: BodyMatch): string | null {
   if (expect.contains !== undefined && !body.includes(expect.contains)) return `body does not contain ${JSON.stringify(expect.contains)}`;
   if (expect.regex !== undefined) {
-    let re: RegExp;
-    try {
-      re = new RegExp(expect.regex);
-    } catch {
-      return `expectBody.regex is not a valid regular expression`;
-    }
-    if (!re.test(body)) return `body does not match /${expect.regex}/`;
+    const matched = bodyMatches(expect.regex, body);
+    if (matched === null) return `expectBody.regex is not a valid RE2 regular expression`;
+    if (!matched) return `body does not match /${expect.regex}/`;
   }
   if (expect.json !== undefined) {
     let parsed: unknown;
@@ -65,7 +63,7 @@ export async function runHttpCheck(base: string, check: HttpCheck, timeoutMs: nu
       redirect: 'manual',
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
-    const text = (await res.text()).slice(0, MAX_BODY);
+    const { text } = await readCappedBody(res, MAX_BODY);
     if (res.status !== check.expectStatus) return done('failed', res.status, `expected status ${check.expectStatus}, got ${res.status}; body: ${text.slice(0, 300)}`);
     const problem = check.expectBody ? bodyProblem(text, check.expectBody) : null;
     return problem ? done('failed', res.status, `${problem}; body: ${text.slice(0, 300)}`) : done('passed', res.status);

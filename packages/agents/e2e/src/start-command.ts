@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectScript, type PackageJson, type PackageManager } from '@baton/agent-kit';
 import type { CheckResult } from '@baton/contracts';
+import { readCappedBody } from './capped-body.js';
 
 /**
  * How to start the app when the stage does not say: its `start` script (with its package manager),
@@ -29,7 +30,7 @@ export async function reachableCheck(base: string, timeoutMs: number, signal: Ab
   });
   try {
     const res = await fetch(`${base}/`, { redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
-    const body = await res.text();
+    const { text: body } = await readCappedBody(res, 64 * 1024);
     return res.status < 500 ? result('passed', res.status) : result('failed', res.status, `answered ${res.status}; body: ${body.slice(0, 300)}`);
   } catch (e: unknown) {
     if (signal.aborted) throw e;

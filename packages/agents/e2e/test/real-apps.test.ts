@@ -25,7 +25,7 @@ function repo(name: string, files: Record<string, string>): string {
 }
 
 const agent = createE2eAgent(
-  e2eConfigFromEnv({ PATH: process.env.PATH, HOME: process.env.HOME, BATON_DATA_DIR: join(root, 'data'), BATON_WORK_DIR: join(root, 'work'), BATON_CHROMIUM_PATH: '/nonexistent' }),
+  e2eConfigFromEnv({ PATH: process.env.PATH, HOME: process.env.HOME, BATON_DATA_DIR: join(root, 'data'), BATON_WORK_DIR: join(root, 'work'), BATON_CHROMIUM_PATH: '/nonexistent', BATON_ALLOW_LOCAL_REPOS: 'true' }),
 );
 
 async function runE2e(url: string, input: Record<string, unknown> = {}): Promise<{ output?: E2eOutput; error?: { code: string; message: string } }> {

@@ -1,23 +1,18 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { Git, gitCredential, gitFailure, withWorkspace } from '@baton/agent-kit';
+import { join } from 'node:path';
+import { gitFailure, gitFor, withWorkspace } from '@baton/agent-kit';
 import { scaffoldSpec, type ScaffoldOutput } from '@baton/contracts';
 import { defineAgent } from '@baton/runtime';
 import type { ScaffoldConfig } from './config.js';
 import { prepareBranch, RUN_TRAILER } from './prepare-branch.js';
 import { renderTemplate, templateVariables, type RenderedFile } from './render-template.js';
 import { loadTemplate } from './template-catalogue.js';
+import { writeNoFollow } from './write-no-follow.js';
 
 const MAX_LISTED = 1000;
 
 async function writeFiles(root: string, files: readonly RenderedFile[]): Promise<void> {
-  for (const f of files) {
-    const path = join(root, ...f.path.split('/'));
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, f.content);
-    if (f.executable) await chmod(path, 0o755);
-  }
+  for (const f of files) await writeNoFollow(root, f.path, f.content, f.executable);
 }
 
 /** The scaffold agent: renders a template into a new branch of the target repository and pushes it. */
@@ -33,16 +28,7 @@ export function createScaffoldAgent(config: ScaffoldConfig) {
         const paths = files.map((f) => f.path);
         progress({ percent: 20, message: `rendered ${files.length} files from ${template.id}` });
 
-        const credential = gitCredential(input, config.secrets);
-        const git = await Git.create({
-          env: config.childEnv,
-          identity: config.gitIdentity,
-          timeoutMs: config.gitTimeoutMs,
-          signal,
-          scratchDir: ws.dir,
-          redact: Object.values(config.secrets),
-          ...(credential ? { credential } : {}),
-        });
+        const git = await gitFor(config, { ...input, url: input.repository }, signal, ws.dir);
         const repo = ws.path('repo');
         const base = await prepareBranch(git, { url: input.repository, branch, target: input.targetBranch, overwrite: input.overwrite, runId }, repo);
         const result = (commitSha: string, baseSha: string | null, replaced: string[], reused: boolean): ScaffoldOutput => ({

@@ -94,7 +94,7 @@ export class DevStack {
 
     const port = await portOrFree(this.opts.port);
     this.url = `http://127.0.0.1:${port}`;
-    const env = { ...base, ...(this.opts.redisFromEnv ? {} : { REDIS_URL: this.redisUrl }), BATON_DATA_DIR: join(this.opts.dataDir, 'data') };
+    const env = { ...base, ...(this.opts.redisFromEnv ? {} : { REDIS_URL: this.redisUrl }), BATON_DATA_DIR: join(this.opts.dataDir, 'data'), BATON_ALLOW_LOCAL_REPOS: 'true' };
     const orchestrator = new Supervised(
       {
         name: 'orchestrator',

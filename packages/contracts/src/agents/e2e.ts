@@ -10,7 +10,7 @@ export const BodyMatch = z
   .object({
     /** The body contains this text. */
     contains: z.string().max(2000).optional(),
-    /** The body matches this regular expression (JavaScript syntax). */
+    /** The body matches this regular expression (RE2 syntax, matched in linear time: no lookaround or backreferences). */
     regex: z.string().max(500).optional(),
     /** The body is JSON and includes these fields with these values (deep subset). */
     json: z.record(z.string(), JsonValue).optional(),

@@ -61,6 +61,7 @@ export function validationAgent(workDir: string, dataDir: string, extraEnv: Reco
     BATON_WORK_DIR: workDir,
     BATON_NPM_CACHE_DIR: join(TEST_CACHE, 'npm'),
     BATON_CACHE_DIR: join(TEST_CACHE, 'pm'),
+    BATON_ALLOW_LOCAL_REPOS: 'true',
     ...extraEnv,
   });
   const agent = createValidationAgent(config);
