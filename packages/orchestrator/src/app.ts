@@ -97,11 +97,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       maxAge: 600,
     });
   }
-  await registerRateLimit(app, services.redis, services.keys, auth.rateLimit.max, auth.rateLimit.windowMs);
   const keyStore = new KeyStore(services.redis, services.keys);
   const sessions = new SessionStore(services.redis, services.keys, auth.sessionTtlMs);
+  await registerRateLimit(app, services.redis, services.keys, auth, keyStore, sessions);
   registerAuthentication(app, auth, keyStore, sessions);
-  registerAuditLog(app, services.redis, services.keys, auth.auditMaxLen);
+  registerAuditLog(app, services.redis, services.keys, auth.auditMaxLen, auth.deniedAuditPerMinute);
 
   const fleetRegistry = new Registry();
   registerFleetMetrics(fleetRegistry, services, { ...(opts.stageTargets ? { stageTargets: opts.stageTargets } : {}) });
