@@ -31,6 +31,14 @@ import { sessionRoutes } from './routes/session.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runRoutes } from './routes/runs.js';
 import type { Services } from './services.js';
+import { StreamSlots } from './routes/stream-slots.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Open SSE streams per actor and per process (routes/stream-slots.ts). */
+    streamSlots: StreamSlots;
+  }
+}
 
 export interface AppOptions {
   bodyLimit?: number;
@@ -109,6 +117,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   registerProcessMetrics(app, processRegistry, services);
   const registry = opts.processMetricsElsewhere ? fleetRegistry : Registry.merge([fleetRegistry, processRegistry]);
 
+  app.decorate('streamSlots', new StreamSlots(auth.streams));
   await registerOpenApi(app);
 
   await app.register(healthRoutes);
