@@ -49,8 +49,9 @@ describe('docker-compose.production.yml', () => {
       expect(a.healthcheck?.test).toBeDefined();
       expect(a.depends_on).toEqual({ redis: { condition: 'service_healthy' }, orchestrator: { condition: 'service_healthy' } });
     }
-    expect(Object.keys(config.volumes).sort()).toEqual(['artifacts', 'grafana-data', 'prometheus-data', 'redis-data']);
+    expect(Object.keys(config.volumes).sort()).toEqual(['alertmanager-data', 'artifacts', 'grafana-data', 'prometheus-data', 'redis-data']);
     expect(JSON.stringify(s.prometheus!.volumes)).toContain('deploy/prometheus');
+    expect(JSON.stringify(s.alertmanager!.volumes)).toContain('deploy/alertmanager');
     expect(JSON.stringify(s.grafana!.volumes)).toContain('deploy/grafana/provisioning');
   });
 

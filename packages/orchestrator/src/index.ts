@@ -10,3 +10,4 @@ export { schemaExamples } from './openapi/components.js';
 export { runView, runSummary } from './views.js';
 export { BUILTIN_PIPELINES } from './builtin-pipelines.js';
 export { RunNoticeHub } from './run-notice-hub.js';
+export * from './triggers/index.js';
