@@ -20,9 +20,11 @@ export const API_ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  TOO_MANY_STREAMS: { status: 429, message: 'This caller has too many event streams open; close one first' },
   INTERNAL: { status: 500, message: 'Internal error' },
   REDIS_UNAVAILABLE: { status: 503, message: 'The state store is unavailable; retry later' },
   REDIS_OUT_OF_MEMORY: { status: 503, message: 'The state store is full; retry later' },
+  STREAMS_EXHAUSTED: { status: 503, message: 'This orchestrator process serves as many event streams as it may; retry later' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -21,7 +21,7 @@ const secretOf = (key: string) => key.slice('bk_000000000000_'.length);
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 function auth(extra: Partial<AuthConfig> = {}): Partial<AuthConfig> {
-  return { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 100_000, windowMs: 60_000 }, ...extra };
+  return { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 100_000, windowMs: 60_000 }, deniedAuditPerMinute: 100_000, ...extra };
 }
 
 const reporter = defineAgent({

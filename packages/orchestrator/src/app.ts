@@ -32,6 +32,14 @@ import { runEventRoutes } from './routes/run-events.js';
 import { runRoutes } from './routes/runs.js';
 import { approvalRoutes } from './routes/approvals.js';
 import type { Services } from './services.js';
+import { StreamSlots } from './routes/stream-slots.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Open SSE streams per actor and per process (routes/stream-slots.ts). */
+    streamSlots: StreamSlots;
+  }
+}
 
 export interface AppOptions {
   bodyLimit?: number;
@@ -98,11 +106,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       maxAge: 600,
     });
   }
-  await registerRateLimit(app, services.redis, services.keys, auth.rateLimit.max, auth.rateLimit.windowMs);
   const keyStore = new KeyStore(services.redis, services.keys);
   const sessions = new SessionStore(services.redis, services.keys, auth.sessionTtlMs);
+  await registerRateLimit(app, services.redis, services.keys, auth, keyStore, sessions);
   registerAuthentication(app, auth, keyStore, sessions);
-  registerAuditLog(app, services.redis, services.keys, auth.auditMaxLen);
+  registerAuditLog(app, services.redis, services.keys, auth.auditMaxLen, auth.deniedAuditPerMinute);
 
   const fleetRegistry = new Registry();
   registerFleetMetrics(fleetRegistry, services, { ...(opts.stageTargets ? { stageTargets: opts.stageTargets } : {}) });
@@ -110,6 +118,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   registerProcessMetrics(app, processRegistry, services);
   const registry = opts.processMetricsElsewhere ? fleetRegistry : Registry.merge([fleetRegistry, processRegistry]);
 
+  app.decorate('streamSlots', new StreamSlots(auth.streams));
   await registerOpenApi(app);
 
   await app.register(healthRoutes);

@@ -42,6 +42,11 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_RATE_LIMIT_MAX: int(600, 1),
   BATON_RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
   BATON_AUDIT_MAX_LEN: int(100_000, 100),
+  /** Unauthenticated denied requests audited one by one per client address and minute; the rest are summarised. */
+  BATON_AUDIT_DENIED_PER_MINUTE: int(20, 1),
+  /** Open server-sent event streams per actor (key, or client address without auth) and per process. */
+  BATON_SSE_MAX_PER_ACTOR: int(10, 1),
+  BATON_SSE_MAX: int(500, 1),
   /** Comma-separated origins allowed to call the API from a browser (none by default). */
   BATON_CORS_ORIGINS: z.string().default(''),
   /** How long a dashboard session lasts at most (it also ends when the browser closes). */
@@ -81,6 +86,8 @@ export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
     metrics: env.BATON_METRICS_AUTH,
     rateLimit: { max: env.BATON_RATE_LIMIT_MAX, windowMs: env.BATON_RATE_LIMIT_WINDOW_MS },
     auditMaxLen: env.BATON_AUDIT_MAX_LEN,
+    deniedAuditPerMinute: env.BATON_AUDIT_DENIED_PER_MINUTE,
+    streams: { perActor: env.BATON_SSE_MAX_PER_ACTOR, total: env.BATON_SSE_MAX },
     corsOrigins: env.BATON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     sessionTtlMs: env.BATON_SESSION_TTL_HOURS * 3600 * 1000,
   };

@@ -18,10 +18,11 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
   return m ? { id: m[1]!, secret: m[2]! } : null;
 }
 
+/** Constant-time equality that does not reveal the length either: both sides are hashed to 32 bytes first. */
 export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y) && a.length === b.length;
 }
 
 /** The credential a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */

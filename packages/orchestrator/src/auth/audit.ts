@@ -1,6 +1,7 @@
 import { AuditEntry, type Keys } from '@baton/contracts';
 import { errorMessage, RedisBatcher, type RedisClient } from '@baton/platform';
 import type { FastifyInstance } from 'fastify';
+import { DeniedAuditThrottle } from './denied-audit.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DENIED = new Set([401, 403, 429]);
@@ -17,13 +18,19 @@ function outcomeOf(status: number): AuditEntry['outcome'] {
  * Entries of responses that finish in the same event-loop turn are sent together, in one pipeline:
  * one socket write instead of one per request under load.
  */
-export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys: Keys, maxLen: number): void {
+export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys: Keys, maxLen: number, deniedPerMinute?: number): void {
   const writes = new RedisBatcher<Omit<AuditEntry, 'id'>, void>(
     redis,
     (pipe, entry) => pipe.xadd(keys.audit(), 'MAXLEN', '~', maxLen, '*', 'entry', JSON.stringify(entry)),
     () => undefined,
     (flush) => setImmediate(flush),
   );
+
+  const write = (entry: Omit<AuditEntry, 'id'>) => {
+    writes.call(entry).catch((err: unknown) => app.log.error({ err: errorMessage(err), audit: entry }, 'could not write the audit log'));
+  };
+  // Unauthenticated denied requests are summarised past a per-address budget (auth/denied-audit.ts).
+  const denied = new DeniedAuditThrottle(write, deniedPerMinute);
 
   app.addHook('onResponse', (req, reply, done) => {
     if (READ_METHODS.has(req.method) && !DENIED.has(reply.statusCode)) return done();
@@ -39,11 +46,13 @@ export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys:
       presentedKeyId: req.presentedKeyId,
       ip: req.ip,
     };
-    writes.call(entry).catch((err: unknown) => req.log.error({ err: errorMessage(err), audit: entry }, 'could not write the audit log'));
+    if (entry.outcome === 'denied' && entry.actor === null) denied.offer(entry);
+    else write(entry);
     done();
   });
   // Entries of the last responses are written before the connection is closed.
   app.addHook('onClose', async () => {
+    denied.close();
     await new Promise<void>((resolve) => setImmediate(resolve));
     await writes.idle();
   });

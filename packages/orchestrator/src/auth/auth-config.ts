@@ -8,6 +8,10 @@ export interface AuthConfig {
   metrics: 'open' | 'key' | 'internal';
   rateLimit: { max: number; windowMs: number };
   auditMaxLen: number;
+  /** Unauthenticated denied requests audited one by one per client address and minute (default 20); the rest are summarised. */
+  deniedAuditPerMinute?: number;
+  /** Open server-sent event streams per actor and per process (defaults 10 and 500). */
+  streams?: { perActor: number; total: number };
   corsOrigins: string[];
   /** Lifetime of a dashboard session (the cookie itself ends with the browser session). */
   sessionTtlMs: number;

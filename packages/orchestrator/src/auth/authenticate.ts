@@ -5,7 +5,9 @@ import { presentedCredential, sameSecret } from './api-key.js';
 import type { AuthConfig } from './auth-config.js';
 import type { KeyStore, Verification } from './key-store.js';
 import { requirementFor } from './permissions.js';
-import { cookieValue, SESSION_COOKIE, sha256, type SessionStore } from './session-store.js';
+import { sessionOnce, verifyOnce } from './verified-once.js';
+import { isLoopbackHost } from './loopback-host.js';
+import { bootstrapSessionMatches, cookieValue, SESSION_COOKIE, type SessionStore } from './session-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,10 +57,12 @@ export function registerAuthentication(app: FastifyInstance, config: AuthConfig,
 
   /** The actor of a session cookie, re-checking the key that opened it (401 when the session or its key is gone). */
   async function sessionActor(req: FastifyRequest, token: string): Promise<Actor> {
-    const s = await sessions.get(token);
+    const s = await sessionOnce(req, sessions, token);
     if (!s) throw new ApiError('UNAUTHORIZED', 'the dashboard session has ended; sign in again', undefined, { 'www-authenticate': 'Bearer' });
+    // Every session, the bootstrap key's too, changes things only from its own origin.
+    if (!SAFE_METHODS.has(req.method) && !sameOrigin(req)) throw new ApiError('FORBIDDEN', 'a dashboard session may change things only from its own origin');
     if (s.bootstrapHash !== null) {
-      if (config.bootstrapAdminKey && sameSecret(s.bootstrapHash, sha256(config.bootstrapAdminKey))) return BOOTSTRAP;
+      if (config.bootstrapAdminKey && bootstrapSessionMatches(s.bootstrapHash, config.bootstrapAdminKey)) return BOOTSTRAP;
       throw new ApiError('UNAUTHORIZED', 'the bootstrap admin key of this session is no longer configured');
     }
     const v: Verification = await store.verifyId(s.keyId ?? '');
@@ -66,7 +70,6 @@ export function registerAuthentication(app: FastifyInstance, config: AuthConfig,
       req.presentedKeyId = v.keyId;
       throw new ApiError('UNAUTHORIZED', REASONS[v.reason], undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
-    if (!SAFE_METHODS.has(req.method) && !sameOrigin(req)) throw new ApiError('FORBIDDEN', 'a dashboard session may change things only from its own origin');
     return v.actor;
   }
 
@@ -75,6 +78,8 @@ export function registerAuthentication(app: FastifyInstance, config: AuthConfig,
     let needed = requirementFor(req.method, route);
     if (route === '/metrics') needed = config.metrics === 'open' ? 'public' : 'viewer';
     if (config.mode === 'disabled') {
+      // Without keys, a DNS-rebinding page could act as admin: only loopback Host names are served.
+      if (!isLoopbackHost(req.headers.host)) throw new ApiError('FORBIDDEN', 'with authentication disabled only loopback Host names (localhost, 127.0.0.1, [::1]) are served');
       req.actor = ANONYMOUS;
       return;
     }
@@ -90,7 +95,7 @@ export function registerAuthentication(app: FastifyInstance, config: AuthConfig,
       actor = BOOTSTRAP;
       req.authVia = 'header';
     } else {
-      const v = await store.verify(credential!);
+      const v = await verifyOnce(req, store, credential!);
       if (!v.ok) {
         req.presentedKeyId = v.keyId;
         throw new ApiError('UNAUTHORIZED', REASONS[v.reason], undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Keys } from '@baton/contracts';
 import type { RedisClient } from '@baton/platform';
 import { z } from 'zod';
@@ -6,7 +6,7 @@ import { z } from 'zod';
 /** What a session remembers: which key (or the bootstrap key, by hash) opened it. Never a secret. */
 const SessionRecord = z.object({
   keyId: z.string().nullable(),
-  /** sha256 of the bootstrap admin key, when that key opened the session (it must still be configured). */
+  /** A salted hash of the bootstrap admin key (`bootstrapSessionHash`), when that key opened the session (it must still be configured). */
   bootstrapHash: z.string().nullable(),
   createdAt: z.string(),
   expiresAt: z.string(),
@@ -17,6 +17,18 @@ export const SESSION_COOKIE = 'baton_session';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** `s1:<salt>:<HMAC-SHA256(salt, key)>`: a session record does not give away a hash to compare other stores against. */
+export function bootstrapSessionHash(key: string): string {
+  const salt = randomBytes(16).toString('hex');
+  return `s1:${salt}:${createHmac('sha256', salt).update(key).digest('hex')}`;
+}
+
+export function bootstrapSessionMatches(stored: string, key: string): boolean {
+  const [version, salt, mac] = stored.split(':');
+  if (version !== 's1' || !salt || !mac || mac.length !== 64) return false;
+  return timingSafeEqual(Buffer.from(mac, 'hex'), createHmac('sha256', salt).update(key).digest());
+}
 
 /**
  * Dashboard sessions: a random token in an HttpOnly, SameSite=Strict cookie, stored in Redis only

@@ -26,12 +26,14 @@ export const runChangeRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: NoQuery,
         produces: ['text/event-stream'],
         response: { 200: { description: '`hello`, then `changed` events whose `data` is `{ runIds, more }`', content: { 'text/event-stream': { schema: EventStream } } } },
-        errors: [],
+        errors: ['TOO_MANY_STREAMS', 'STREAMS_EXHAUSTED'],
         'x-baton-event-data': RunChanges,
       },
     },
-    async (_req, reply) => {
+    async (req, reply) => {
+      const release = app.streamSlots.acquire(req);
       const res = openEventStream(reply, 'event: hello\ndata: {}\n\n');
+      res.once('close', release).once('finish', release);
       const changed = new Set<string>();
       let more = false;
       const flush = setInterval(() => {

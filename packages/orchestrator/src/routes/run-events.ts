@@ -40,7 +40,7 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: EventHeaders,
         produces: ['text/event-stream'],
         response: { 200: { description: 'The run\'s events as server-sent events; each `data` is a RunEvent', content: { 'text/event-stream': { schema: EventStream } } } },
-        errors: ['RUN_NOT_FOUND'],
+        errors: ['RUN_NOT_FOUND', 'TOO_MANY_STREAMS', 'STREAMS_EXHAUSTED'],
         'x-baton-event-data': RunEvent,
       },
     },
@@ -48,7 +48,9 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
       const runId = req.params.id;
       if (!(await engine.get(runId))) throw new ApiError('RUN_NOT_FOUND', `no run ${runId}`);
 
+      const release = app.streamSlots.acquire(req);
       const res = openEventStream(reply);
+      res.once('close', release).once('finish', release);
 
       let closed = false;
       let wake: (() => void) | null = null;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import type { AuthConfig } from '../auth/auth-config.js';
 import { allowedRoutes } from '../auth/permissions.js';
-import { cookieValue, SESSION_COOKIE, sha256, type SessionStore } from '../auth/session-store.js';
+import { bootstrapSessionHash, cookieValue, SESSION_COOKIE, type SessionStore } from '../auth/session-store.js';
 import { presentedCredential } from '../auth/api-key.js';
 import { ApiError } from '../plugins/errors.js';
 import { NoContent } from '../openapi/components.js';
@@ -45,7 +45,7 @@ export function sessionRoutes(config: AuthConfig, sessions: SessionStore): Fasti
         if (req.authVia !== 'header') throw new ApiError('INVALID_REQUEST', 'send the API key in the Authorization header to open a session');
         const actor = req.actor as Actor;
         const credential = presentedCredential(req.headers)!;
-        const { token, record } = await sessions.create(actor.keyId, actor.keyId === null ? sha256(credential) : null);
+        const { token, record } = await sessions.create(actor.keyId, actor.keyId === null ? bootstrapSessionHash(credential) : null);
         const secure = req.protocol === 'https' ? '; Secure' : '';
         void reply.header('set-cookie', `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secure}`);
         req.log.info({ keyId: actor.keyId, role: actor.role }, 'dashboard session opened');
