@@ -77,7 +77,7 @@ export async function example(): Promise<string> {
   const request: Body<'submitRun'> = { pipeline: 'sdlc', input: { name: 'hello' }, labels: { team: 'a' } };
   const run = await call<Json<'submitRun', 202>>('POST', '/v1/runs', request);
   const stage: components['schemas']['StageView'] | undefined = run.stages[0];
-  const status: 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled' = run.status;
+  const status: 'queued' | 'running' | 'waiting' | 'paused' | 'succeeded' | 'failed' | 'cancelled' = run.status;
   const page = await call<Json<'listRuns', 200>>('GET', '/v1/runs?limit=10');
   return \`\${status} \${stage?.status ?? ''} \${page.nextCursor ?? ''}\`;
 }

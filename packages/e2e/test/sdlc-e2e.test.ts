@@ -60,16 +60,27 @@ async function appPids(file: string): Promise<number[]> {
   });
 }
 
+/**
+ * Host pids of the stuck app's node processes (server and both sleepers), wherever they run. Inside
+ * the sandbox the app sees its own PID namespace and cannot write outside its workspace, so its
+ * PIDS_FILE is relative (in its checkout) and the test finds the processes from the host's /proc.
+ */
+async function sandboxedAppPids(root: string, atLeast = 3): Promise<number[]> {
+  return waitFor(() => {
+    const pids = processesUnder(root).filter((p) => /^\S*node (server\.js|-e setInterval)/.test(p.cmd)).map((p) => p.pid);
+    return pids.length >= atLeast && pids;
+  }, { what: 'the app to start its processes', timeoutMs: 30_000 });
+}
+
 describe('e2e', () => {
   it('cancelling a run during e2e stops the app and every process it started', async () => {
     const h = await stack.harness();
     const root = scratch(stack, 'sdlc-e2e');
     const agents = await startSdlcAgents(stack, h, root, ['e2e']);
     const repo = bareRepo(root, 'stuck', STUCK_APP);
-    const pidsFile = join(root, 'pids');
-    const run = await h.submit(e2eStage({ repository: { url: repo.url, branch: 'main' }, start: { env: { PIDS_FILE: pidsFile }, readyTimeoutMs: 120_000 } }));
+    const run = await h.submit(e2eStage({ repository: { url: repo.url, branch: 'main' }, start: { env: { PIDS_FILE: 'pids' }, readyTimeoutMs: 120_000 } }));
 
-    const pids = await appPids(pidsFile);
+    const pids = await sandboxedAppPids(root);
     expect(pids.every(alive)).toBe(true);
     const workRoot = join(agents.dataDir, 'work', 'e2e');
     expect(processesUnder(workRoot).length).toBeGreaterThanOrEqual(3); // npm, sh, node, its children
@@ -88,9 +99,8 @@ describe('e2e', () => {
     const root = scratch(stack, 'sdlc-e2e');
     await startSdlcAgents(stack, h, root, ['e2e']);
     const repo = bareRepo(root, 'stuck', STUCK_APP);
-    const pidsFile = join(root, 'pids');
-    const run = await h.submit(e2eStage({ repository: { url: repo.url, branch: 'main' }, start: { env: { PIDS_FILE: pidsFile }, readyTimeoutMs: 120_000 } }, { timeoutMs: 4000 }));
-    const pids = await appPids(pidsFile);
+    const run = await h.submit(e2eStage({ repository: { url: repo.url, branch: 'main' }, start: { env: { PIDS_FILE: 'pids' }, readyTimeoutMs: 120_000 } }, { timeoutMs: 4000 }));
+    const pids = await sandboxedAppPids(root);
     const done = await h.waitRun(run.id, undefined, 30_000);
     expect(done.status).toBe('failed');
     expect(stageOf(done, 'e2e').error?.code).toBe('STAGE_TIMEOUT');
@@ -152,10 +162,13 @@ describe('e2e', () => {
     expect(out.checks).toEqual([expect.objectContaining({ name: 'GET / answers < 500', path: '/', status: 'passed', httpStatus: 200 })]);
   }, 60_000);
 
-  it('an agent killed with -9 leaves its app behind; the next agent to start stops it', async () => {
+  it('an agent killed with -9 leaves its unsandboxed app behind; the next agent to start stops it', async () => {
+    // In the bubblewrap sandbox the app dies with its agent (--die-with-parent tears the PID namespace
+    // down); the orphan reaper is for the setpriv fallback and BATON_SANDBOX=off, where it outlives it.
+    const noSandbox = { BATON_SANDBOX: 'off' };
     const h = await stack.harness();
     const root = scratch(stack, 'sdlc-e2e');
-    const first = await startSdlcAgents(stack, h, root, ['e2e']);
+    const first = await startSdlcAgents(stack, h, root, ['e2e'], noSandbox);
     const repo = bareRepo(root, 'stuck', STUCK_APP);
     const pidsFile = join(root, 'pids');
     const run = await h.submit(e2eStage({ repository: { url: repo.url, branch: 'main' }, start: { env: { PIDS_FILE: pidsFile }, readyTimeoutMs: 120_000 } }));
@@ -164,7 +177,7 @@ describe('e2e', () => {
     await first.procs[0]!.kill('SIGKILL');
     expect(pids.every(alive)).toBe(true); // nobody could stop them
 
-    await startSdlcAgents(stack, h, root, ['e2e']);
+    await startSdlcAgents(stack, h, root, ['e2e'], noSandbox);
     await waitFor(() => !pids.some(alive), { what: 'the orphans to be reaped', timeoutMs: 15_000 });
     // The new agent takes the stalled stage over; cancelling it stops the new app as well.
     await waitFor(async () => stageOf(await h.run(run.id), 'e2e').attempts >= 1 && existsSync(pidsFile) && readFileSync(pidsFile, 'utf8').trim().split('\n').length >= 6, {

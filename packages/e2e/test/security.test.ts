@@ -344,7 +344,7 @@ describe('Redis access for agents', () => {
     const t = `{${ns}}`;
     await stack.redis.command(
       'ACL', 'SETUSER', `agent-${ns}`, 'on', '>agent-secret', 'resetkeys', 'resetchannels',
-      `~${t}:q:*`, `~${t}:agent:*`, `~${t}:agents`, `~${t}:agent-types`, `~${t}:control:*`, `~${t}:run:*:artifacts`, `~${t}:artifacts:refs`,
+      `~${t}:q:*`, `~${t}:agent:*`, `~${t}:agents`, `~${t}:agent-types`, `~${t}:control:*`, `~${t}:run:*:artifacts`, `~${t}:artifacts:refs`, `%R~${t}:jobs:superseded`,
       'nocommands', '+@read', '+@write', '+@stream', '+@scripting', '+@transaction', '+@connection', '+@keyspace', '-@dangerous', '+info', '+client|setname', '+client|getname', '+client|id',
     );
     const orch = await spawnOrchestrator(stack.redis.url, ns);
