@@ -51,6 +51,7 @@ function executions(file: string): Map<string, number> {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const e = JSON.parse(line) as LedgerLine;
+    if (e.phase === 'start') continue; // the line a handler writes as it begins; executions are the lines of returns
     const k = `${e.runId}/${e.stage}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
