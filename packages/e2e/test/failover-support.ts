@@ -43,6 +43,8 @@ interface LedgerLine {
   runId: string;
   stage: string;
   attempt: number;
+  /** `start`: the line a handler writes as it begins (the noop ledger records starts and returns). */
+  phase?: 'start';
 }
 
 function executions(file: string): Map<string, number> {
