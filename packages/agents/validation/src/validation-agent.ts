@@ -73,7 +73,9 @@ export function createValidationAgent(config: ValidationConfig) {
         progress({ percent: 65, message: `lint ${lint.report.status}` });
         const t = testCommand(input.commands.test, pkg, sctx.project?.pm, reports);
         const testStartedAt = Date.now();
-        const test = await runStep(sctx, 'test', t.command, input.commandTimeoutMs, t.reason);
+        // The test step writes machine-readable reports (jest --json) outside the repository: that dir is writable in the sandbox too.
+        const testCtx = { ...sctx, writeDirs: [...(sctx.writeDirs ?? []), reports] };
+        const test = await runStep(testCtx, 'test', t.command, input.commandTimeoutMs, t.reason);
         progress({ percent: 90, message: `tests ${test.report.status}` });
 
         const runs = { typecheck, lint, test };
