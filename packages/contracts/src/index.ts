@@ -27,3 +27,6 @@ export * from './operations.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './health.js';
+export * from './triggers.js';
+export * from './schedules.js';
+export * from './notifications.js';
