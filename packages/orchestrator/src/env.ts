@@ -55,6 +55,11 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_BUILTIN_PIPELINES: z.enum(['true', 'false']).default('true'),
   /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
   BATON_REQUIRE_NOEVICTION: z.enum(['true', 'false']).default('false'),
+  /** Notification deliveries: attempts before a delivery is dead-lettered, and the first retry delay (doubling). */
+  BATON_NOTIFY_ATTEMPTS: int(8, 1),
+  BATON_NOTIFY_BACKOFF_MS: int(1000, 10),
+  /** How long a notification receiver may take to answer. */
+  BATON_NOTIFY_TIMEOUT_MS: int(10_000, 100),
 });
 export type OrchestratorEnv = z.infer<typeof OrchestratorEnv>;
 
@@ -100,4 +105,18 @@ export function stageTargetsFromEnv(env: OrchestratorEnv): Record<string, number
       .map((kv) => kv.split('='))
       .map(([k, v]) => [k!, Number(v)]),
   );
+}
+
+/**
+ * The BATON_SECRET_* variables (webhook trigger and notification secrets are stored as references
+ * to them; Redis never holds the values). Read from the raw environment: they are not in the schema.
+ */
+export function secretsFromEnv(raw: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (/^BATON_SECRET_[A-Z0-9_]{1,64}$/.test(k) && v) out[k] = v;
+  return out;
+}
+
+export function notifyConfigFromEnv(env: OrchestratorEnv) {
+  return { attempts: env.BATON_NOTIFY_ATTEMPTS, backoffMs: env.BATON_NOTIFY_BACKOFF_MS, timeoutMs: env.BATON_NOTIFY_TIMEOUT_MS };
 }

@@ -24,6 +24,10 @@ export interface OrchestratorOptions {
   auth?: AuthConfig;
   /** See AppOptions.strictErrorDocs. */
   strictErrorDocs?: boolean;
+  /** BATON_SECRET_* values (see env.ts secretsFromEnv). */
+  secrets?: Record<string, string>;
+  /** Notification delivery: attempts, first backoff, receiver timeout. */
+  notify?: { attempts: number; backoffMs: number; timeoutMs: number };
 }
 
 export interface Orchestrator {
@@ -75,7 +79,7 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
   const notices = new RunNoticeHub(runSubscriber, keys);
   await notices.start();
   const { app, processRegistry, fleetRegistry } = await buildApp(
-    { engine, redis, keys, notices, log },
+    { engine, redis, keys, notices, log, secrets: opts.secrets ?? {} },
     {
       ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       processMetricsElsewhere: opts.metricsPort !== undefined,

@@ -10,6 +10,8 @@ export interface Services {
   keys: Keys;
   notices: RunNoticeHub;
   log: Logger;
+  /** BATON_SECRET_* values by name (trigger and notification secrets are references to them). */
+  secrets: Readonly<Record<string, string>>;
 }
 
 declare module 'fastify' {
