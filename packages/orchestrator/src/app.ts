@@ -33,6 +33,7 @@ import { runRoutes } from './routes/runs.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { hookRoutes } from './routes/hooks.js';
 import { triggerRoutes } from './routes/triggers.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { TriggerStore } from './triggers/trigger-store.js';
 import type { Services } from './services.js';
 import { StreamSlots } from './routes/stream-slots.js';
@@ -140,6 +141,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const triggers = new TriggerStore(services.redis, services.keys);
   await app.register(triggerRoutes(triggers, services.secrets));
   await app.register(hookRoutes(triggers, services.secrets));
+  await app.register(scheduleRoutes);
   await registerDashboard(app);
   await registerBullBoards(app, services);
   return { app, processRegistry, fleetRegistry };

@@ -56,6 +56,8 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
   BATON_REQUIRE_NOEVICTION: z.enum(['true', 'false']).default('false'),
   /** Notification deliveries: attempts before a delivery is dead-lettered, and the first retry delay (doubling). */
+  /** How often each orchestrator re-reads the schedule definitions (ticks themselves are timers, not polls). */
+  BATON_SCHEDULE_RELOAD_MS: int(5000, 100),
   BATON_NOTIFY_ATTEMPTS: int(8, 1),
   BATON_NOTIFY_BACKOFF_MS: int(1000, 10),
   /** How long a notification receiver may take to answer. */

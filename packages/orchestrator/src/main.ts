@@ -39,6 +39,7 @@ const orchestrator = await startOrchestrator({
   stageTargets: stageTargetsFromEnv(env),
   auth: configOrExit(() => authConfigFromEnv(env)),
   secrets: secretsFromEnv(),
+  scheduleReloadMs: env.BATON_SCHEDULE_RELOAD_MS,
   notify: notifyConfigFromEnv(env),
 });
 const address = await orchestrator.app.listen({ host: env.BATON_HOST, port: env.BATON_PORT });

@@ -7,6 +7,8 @@ import type { AuthConfig } from './auth/auth-config.js';
 import { buildApp } from './app.js';
 import { BUILTIN_PIPELINES } from './builtin-pipelines.js';
 import { RunNoticeHub } from './run-notice-hub.js';
+import { ScheduleStore } from './schedules/schedule-store.js';
+import { Scheduler } from './schedules/scheduler.js';
 
 export interface OrchestratorOptions {
   redis: RedisConfig;
@@ -26,6 +28,8 @@ export interface OrchestratorOptions {
   strictErrorDocs?: boolean;
   /** BATON_SECRET_* values (see env.ts secretsFromEnv). */
   secrets?: Record<string, string>;
+  /** See BATON_SCHEDULE_RELOAD_MS. */
+  scheduleReloadMs?: number;
   /** Notification delivery: attempts, first backoff, receiver timeout. */
   notify?: { attempts: number; backoffMs: number; timeoutMs: number };
 }
@@ -78,8 +82,10 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
 
   const notices = new RunNoticeHub(runSubscriber, keys);
   await notices.start();
+  const scheduler = new Scheduler(new ScheduleStore(redis, keys), engine, log.child({ component: 'scheduler' }), opts.scheduleReloadMs ?? 5000);
+  await scheduler.start();
   const { app, processRegistry, fleetRegistry } = await buildApp(
-    { engine, redis, keys, notices, log, secrets: opts.secrets ?? {} },
+    { engine, redis, keys, notices, log, secrets: opts.secrets ?? {}, scheduler },
     {
       ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       processMetricsElsewhere: opts.metricsPort !== undefined,
@@ -102,6 +108,7 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
       closing ??= (async () => {
         await app.close();
         await metricsServer?.close();
+        await scheduler.stop();
         await notices.stop();
         await engine.stop();
         // The engine closed `subscriber` (its job-event reader) when it stopped.
