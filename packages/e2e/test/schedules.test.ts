@@ -48,7 +48,7 @@ describe('schedules', () => {
     // Consecutive seconds: no tick skipped.
     const ms = ticks.map((t) => Date.parse(t));
     for (let i = 1; i < ms.length; i++) expect(ms[i]! - ms[i - 1]!).toBe(1000);
-    expect(runs.every((r) => r.pipeline === 'tick')).toBe(true);
+    expect(runs.every((r) => r.pipeline.name === 'tick')).toBe(true);
     // Both orchestrators fired ticks (the idempotency key made them one run): each logged some starts, or B saw them.
     const view = (await api<ScheduleList>(b.url, 'GET', '/v1/schedules')).body.items[0]!;
     expect(view.lastOutcome).toBe('started');
