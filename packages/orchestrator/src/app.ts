@@ -34,6 +34,7 @@ import { approvalRoutes } from './routes/approvals.js';
 import { hookRoutes } from './routes/hooks.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { TriggerStore } from './triggers/trigger-store.js';
 import type { Services } from './services.js';
 import { StreamSlots } from './routes/stream-slots.js';
@@ -142,6 +143,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(triggerRoutes(triggers, services.secrets));
   await app.register(hookRoutes(triggers, services.secrets));
   await app.register(scheduleRoutes);
+  await app.register(notificationRoutes);
   await registerDashboard(app);
   await registerBullBoards(app, services);
   return { app, processRegistry, fleetRegistry };

@@ -62,6 +62,8 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_NOTIFY_BACKOFF_MS: int(1000, 10),
   /** How long a notification receiver may take to answer. */
   BATON_NOTIFY_TIMEOUT_MS: int(10_000, 100),
+  /** Lock of a delivery in progress: a dead orchestrator's delivery is retried by another after it lapses. */
+  BATON_NOTIFY_LOCK_MS: int(30_000, 1000),
 });
 export type OrchestratorEnv = z.infer<typeof OrchestratorEnv>;
 
@@ -120,5 +122,5 @@ export function secretsFromEnv(raw: NodeJS.ProcessEnv = process.env): Record<str
 }
 
 export function notifyConfigFromEnv(env: OrchestratorEnv) {
-  return { attempts: env.BATON_NOTIFY_ATTEMPTS, backoffMs: env.BATON_NOTIFY_BACKOFF_MS, timeoutMs: env.BATON_NOTIFY_TIMEOUT_MS };
+  return { attempts: env.BATON_NOTIFY_ATTEMPTS, backoffMs: env.BATON_NOTIFY_BACKOFF_MS, timeoutMs: env.BATON_NOTIFY_TIMEOUT_MS, lockMs: env.BATON_NOTIFY_LOCK_MS };
 }
