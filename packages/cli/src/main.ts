@@ -8,6 +8,8 @@ import { registerQueues } from './commands/queues.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
+import { registerTriggers } from './commands/triggers.js';
+import { registerSchedules } from './commands/schedules.js';
 
 const program = new Command();
 program
@@ -29,5 +31,7 @@ registerAgents(program);
 registerQueues(program);
 registerPipelines(program);
 registerKeys(program);
+registerTriggers(program);
+registerSchedules(program);
 
 await program.parseAsync(process.argv);
