@@ -1,3 +1,4 @@
+import { secretScopesFromEnv, SecretScopeConfigError, type SecretScopes } from '@baton/contracts';
 import { ConfigError, LogEnv, RedisEnv } from '@baton/platform';
 import type { AuthConfig } from './auth/auth-config.js';
 import { z } from 'zod';
@@ -53,6 +54,12 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_SESSION_TTL_HOURS: int(12, 1),
   /** Register the built-in pipelines at start-up. */
   BATON_BUILTIN_PIPELINES: z.enum(['true', 'false']).default('true'),
+  /** Largest job envelope (a stage's resolved input + upstream outputs), bytes: see README "Limits". */
+  BATON_MAX_STAGE_INPUT_BYTES: int(1024 * 1024, 1024),
+  /** All stages' resolved inputs of one run together (as far as known at submit), bytes. */
+  BATON_MAX_RUN_INPUT_BYTES: int(8 * 1024 * 1024, 1024),
+  /** Active runs per API key (0: no cap); past it `429 TOO_MANY_ACTIVE_RUNS`. */
+  BATON_MAX_ACTIVE_RUNS_PER_KEY: int(100, 0),
   /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
   BATON_REQUIRE_NOEVICTION: z.enum(['true', 'false']).default('false'),
 });
@@ -73,7 +80,20 @@ export function engineConfigFromEnv(env: OrchestratorEnv) {
     acceptReplicas: env.BATON_ACCEPT_REPLICAS,
     acceptReplicasTimeoutMs: env.BATON_ACCEPT_REPLICAS_TIMEOUT_MS,
     acceptFsync: env.BATON_ACCEPT_FSYNC === 'true',
+    maxStageInputBytes: env.BATON_MAX_STAGE_INPUT_BYTES,
+    maxRunInputBytes: env.BATON_MAX_RUN_INPUT_BYTES,
+    maxActiveRunsPerKey: env.BATON_MAX_ACTIVE_RUNS_PER_KEY,
   };
+}
+
+/** The BATON_SECRET_*_SCOPE declarations (the orchestrator never holds the secrets themselves). */
+export function secretScopesFromProcessEnv(raw: Readonly<Record<string, string | undefined>> = process.env): SecretScopes {
+  try {
+    return secretScopesFromEnv(raw);
+  } catch (e: unknown) {
+    if (e instanceof SecretScopeConfigError) throw new ConfigError(e.problems);
+    throw e;
+  }
 }
 
 export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
