@@ -38,7 +38,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: SubmitHeaders,
         body: RunRequest,
         response: { 202: RunView },
-        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS'],
+        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS', 'APP_NOT_OWNED'],
       },
       // The hot path: the reply is built by runView() from a stored run document (already typed and
       // schema-checked when loaded), so it is serialized as is instead of being re-validated by zod.
