@@ -48,6 +48,8 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   /** Open server-sent event streams per actor (key, or client address without auth) and per process. */
   BATON_SSE_MAX_PER_ACTOR: int(10, 1),
   BATON_SSE_MAX: int(500, 1),
+  /** Reverse proxies whose X-Forwarded-Proto/-For are trusted: comma-separated addresses/CIDRs (or `loopback`). */
+  BATON_TRUST_PROXY: z.string().regex(/^[\w.:/,\s-]*$/, 'addresses, CIDRs or loopback').default(''),
   /** Comma-separated origins allowed to call the API from a browser (none by default). */
   BATON_CORS_ORIGINS: z.string().default(''),
   /** How long a dashboard session lasts at most (it also ends when the browser closes). */
@@ -110,6 +112,7 @@ export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
     streams: { perActor: env.BATON_SSE_MAX_PER_ACTOR, total: env.BATON_SSE_MAX },
     corsOrigins: env.BATON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     sessionTtlMs: env.BATON_SESSION_TTL_HOURS * 3600 * 1000,
+    ...(env.BATON_TRUST_PROXY.trim() ? { trustProxy: env.BATON_TRUST_PROXY.trim() } : {}),
   };
 }
 
