@@ -37,7 +37,7 @@ export const hookRoutes =
             'Authenticated by the delivery\'s signature, not an API key: GitHub `X-Hub-Signature-256`, GitLab `X-Gitlab-Token`, or `X-Baton-Signature: t=<unix>,v1=<hmac>` (generic). The delivery id (`X-GitHub-Delivery`, GitLab `Idempotency-Key`, `X-Baton-Delivery`) is the idempotency key. A delivery no filter admits is answered 202 with `{"ignored": reason}`.',
           params: z.object({ name: HookName }).strict(),
           response: { 200: HookResponse, 202: HookResponse },
-          errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_REQUEST', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED'],
+          errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_REQUEST', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS', 'APP_NOT_OWNED'],
         },
       },
       async (req, reply) => {
@@ -80,6 +80,7 @@ export const hookRoutes =
             { pipeline: trigger.pipeline, ...(trigger.version !== null ? { version: trigger.version } : {}), input, labels: { trigger: trigger.name, ...labels } },
             deliveryId,
             `trigger:${trigger.name}`,
+            trigger.definedBy,
           );
           await record({ outcome: created ? 'started' : 'replayed', runId: doc.id, reason: null });
           if (created) req.log.info({ trigger: trigger.name, deliveryId, runId: doc.id }, 'webhook delivery started a run');

@@ -47,7 +47,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
       const problem = cronProblem(req.body.cron, req.body.timezone);
       if (problem) throw new ApiError('INVALID_REQUEST', `invalid ${problem.path}: ${problem.message}`, [{ path: [problem.path], message: problem.message }]);
       if (!(await engine.pipelines.get(req.body.pipeline, req.body.version))) throw new ApiError('PIPELINE_NOT_FOUND', `no pipeline "${req.body.pipeline}"`);
-      const { schedule, created } = await store.put(req.params.name, req.body, new Date());
+      const { schedule, created } = await store.put(req.params.name, req.body, new Date(), req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null);
       await scheduler.reload();
       return reply.code(created ? 201 : 200).send(scheduleView(schedule, await store.state(schedule.name), Date.now()));
     },
@@ -76,7 +76,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         const s = await store.get(req.params.name);
         if (!s) throw new ApiError('NOT_FOUND', `no schedule "${req.params.name}"`);
         if (s.paused !== paused) {
-          const { schedule } = await store.put(s.name, { ...s, paused }, new Date());
+          const { schedule } = await store.put(s.name, { ...s, paused }, new Date(), s.definedBy);
           if (!paused) await scheduler.markResumed(schedule);
           await scheduler.reload();
         }

@@ -56,7 +56,7 @@ export const triggerRoutes =
       async (req, reply) => {
         checkSecretRef(req.body.secret, secrets, req.body.source === 'gitlab', ['secret']);
         if (!(await engine.pipelines.get(req.body.pipeline, req.body.version))) throw new ApiError('PIPELINE_NOT_FOUND', `no pipeline "${req.body.pipeline}"`);
-        const { trigger, created } = await store.put(req.params.name, req.body, new Date());
+        const { trigger, created } = await store.put(req.params.name, req.body, new Date(), req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null);
         return reply.code(created ? 201 : 200).send(triggerView(trigger));
       },
     );

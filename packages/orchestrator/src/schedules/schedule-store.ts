@@ -1,9 +1,15 @@
-import { ScheduleRequest, type Keys, type ScheduleView } from '@baton/contracts';
+import { Role, ScheduleRequest, type Keys, type ScheduleView, type SecretUser } from '@baton/contracts';
 import type { RedisClient } from '@baton/platform';
 import { z } from 'zod';
 import { nextTicks } from './cron-times.js';
 
-export const StoredSchedule = ScheduleRequest.extend({ name: z.string(), createdAt: z.string(), updatedAt: z.string() });
+export const StoredSchedule = ScheduleRequest.extend({
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Who defined it: its runs use secrets with that key's authority (secret scopes). */
+  definedBy: z.object({ keyId: z.string().nullable(), role: Role }).nullable().default(null),
+});
 export type StoredSchedule = z.infer<typeof StoredSchedule>;
 
 export const ScheduleState = z.object({
@@ -33,10 +39,10 @@ export class ScheduleStore {
     private readonly keys: Keys,
   ) {}
 
-  async put(name: string, req: ScheduleRequest, now: Date): Promise<{ schedule: StoredSchedule; created: boolean }> {
+  async put(name: string, req: ScheduleRequest, now: Date, definedBy: SecretUser | null): Promise<{ schedule: StoredSchedule; created: boolean }> {
     const existing = await this.get(name);
     const at = now.toISOString();
-    const schedule: StoredSchedule = { ...req, name, createdAt: existing?.createdAt ?? at, updatedAt: at };
+    const schedule: StoredSchedule = { ...req, name, createdAt: existing?.createdAt ?? at, updatedAt: at, definedBy };
     await this.redis.hset(this.keys.schedules(), name, JSON.stringify(schedule));
     return { schedule, created: existing === null };
   }

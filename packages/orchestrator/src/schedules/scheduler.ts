@@ -154,6 +154,7 @@ export class Scheduler {
       { pipeline: s.pipeline, ...(s.version !== undefined ? { version: s.version } : {}), input: s.input, labels: { ...s.labels, schedule: s.name, 'schedule-tick': tick } },
       tickKey(s.name, tickMs),
       `schedule:${s.name}`,
+      s.definedBy,
     );
     if (created) this.log.info({ schedule: s.name, tick, runId: doc.id }, 'schedule started a run');
     await this.record(s, { lastTickMs: tickMs, lastRunId: doc.id, lastOutcome: outcome });

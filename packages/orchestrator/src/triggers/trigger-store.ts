@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HookDelivery, TriggerFilter, TriggerMapping, type Keys, type TriggerRequest, type TriggerView } from '@baton/contracts';
+import { HookDelivery, Role, TriggerFilter, TriggerMapping, type Keys, type SecretUser, type TriggerRequest, type TriggerView } from '@baton/contracts';
 import type { RedisClient } from '@baton/platform';
 import { z } from 'zod';
 
@@ -14,6 +14,8 @@ export const StoredTrigger = z.object({
   mapping: TriggerMapping,
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Who defined it: its runs use secrets with that key's authority (secret scopes). */
+  definedBy: z.object({ keyId: z.string().nullable(), role: Role }).nullable().default(null),
 });
 export type StoredTrigger = z.infer<typeof StoredTrigger>;
 
@@ -27,7 +29,7 @@ export class TriggerStore {
     private readonly keys: Keys,
   ) {}
 
-  async put(name: string, req: TriggerRequest, now: Date): Promise<{ trigger: StoredTrigger; created: boolean }> {
+  async put(name: string, req: TriggerRequest, now: Date, definedBy: SecretUser | null): Promise<{ trigger: StoredTrigger; created: boolean }> {
     const existing = await this.get(name);
     const at = now.toISOString();
     const trigger: StoredTrigger = {
@@ -40,6 +42,7 @@ export class TriggerStore {
       mapping: req.mapping,
       createdAt: existing?.createdAt ?? at,
       updatedAt: at,
+      definedBy,
     };
     await this.redis.hset(this.keys.triggers(), name, JSON.stringify(trigger));
     return { trigger, created: existing === null };
