@@ -5,6 +5,9 @@ import type {
   ApiKeyView,
   ArtifactList,
   AuditList,
+  BulkRunRequestInput,
+  BulkRunResponse,
+  ForkRequest,
   CreatedKey,
   CreateKeyRequest,
   FleetDrain,
@@ -106,6 +109,16 @@ export class BatonClient {
     resume: (id: string): Promise<RunView> => this.call('resumeRun', { params: { id } }),
     /** Re-runs from `fromStage` (default: the failed stages), keeping upstream outputs. */
     retry: (id: string, body: { fromStage?: string } = {}): Promise<RunView> => this.call('retryRun', { params: { id }, body }),
+    /** A new run of the same pipeline version from `fromStage`, upstream stages copied with their recorded outputs (or overrides). */
+    fork: (id: string, body: ForkRequest): Promise<RunView> => this.call('forkRun', { params: { id }, body }),
+    /**
+     * Cancels / retries every run a filter matches (`dryRun: true` only counts). Pass an
+     * `idempotencyKey` to make repeating the call resume it: nothing is acted on twice.
+     */
+    bulkCancel: (body: BulkRunRequestInput, opts: { idempotencyKey?: string } = {}): Promise<BulkRunResponse> =>
+      this.call('bulkCancelRuns', { body, ...(opts.idempotencyKey ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}) }),
+    bulkRetry: (body: BulkRunRequestInput, opts: { idempotencyKey?: string } = {}): Promise<BulkRunResponse> =>
+      this.call('bulkRetryRuns', { body, ...(opts.idempotencyKey ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}) }),
     approve: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('approveStage', { params: { id, stage }, body }),
     reject: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('rejectStage', { params: { id, stage }, body }),
     /**

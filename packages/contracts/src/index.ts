@@ -27,3 +27,4 @@ export * from './operations.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './health.js';
+export * from './bulk.js';

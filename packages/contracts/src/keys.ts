@@ -36,6 +36,8 @@ export interface Keys {
   /** Runs of one version of a registered pipeline (sorted set by run id). */
   runsByPipelineVersion(pipeline: string, version: number): string;
   idempotency(keyHash: string): string;
+  /** A bulk action's progress under an Idempotency-Key (hash: run id -> the run's updatedAt when claimed). */
+  bulkOperation(keyHash: string): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
   /** Reference counts of content-addressed artifact files (hash: sha256 -> count). */
@@ -93,6 +95,7 @@ export function keys(namespace = 'baton'): Keys {
     runsByCreator: (keyId) => `${t}:runs:creator:${encodeURIComponent(keyId)}`,
     runsByPipelineVersion: (pipeline, version) => `${t}:runs:pipeline:${pipeline}:v${version}`,
     idempotency: (h) => `${t}:idem:${h}`,
+    bulkOperation: (h) => `${t}:bulk:${h}`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,
     artifactGarbage: () => `${t}:artifacts:garbage`,

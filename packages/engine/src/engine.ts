@@ -1,6 +1,7 @@
-import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
+import type { BulkRunRequest, Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
+import { bulkRuns, type BulkAction, type BulkOptions } from './bulk.js';
 import type { Decision } from './control/approval.js';
 import { removeSupersededJobs } from './superseded.js';
 import { requireWaitAof } from './accept-fsync.js';
@@ -121,6 +122,10 @@ export class Engine {
   }
   retry(runId: string, fromStage?: string) {
     return retryRun(this.ctx, runId, fromStage);
+  }
+  /** Cancels or retries every run a filter matches (bulk.ts). */
+  bulk(action: BulkAction, req: BulkRunRequest, opts?: BulkOptions) {
+    return bulkRuns(this.ctx, action, req, opts);
   }
   /** Approves or rejects a waiting approval stage (throws FORBIDDEN when the actor may not). */
   decide(runId: string, f: Decision) {

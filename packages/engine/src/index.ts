@@ -16,3 +16,4 @@ export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';
+export { BULK_COUNT_CAP, type BulkAction, type BulkOptions } from './bulk.js';

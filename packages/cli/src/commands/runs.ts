@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { action, client, EXIT, output } from '../cli-context.js';
 import { followRun } from '../follow.js';
 import { stageTable, statusText } from '../render.js';
+import { registerBulkRuns } from './runs-bulk.js';
 import { addRunFilterOptions, runFilterOf, type RunFilterOptions } from '../run-filter-options.js';
 
 const since = (iso: string | null, until: string | null) => {
@@ -66,4 +67,5 @@ export function registerRuns(program: Command): void {
   act('retry', 're-run from a stage (default: the failed ones), keeping upstream outputs', (api, id, o) => api.runs.retry(id, o.from ? { fromStage: o.from } : {})).option('--from <stage>');
   act('pause', 'no new stage starts; running ones finish', (api, id) => api.runs.pause(id));
   act('resume', 'resume a paused run', (api, id) => api.runs.resume(id));
+  registerBulkRuns(runs);
 }
