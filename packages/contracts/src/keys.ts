@@ -38,6 +38,8 @@ export interface Keys {
   idempotency(keyHash: string): string;
   /** A bulk action's progress under an Idempotency-Key (hash: run id -> the run's updatedAt when claimed). */
   bulkOperation(keyHash: string): string;
+  /** The resolved input of each stage dispatch of a run (hash: `<stage>#<dispatch>` -> JSON). */
+  runInputs(runId: string): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
   /** Reference counts of content-addressed artifact files (hash: sha256 -> count). */
@@ -96,6 +98,7 @@ export function keys(namespace = 'baton'): Keys {
     runsByPipelineVersion: (pipeline, version) => `${t}:runs:pipeline:${pipeline}:v${version}`,
     idempotency: (h) => `${t}:idem:${h}`,
     bulkOperation: (h) => `${t}:bulk:${h}`,
+    runInputs: (id) => `${t}:run:${id}:inputs`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,
     artifactGarbage: () => `${t}:artifacts:garbage`,

@@ -17,3 +17,4 @@ export { waitingStages, waitingUntil, type Approver, type Decision } from './con
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';
 export { BULK_COUNT_CAP, type BulkAction, type BulkOptions } from './bulk.js';
+export { capResolvedInput, redactSecrets, RESOLVED_INPUT_MAX_BYTES, type ResolvedInput } from './resolved-inputs.js';

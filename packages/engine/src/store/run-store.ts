@@ -156,6 +156,7 @@ export class RunStore {
     const { doc } = run;
     const ops = new OpList([this.keys.run(doc.id), this.keys.runArtifacts(doc.id), this.keys.artifactRefs(), this.keys.artifactGarbage()])
       .del(this.keys.runEvents(doc.id))
+      .del(this.keys.runInputs(doc.id))
       .zrem(this.keys.runsByCreated(), doc.id)
       .zrem(this.keys.runsByStatus(doc.status), doc.id)
       .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
