@@ -9,11 +9,18 @@ import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
 
+const VERSION = '0.1.0';
+// `--version` is the CLI's version only as the first argument: after a command it is that command's
+// option (`pipelines show|export <name> --version 3`), which commander's program-wide flag would swallow.
+if (process.argv[2] === '--version') {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(EXIT.ok);
+}
 const program = new Command();
 program
   .name('baton')
   .description('Operate Baton: the dev stack, runs, agents, queues, pipelines and API keys')
-  .version('0.1.0')
+  .version(VERSION, '-V, --cli-version')
   .option('--url <url>', 'orchestrator URL (env BATON_URL)', process.env.BATON_URL ?? 'http://127.0.0.1:3000')
   .option('--api-key <key>', 'API key (env BATON_API_KEY)', process.env.BATON_API_KEY)
   .option('--json', 'machine-readable output')
