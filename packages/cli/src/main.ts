@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { EXIT } from './cli-context.js';
 import { registerAgents } from './commands/agents.js';
+import { registerBackup } from './commands/backup.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPipelines } from './commands/pipelines.js';
 import { registerQueues } from './commands/queues.js';
@@ -36,5 +37,6 @@ registerAgents(program);
 registerQueues(program);
 registerPipelines(program);
 registerKeys(program);
+registerBackup(program);
 
 await program.parseAsync(process.argv);
