@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { keys as keysFor } from '@baton/contracts';
 import { backupLines, BackupError, parseBackup, restoreNamespace, snapshotNamespace } from '@baton/orchestrator';
-import { createRedis, redisConfigFromEnv, RedisEnv, type RedisClient } from '@baton/platform';
+import { createRedis, redisConfigFromEnv, RedisEnv, whenReady, type RedisClient } from '@baton/platform';
 import type { Command } from 'commander';
 import { action, output, UsageError } from '../cli-context.js';
 
@@ -17,6 +17,7 @@ async function withRedis<T>(o: RedisOpts, fn: (redis: RedisClient, ns: string) =
   const config = redisConfigFromEnv(parsed.data.REDIS_URL || parsed.data.REDIS_CLUSTER_NODES || parsed.data.REDIS_SENTINELS ? parsed.data : { ...parsed.data, REDIS_URL: 'redis://127.0.0.1:6379' });
   const redis = createRedis(config, 'command', 'baton-backup');
   try {
+    await whenReady(redis);
     return await fn(redis, config.namespace);
   } finally {
     redis.disconnect();
