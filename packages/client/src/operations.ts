@@ -19,6 +19,8 @@ export const OPERATIONS = {
   approveStage: ['POST', '/v1/runs/:id/stages/:stage/approve'],
   rejectStage: ['POST', '/v1/runs/:id/stages/:stage/reject'],
   streamRunEvents: ['GET', '/v1/runs/:id/events'],
+  streamStageLogs: ['GET', '/v1/runs/:id/stages/:stage/logs'],
+  getStageLogPage: ['GET', '/v1/runs/:id/stages/:stage/logs/page'],
   streamRunChanges: ['GET', '/v1/runs/changes'],
   listRunArtifacts: ['GET', '/v1/runs/:id/artifacts'],
   getRunArtifact: ['GET', '/v1/runs/:id/artifacts/:artifactId'],

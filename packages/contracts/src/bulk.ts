@@ -70,3 +70,25 @@ export const ForkRequest = z
   })
   .strict();
 export type ForkRequest = z.infer<typeof ForkRequest>;
+
+/** One entry of a stage dispatch's live log: a batch of lines, the truncation marker, or an attempt's end. */
+export const StageLogEntry = z.object({
+  /** The stream id (SSE `id`; pass it back as `after` / `Last-Event-ID`). */
+  id: z.string(),
+  attempt: z.int().positive(),
+  kind: z.enum(['lines', 'truncated', 'end']),
+  lines: z.array(z.string()).optional(),
+  /** `end`: how the attempt ended (`succeeded`, `failed`). `truncated`: the cap in bytes. */
+  detail: z.string().optional(),
+});
+export type StageLogEntry = z.infer<typeof StageLogEntry>;
+
+export const StageLogPage = z.object({
+  dispatch: z.int().nonnegative(),
+  items: z.array(StageLogEntry),
+  /** Pass back as `after` for the next entries; null when there are none yet. */
+  nextCursor: z.string().nullable(),
+  /** True when the dispatch is over and every entry was read. */
+  ended: z.boolean(),
+});
+export type StageLogPage = z.infer<typeof StageLogPage>;

@@ -40,6 +40,8 @@ export interface Keys {
   bulkOperation(keyHash: string): string;
   /** The resolved input of each stage dispatch of a run (hash: `<stage>#<dispatch>` -> JSON). */
   runInputs(runId: string): string;
+  /** The live log of one stage dispatch, every attempt of it (capped stream; deleted with the run). */
+  stageLog(runId: string, stage: string, dispatch: number): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
   /** Reference counts of content-addressed artifact files (hash: sha256 -> count). */
@@ -99,6 +101,7 @@ export function keys(namespace = 'baton'): Keys {
     idempotency: (h) => `${t}:idem:${h}`,
     bulkOperation: (h) => `${t}:bulk:${h}`,
     runInputs: (id) => `${t}:run:${id}:inputs`,
+    stageLog: (id, stage, dispatch) => `${t}:run:${id}:log:${stage}:${dispatch}`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,
     artifactGarbage: () => `${t}:artifacts:garbage`,

@@ -6,6 +6,7 @@ import { action, client, EXIT, output, UsageError } from '../cli-context.js';
 import { followRun } from '../follow.js';
 import { stageTable, statusText } from '../render.js';
 import { registerBulkRuns } from './runs-bulk.js';
+import { registerRunLogs } from './runs-logs.js';
 import { addRunFilterOptions, runFilterOf, type RunFilterOptions } from '../run-filter-options.js';
 
 const since = (iso: string | null, until: string | null) => {
@@ -74,4 +75,5 @@ export function registerRuns(program: Command): void {
   act('pause', 'no new stage starts; running ones finish', (api, id) => api.runs.pause(id));
   act('resume', 'resume a paused run', (api, id) => api.runs.resume(id));
   registerBulkRuns(runs);
+  registerRunLogs(runs);
 }

@@ -163,6 +163,7 @@ export class RunStore {
       .zrem(this.keys.runsActive(), doc.id)
       .zrem(this.keys.runsFinished(), doc.id);
     for (const index of staticIndexKeys(this.keys, doc)) ops.zrem(index, doc.id);
+    for (const [stage, st] of Object.entries(doc.stages)) for (let d = 1; d <= st.dispatch; d++) ops.del(this.keys.stageLog(doc.id, stage, d));
     const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json(), `,${[...TERMINAL_RUN_STATUSES].join(',')},`])) as number;
     return r === 1;
   }

@@ -37,6 +37,8 @@ export const PERMISSIONS: Record<string, Requirement> = {
   'GET /v1/runs/:id': 'viewer',
   'GET /v1/runs/:id/events': 'viewer',
   'GET /v1/runs/:id/artifacts': 'viewer',
+  'GET /v1/runs/:id/stages/:stage/logs': 'viewer',
+  'GET /v1/runs/:id/stages/:stage/logs/page': 'viewer',
   'GET /v1/runs/:id/artifacts/:artifactId': 'viewer',
   'GET /v1/agents': 'viewer',
   'GET /v1/pipelines': 'viewer',
