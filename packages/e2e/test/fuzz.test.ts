@@ -70,6 +70,7 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts/${badId()}` }),
       () => ({ method: pick(['POST', 'PUT']), url: `/v1/runs/${badId()}/${pick(['cancel', 'pause', 'resume', 'retry'])}`, body: int(2) === 0 }),
       () => ({ method: 'POST', url: `/v1/runs/${badId()}/fork`, body: true }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}/stages/${pick(['a', '..', '%00', 'x'.repeat(100)])}/logs${pick(['', '/page'])}?${pick(['after=x', 'limit=0', 'dispatch=-1', 'dispatch=x', 'y=1'])}` }),
       () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry', 'nope'])}`, body: true }),
       () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry'])}`, json: pick([{ filter: {} }, { filter: { label: 'a:b' }, limit: pick([0, -1, 100_000, 'x']) }, { filter: { status: 'nope' } }, { filter: { pipelineVersion: 1 } }, { filter: { label: 'a:b' }, dryRun: 'yes' }, { filter: { label: 'a:b' }, extra: 1 }, { filter: { createdAfter: 'yesterday' } }]) }),
       () => ({ method: 'POST', url: `/v1/runs/${badId()}/stages/${pick(['gate', '', '..', 'a'.repeat(200), '%00'])}/${pick(['approve', 'reject'])}`, body: int(2) === 0 }),
