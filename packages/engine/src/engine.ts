@@ -1,4 +1,4 @@
-import type { BulkRunRequest, ForkRequest, Keys, RunListQuery, RunRequest } from '@baton/contracts';
+import type { BulkRunRequest, ForkRequest, Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
 import { forkRunFrom } from './fork.js';
@@ -105,8 +105,9 @@ export class Engine {
     return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
   }
 
-  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {
-    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy);
+  /** `user`: who submits, for the secret scopes (null: unknown, so no secret may be named). */
+  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null, user: SecretUser | null = null) {
+    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy, user);
   }
   async get(runId: string) {
     return (await this.ctx.store.load(runId))?.doc ?? null;
@@ -131,8 +132,8 @@ export class Engine {
     return currentResolvedInputs(this.ctx, doc);
   }
   /** A new run of the same pipeline version from `fromStage`, upstream outputs copied (fork.ts). */
-  fork(runId: string, req: ForkRequest, createdBy: string | null = null) {
-    return forkRunFrom(this.ctx, runId, req, createdBy);
+  fork(runId: string, req: ForkRequest, createdBy: string | null = null, user: SecretUser | null = null) {
+    return forkRunFrom(this.ctx, runId, req, createdBy, user);
   }
   /** Cancels or retries every run a filter matches (bulk.ts). */
   bulk(action: BulkAction, req: BulkRunRequest, opts?: BulkOptions) {

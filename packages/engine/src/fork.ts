@@ -1,4 +1,6 @@
-import type { ForkRequest } from '@baton/contracts';
+import type { ForkRequest, SecretUser } from '@baton/contracts';
+import { admitActiveRuns, admitSubmission } from './admission/admission.js';
+import { claimApps } from './admission/app-owners.js';
 import type { EngineContext } from './context.js';
 import { forkRun, linkFork } from './control/fork.js';
 import { dispatchStage } from './effects.js';
@@ -12,11 +14,15 @@ import type { RunDoc } from './run-doc.js';
  * first stages. The link on the parent is written after the new run; if the process dies in
  * between, the child still names its parent (`forkedFrom`) and only the parent's list lacks it.
  */
-export async function forkRunFrom(ctx: EngineContext, parentId: string, req: ForkRequest, createdBy: string | null): Promise<RunDoc> {
+export async function forkRunFrom(ctx: EngineContext, parentId: string, req: ForkRequest, createdBy: string | null, user: SecretUser | null = null): Promise<RunDoc> {
   const parent = await ctx.store.load(parentId);
   if (!parent) throw new EngineError('RUN_NOT_FOUND', `no run ${parentId}`);
   const now = ctx.now();
   const t = forkRun(parent.doc, { id: newRunId(now), now, createdBy, request: req });
+  // The same admission as a submission, for the key that forks (its secret scopes, caps and apps).
+  admitSubmission(ctx, t.doc.definition, t.doc.input, user);
+  await admitActiveRuns(ctx, createdBy, null);
+  await claimApps(ctx, t.doc.definition, t.doc.input, user);
   const r = await ctx.store.create(t, null, null);
   if (!('created' in r) || !r.created) throw new EngineError('INTERNAL', `could not store the fork of ${parentId}`);
   await mutateRun(ctx, parentId, (d) => linkFork(d, t.doc.id));
