@@ -31,3 +31,4 @@ export * from './health.js';
 export * from './triggers.js';
 export * from './schedules.js';
 export * from './notifications.js';
+export * from './bulk.js';
