@@ -36,5 +36,5 @@ describe('baton triggers / baton schedules', () => {
     // 03:00 in Berlin is 01:00 or 02:00 UTC.
     expect(new Date(shown.next[0]!).getUTCHours()).toBeOneOf([1, 2]);
     expect(await baton('schedules', 'rm', 'nightly')).toContain('nightly deleted');
-  }, 60_000);
+  }, 240_000);
 });
