@@ -118,9 +118,12 @@ export function keys(namespace = 'baton'): Keys {
   };
 }
 
-/** Job ids: `<runId>.<stage>.<dispatch>` (BullMQ forbids ':' in custom ids). */
-export function jobIdFor(runId: string, stage: string, dispatch: number): string {
-  return `${runId}.${stage}.${dispatch}`;
+/**
+ * Job ids: `<runId>.<stage>.<dispatch>`, and `<runId>.<stage>.<dispatch>.<item>` for the items of a
+ * fan-out stage (BullMQ forbids ':' in custom ids).
+ */
+export function jobIdFor(runId: string, stage: string, dispatch: number, item: number | null = null): string {
+  return item === null ? `${runId}.${stage}.${dispatch}` : `${runId}.${stage}.${dispatch}.${item}`;
 }
 
 /** A job's member in the superseded-jobs set (`Keys.supersededJobs`). */
@@ -128,7 +131,7 @@ export function supersededMember(agentType: string, jobId: string): string {
   return `${agentType}|${jobId}`;
 }
 
-export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number } | null {
-  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})$/.exec(jobId);
-  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]) } : null;
+export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number; item: number | null } | null {
+  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})(?:\.(0|[1-9][0-9]{0,4}))?$/.exec(jobId);
+  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]), item: m[4] === undefined ? null : Number(m[4]) } : null;
 }

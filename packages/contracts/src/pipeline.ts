@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApprovalSpec, APPROVAL_AGENT } from './approval.js';
+import { ForEachSpec } from './for-each.js';
 import { JsonObject } from './json.js';
 import { AgentType, PipelineName, StageName } from './names.js';
 
@@ -31,10 +32,13 @@ export const StageDefinition = z
     agent: AgentType.default(APPROVAL_AGENT),
     /** Makes the stage an approval gate instead of a job (see approval.ts). */
     approval: ApprovalSpec.optional(),
+    /** Runs the stage once per item of a list computed upstream (see for-each.ts). */
+    forEach: ForEachSpec.optional(),
     dependsOn: z.array(StageName).max(64).default([]),
     /**
      * Static JSON, in which any object of the form `{ "$from": "<path>", "default"?: any }` is replaced
-     * at dispatch time. Paths: `input`, `input.a.b`, `stages.<name>.output`, `stages.<name>.output.a.0`.
+     * at dispatch time. Paths: `input`, `input.a.b`, `stages.<name>.output`, `stages.<name>.output.a.0`,
+     * and in a fan-out stage (`forEach`) `item` and `item.a.b` (the current item).
      * A stage may only reference stages it (transitively) depends on.
      */
     input: JsonObject.default({}),

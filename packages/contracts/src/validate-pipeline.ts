@@ -116,15 +116,28 @@ export function validatePipeline(def: PipelineDefinition, knownAgents: ReadonlyS
 
   def.stages.forEach((s, i) => {
     const upstream = upstreamOf(def, s.name);
-    for (const { at, ref } of collectRefs(s.input)) {
-      const path = ['stages', i, 'input', ...at, '$from'];
+    const refs: { path: (string | number)[]; ref: unknown; itemAllowed: boolean }[] = collectRefs(s.input).map(({ at, ref }) => ({
+      path: ['stages', i, 'input', ...at, '$from'],
+      ref,
+      itemAllowed: s.forEach !== undefined,
+    }));
+    if (s.forEach !== undefined) {
+      refs.push({ path: ['stages', i, 'forEach', '$from'], ref: s.forEach.$from, itemAllowed: false });
+      if (s.approval !== undefined) issues.push({ path: ['stages', i, 'forEach'], message: 'an approval stage cannot fan out' });
+    }
+    for (const { path, ref, itemAllowed } of refs) {
       if (typeof ref !== 'string') {
         issues.push({ path, message: '$from must be a string' });
         continue;
       }
       const parsed = parseRef(ref);
       if ('error' in parsed) issues.push({ path, message: parsed.error });
-      else if (parsed.source === 'stage' && !names.has(parsed.stage)) {
+      else if (parsed.source === 'item' && !itemAllowed) {
+        issues.push({
+          path,
+          message: s.forEach === undefined ? `"${ref}" refers to the current item, but stage "${s.name}" has no forEach` : `forEach.$from cannot refer to the item it produces`,
+        });
+      } else if (parsed.source === 'stage' && !names.has(parsed.stage)) {
         issues.push({ path, message: `references unknown stage "${parsed.stage}"` });
       } else if (parsed.source === 'stage' && !upstream.has(parsed.stage)) {
         issues.push({ path, message: `references stage "${parsed.stage}", which "${s.name}" does not depend on` });

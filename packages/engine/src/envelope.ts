@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
+import { itemsOf } from './control/for-each.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
@@ -6,18 +7,24 @@ import { stageDef, type RunDoc } from './run-doc.js';
  * and upstream outputs, plus the direct upstream outputs. Deterministic, so a re-dispatch after a
  * crash sends the same task.
  */
-export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvelope } | { error: StageError } {
+export function buildEnvelope(doc: RunDoc, stage: string, item: number | null = null): { envelope: TaskEnvelope } | { error: StageError } {
   const def = stageDef(doc, stage);
+  let current: { index: number; value: JsonValue } | undefined;
+  if (item !== null) {
+    const list = itemsOf(doc, stage);
+    if ('error' in list) return list;
+    current = { index: item, value: list.items[item] ?? null };
+  }
   const outputs: Record<string, JsonValue | undefined> = {};
   for (const [name, st] of Object.entries(doc.stages)) {
     if (st.status === 'succeeded') outputs[name] = st.output ?? null;
   }
-  const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs });
+  const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs, item: current?.value });
   if (missing.length > 0) {
     return {
       error: {
         code: 'INPUT_RESOLUTION_FAILED',
-        message: `stage "${stage}" input references resolved to nothing: ${missing.join(', ')} (add a "default" or fix the upstream output)`,
+        message: `stage "${stage}"${item === null ? '' : ` (item ${item})`} input references resolved to nothing: ${missing.join(', ')} (add a "default" or fix the upstream output)`,
         retryable: false,
         details: { missing },
       },
@@ -37,6 +44,7 @@ export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvel
       upstream,
       timeoutMs: def.timeoutMs,
       labels: doc.labels,
+      ...(current ? { item: current } : {}),
     },
   };
 }

@@ -14,5 +14,7 @@ export { convergeRun } from './converge.js';
 export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
+export { forEachView, itemsOf } from './control/for-each.js';
+export { liveJobs, type LiveJob } from './jobs.js';
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';

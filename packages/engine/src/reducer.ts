@@ -13,6 +13,8 @@ import {
   type StageProgress,
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
+import type { DraftLike } from './control/draft.js';
+import { cancelItems, fill, forEachOf, startFanOut } from './control/for-each.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -124,8 +126,10 @@ function settle(d: Draft): void {
   }
 
   if (doc.status !== 'paused') {
+    let finishedAtOnce = false;
     for (const name of ordered(doc)) {
       const st = stageState(doc, name);
+      if (st.fanOut && (st.status === 'queued' || st.status === 'running')) fill(d, name); // after a resume
       if (st.status !== 'pending') continue;
       const deps = stageDef(doc, name).dependsOn.map((dep) => stageState(doc, dep).status);
       if (deps.some((s) => !TERMINAL_STAGE_STATUSES.has(s))) continue;
@@ -136,7 +140,13 @@ function settle(d: Draft): void {
         continue;
       }
       if (stageDef(doc, name).approval) startWaiting(d, name);
+      else if (forEachOf(doc, name)) finishedAtOnce = startFanOut(d, name, st.dispatch + 1) || finishedAtOnce;
       else queueStage(d, name);
+    }
+    // A fan-out over an empty (or unusable) list finished as it started: settle what that unblocks.
+    if (finishedAtOnce) {
+      settle(d);
+      return;
     }
   }
 
@@ -162,6 +172,7 @@ function finishRun(d: Draft, status: 'succeeded' | 'failed' | 'cancelled', error
       if (st.status === 'skipped') d.emit({ type: 'stage.skipped', stage: name, reason: reason ?? 'the run finished' });
       else d.emit({ type: 'stage.cancelled', stage: name });
     } else if (st.status === 'queued' || st.status === 'running' || st.status === 'waiting') {
+      cancelItems(st);
       st.status = 'cancelled';
       st.finishedAt = d.now;
       d.emit({ type: 'stage.cancelled', stage: name });
@@ -285,6 +296,22 @@ export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; 
   if (d.doc.status === 'queued') {
     d.doc.status = 'running';
     d.doc.startedAt = d.doc.startedAt ?? now;
+  }
+  settle(d);
+  return d.done();
+}
+
+/**
+ * A fact about one item of a fan-out stage, applied by `fn` (one of control/for-each.ts's
+ * transitions, which returns false when the fact changes nothing).
+ */
+export function markItem(doc: RunDoc, fn: (d: DraftLike) => boolean, now: number): Transition | null {
+  const d = draft(doc, now);
+  if (!fn(d)) return null;
+  if (d.doc.status === 'queued') {
+    d.doc.status = 'running';
+    d.doc.startedAt = now;
+    d.emit({ type: 'run.started' });
   }
   settle(d);
   return d.done();

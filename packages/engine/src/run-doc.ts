@@ -24,6 +24,19 @@ export const StageState = z.object({
   progress: StageProgress.nullable(),
   output: JsonValue.nullable(),
   error: StageError.nullable(),
+  /** A fan-out stage's items, once its list is known (control/for-each.ts). */
+  fanOut: z
+    .object({
+      /** One character per item (ITEM_STATE): p pending, q queued, r running, s succeeded, f failed, c cancelled. */
+      s: z.string(),
+      /** Attempts started per item. */
+      a: z.array(z.int().nonnegative()),
+      /** Item outputs in order (null until an item succeeds); moved to the stage's output when it finishes. */
+      out: z.array(JsonValue).nullable(),
+      /** Errors of the items that failed for good, by item index. */
+      err: z.record(z.string(), StageError),
+    })
+    .optional(),
 });
 export type StageState = z.infer<typeof StageState>;
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { validatePipeline, type PipelineDefinition, type RunRequest } from '@baton/contracts';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
-import { applyEffects, dispatchStage } from './effects.js';
+import { applyEffects, dispatchJob } from './effects.js';
+import { liveJobs } from './jobs.js';
 import { EngineError } from './engine-error.js';
 import { newRunId } from './ids.js';
 import { mutateRun } from './mutate.js';
@@ -122,12 +123,11 @@ async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { 
 }
 
 async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {
-  for (const [name, st] of Object.entries(t.doc.stages)) {
-    if (st.status !== 'queued') continue;
+  for (const job of liveJobs(t.doc)) {
     try {
-      await dispatchStage(ctx, t.doc, name);
+      await dispatchJob(ctx, t.doc, job);
     } catch (e: unknown) {
-      ctx.log.warn({ runId: t.doc.id, stage: name, err: e instanceof Error ? e.message : String(e) }, 'could not dispatch stage; the reconciler will retry');
+      ctx.log.warn({ runId: t.doc.id, stage: job.stage, err: e instanceof Error ? e.message : String(e) }, 'could not dispatch stage; the reconciler will retry');
     }
   }
 }

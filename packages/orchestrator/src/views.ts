@@ -1,5 +1,5 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { forEachView, waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -26,6 +26,7 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       output: st.output,
       error: st.error,
       waitingReason,
+      ...(def.forEach && st.fanOut ? { items: forEachView(doc, def.name) } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
     };
   });
