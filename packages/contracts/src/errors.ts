@@ -61,6 +61,7 @@ export const STAGE_ERRORS = {
   APPROVAL_TIMEOUT: { retryable: false, message: 'Nobody decided on the approval stage within its timeoutMs' },
   FOR_EACH_NOT_A_LIST: { retryable: false, message: 'The forEach $from of a fan-out stage did not resolve to a list' },
   FOR_EACH_TOO_MANY_ITEMS: { retryable: false, message: 'The fan-out list has more items than the stage allows (forEach.maxItems)' },
+  CONCURRENCY_KEY_UNRESOLVED: { retryable: false, message: 'The concurrency key did not resolve to a usable value' },
   NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 

@@ -53,6 +53,12 @@ export interface Keys {
   /** The rolling drain of an agent type, while one runs (JSON). */
   fleetDrain(agentType: string): string;
 
+  /** Holders of a concurrency key value (zset: "<runId>|<scope>" -> time taken). */
+  concurrencyHolders(key: string): string;
+  /** Runs waiting for a concurrency key value (zset: "<runId>|<scope>" -> run creation time, FIFO). */
+  concurrencyWaiters(key: string): string;
+  /** Every concurrency key value in use (zset), for the repair pass. */
+  concurrencyKeys(): string;
   metrics(): string;
   lease(name: string): string;
   /** An API key record (hash). */
@@ -115,6 +121,10 @@ export function keys(namespace = 'baton'): Keys {
     session: (h) => `${t}:session:${h}`,
 
     runNotices: () => `${t}:notify:runs`,
+
+    concurrencyHolders: (key) => `${t}:cc:holders:${key}`,
+    concurrencyWaiters: (key) => `${t}:cc:waiters:${key}`,
+    concurrencyKeys: () => `${t}:cc:keys`,
   };
 }
 
