@@ -3,6 +3,7 @@ import type { EngineContext } from './context.js';
 import { dispatchJob, unqueueJob, unqueueWaiting } from './effects.js';
 import { applyJob } from './job-applier.js';
 import { liveJobs } from './jobs.js';
+import { retryWaitingSlots } from './slots.js';
 import { counterField } from './store/counters.js';
 
 /**
@@ -16,6 +17,10 @@ export async function convergeRun(ctx: EngineContext, runId: string): Promise<nu
   if (!loaded || TERMINAL_RUN_STATUSES.has(loaded.doc.status)) return 0;
   const { doc, rev } = loaded;
   let repairs = 0;
+  if (doc.slots && (await retryWaitingSlots(ctx, doc)) > 0) {
+    ctx.count(counterField('engine_reconciler_repairs_total', { kind: 'slot-grant' }));
+    return 1; // the run moved on; the next pass looks at its jobs
+  }
   for (const job of liveJobs(doc)) {
     const { jobId, agent } = job;
     const st = doc.stages[job.stage]!;

@@ -6,6 +6,7 @@ import { sendControl } from './control.js';
 import { buildEnvelope } from './envelope.js';
 import { addedJobs, droppedJobs, liveJobs, type LiveJob } from './jobs.js';
 import { mutateRun, type Committed } from './mutate.js';
+import { slotEffects } from './slots.js';
 import { markFinished, markItem, unqueue } from './reducer.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
@@ -30,6 +31,7 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
   }
   await Promise.all(work);
   if (next.status === 'paused' && prev.status !== 'paused') await unqueueWaiting(ctx, next);
+  if (prev.slots !== undefined || next.slots !== undefined) await slotEffects(ctx, prev, next);
 }
 
 /** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */

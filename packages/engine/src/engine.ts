@@ -2,6 +2,7 @@ import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
 import type { Decision } from './control/approval.js';
+import { repairSlots } from './slots.js';
 import { removeSupersededJobs } from './superseded.js';
 import { requireWaitAof } from './accept-fsync.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
@@ -72,7 +73,7 @@ export class Engine {
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
-      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
+      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx)) + (await repairSlots(this.ctx));
       const deleted = await enforceRetentionFully(this.ctx);
       const files = await collectArtifactGarbage(this.ctx);
       const pruned = await this.registry.prune();
@@ -98,7 +99,7 @@ export class Engine {
   /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
   async reconcileNow(): Promise<number> {
     await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
-    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
+    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx)) + (await repairSlots(this.ctx));
   }
 
   submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {

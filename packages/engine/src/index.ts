@@ -15,6 +15,7 @@ export { enforceRetentionFully } from './reconciler.js';
 export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
 export { forEachView, itemsOf } from './control/for-each.js';
+export { slotWaitingReason } from './control/concurrency.js';
 export { liveJobs, type LiveJob } from './jobs.js';
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';

@@ -13,6 +13,7 @@ import {
   type StageProgress,
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
+import { gate, grant, noteHolder, releaseSlots } from './control/concurrency.js';
 import type { DraftLike } from './control/draft.js';
 import { cancelItems, fill, forEachOf, startFanOut } from './control/for-each.js';
 import { EngineError } from './engine-error.js';
@@ -139,8 +140,14 @@ function settle(d: Draft): void {
         d.emit({ type: 'stage.skipped', stage: name, reason: 'an upstream stage did not run' });
         continue;
       }
-      if (stageDef(doc, name).approval) startWaiting(d, name);
-      else if (forEachOf(doc, name)) finishedAtOnce = startFanOut(d, name, st.dispatch + 1) || finishedAtOnce;
+      if (stageDef(doc, name).approval) {
+        startWaiting(d, name);
+        continue;
+      }
+      const slots = gate(d, name);
+      if (slots === 'failed') finishedAtOnce = true;
+      if (slots !== 'go') continue;
+      if (forEachOf(doc, name)) finishedAtOnce = startFanOut(d, name, st.dispatch + 1) || finishedAtOnce;
       else queueStage(d, name);
     }
     // A fan-out over an empty (or unusable) list finished as it started: settle what that unblocks.
@@ -153,6 +160,7 @@ function settle(d: Draft): void {
   const all = Object.values(doc.stages);
   if (all.every((s) => TERMINAL_STAGE_STATUSES.has(s.status))) finishRun(d, 'succeeded', null, null);
   syncRunWaiting(d);
+  releaseSlots(d);
 }
 
 function queueStage(d: Draft, name: string): void {
@@ -184,6 +192,7 @@ function finishRun(d: Draft, status: 'succeeded' | 'failed' | 'cancelled', error
   if (status === 'succeeded') d.emit({ type: 'run.succeeded' });
   else if (status === 'failed') d.emit({ type: 'run.failed', error: error! });
   else d.emit({ type: 'run.cancelled', reason: doc.cancelReason });
+  releaseSlots(d);
 }
 
 /** The stage state a job-driven fact applies to, or null when the fact is stale. */
@@ -409,4 +418,18 @@ export function expireApprovals(doc: RunDoc, now: number): Transition | null {
   if (expired.length === 0) return null;
   settle(d);
   return d.done();
+}
+
+/** A concurrency slot of the run was granted (control/concurrency.ts); the commit takes it or is refused. */
+export function grantSlot(doc: RunDoc, scope: string, now: number): Transition | null {
+  const d = draft(doc, now);
+  if (!grant(d, scope)) return null;
+  settle(d);
+  return d.done();
+}
+
+/** A grant was refused: remember who holds the key, for the waiting reason. */
+export function noteSlotHolder(doc: RunDoc, scope: string, holder: string | null, now: number): Transition | null {
+  const d = draft(doc, now);
+  return noteHolder(d, scope, holder) ? d.done() : null;
 }

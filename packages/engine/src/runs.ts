@@ -4,6 +4,7 @@ import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
 import { applyEffects, dispatchJob } from './effects.js';
 import { liveJobs } from './jobs.js';
+import { retryWaitingSlots } from './slots.js';
 import { EngineError } from './engine-error.js';
 import { newRunId } from './ids.js';
 import { mutateRun } from './mutate.js';
@@ -123,6 +124,13 @@ async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { 
 }
 
 async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {
+  if (t.doc.slots) {
+    try {
+      await retryWaitingSlots(ctx, t.doc);
+    } catch (e: unknown) {
+      ctx.log.warn({ runId: t.doc.id, err: e instanceof Error ? e.message : String(e) }, 'could not ask for a concurrency slot; the reconciler will retry');
+    }
+  }
   for (const job of liveJobs(t.doc)) {
     try {
       await dispatchJob(ctx, t.doc, job);

@@ -1,5 +1,5 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { forEachView, waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -8,7 +8,7 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
     const waitingReason =
-      st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : null;
+      st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : slotWaitingReason(doc, def.name);
     return {
       name: def.name,
       agent: def.agent,
