@@ -120,13 +120,15 @@ describe('concurrency keys over HTTP with real agents', () => {
     expect(await cancelReason(orch.url, older)).toBe(`superseded by run ${newer} (concurrency key "deploy-shop", onConflict: cancel-running)`);
     expect((await waitRun(() => orch.url, newer, finished)).status).toBe('succeeded');
 
-    const holder = (await http<RunView>(orch.url, 'POST', '/v1/runs', KEYED('cart', 3000, 'cancel-newest'))).body.id;
+    const holder = (await http<RunView>(orch.url, 'POST', '/v1/runs', KEYED('cart', 60_000, 'cancel-newest'))).body.id;
     await waitRun(() => orch.url, holder, (r) => r.stages[1]!.status === 'running');
     const late = (await http<RunView>(orch.url, 'POST', '/v1/runs', KEYED('cart', 50, 'cancel-newest'))).body.id;
     const b = await waitRun(() => orch.url, late, finished);
     expect(b.status).toBe('cancelled');
     expect(await cancelReason(orch.url, late)).toContain(`is held by run ${holder}`);
-    expect((await waitRun(() => orch.url, holder, finished)).status).toBe('succeeded');
+    const still = await http<RunView>(orch.url, 'GET', `/v1/runs/${holder}`);
+    expect(still.body.stages[1]!.status).toBe('running');
+    expect((await http(orch.url, 'POST', `/v1/runs/${holder}/cancel`, {})).status).toBe(200);
   }, 300_000);
 });
 
