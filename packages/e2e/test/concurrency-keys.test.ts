@@ -87,6 +87,7 @@ describe('concurrency keys over HTTP with real agents', () => {
       { what: 'a run waiting for the key', timeoutMs: 120_000, intervalMs: 100 },
     );
     expect(waiting.status).toBe('waiting');
+    expect(waiting.waitingOn).toEqual([]); // not waiting for a decision
     expect(waiting.stages[1]!.waitingReason).toMatch(/^waiting for concurrency key "deploy-shop" \(limit 1\), held by run run_[0-9A-Z]{26}$/);
 
     for (const id of [...ids, other]) expect((await waitRun(() => orch.url, id, finished)).status).toBe('succeeded');

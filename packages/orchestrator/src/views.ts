@@ -30,7 +30,8 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), stages };
+  // Stages waiting for a concurrency slot are not waiting for a decision (their waitingReason says why).
+  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc).filter((n) => slotWaitingReason(doc, n) === null), stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {
