@@ -96,8 +96,11 @@ export function buildTimeline(run: RunView, events: RunEvent[], now: number): Ti
         break;
       case 'stage.item.succeeded':
       case 'stage.item.failed': {
+        const outcome = e.type === 'stage.item.succeeded' ? 'succeeded' : 'failed';
         const span = lane.items.find((i) => i.item === e.item && i.end === null);
-        if (span) Object.assign(span, { end: at, outcome: e.type === 'stage.item.succeeded' ? 'succeeded' : 'failed' });
+        // A short item's result is often applied before any "started" notice: draw it from its duration.
+        if (span) Object.assign(span, { end: at, outcome });
+        else lane.items.push({ item: e.item, start: at - (e.type === 'stage.item.succeeded' ? (e.durationMs ?? 0) : 0), end: at, outcome });
         break;
       }
       default:

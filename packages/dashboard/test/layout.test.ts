@@ -27,11 +27,13 @@ describe('timeline model', () => {
       ev({ type: 'stage.item.retrying', stage: 'build', at: at(3), item: 0, attempt: 1, error: 'x' }),
       ev({ type: 'stage.item.started', stage: 'build', at: at(4), item: 0, agentId: 'a2', attempt: 2 }),
       ev({ type: 'stage.item.failed', stage: 'build', at: at(5), item: 0, error: { code: 'BAD', message: 'bad', retryable: false } }),
+      ev({ type: 'stage.item.succeeded', stage: 'build', at: at(6), item: 2, durationMs: 500 }),
     ];
     const lane = buildTimeline(r, events, T0 + 20_000).lanes[0]!;
     expect(lane.items).toEqual([
       { item: 1, start: T0 + 1000, end: T0 + 2000, outcome: 'succeeded' },
       { item: 0, start: T0 + 4000, end: T0 + 5000, outcome: 'failed' },
+      { item: 2, start: T0 + 5500, end: T0 + 6000, outcome: 'succeeded' },
     ]);
   });
 

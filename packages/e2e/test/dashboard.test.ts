@@ -120,7 +120,8 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     const run = await h.submit({ definition });
     const { page } = await open(h, `/ui/runs/${run.id}`);
     await runStatus(page, 'succeeded');
-    await expect(page.locator('.lane[data-stage="build"] .bar.item-span.att-failed').count()).resolves.toBe(5);
+    await page.locator('.lane[data-stage="build"] .bar.item-span.att-failed').nth(4).waitFor();
+    await expect(page.locator('.lane[data-stage="build"] .bar.item-span').count()).resolves.toBe(5);
     await expect(page.locator('.lane[data-stage="build"] .lane-label').textContent()).resolves.toContain('5/5 items');
     await page.locator('.lane[data-stage="build"]').click();
     const detail = page.locator('[data-stage-detail="build"]');
