@@ -43,7 +43,7 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
 /** Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot be resolved. */
 export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<void> {
   const { stage, dispatch, item } = job;
-  const built = buildEnvelope(doc, stage, item);
+  const built = buildEnvelope(doc, stage, item, ctx.config.maxStageInputBytes);
   if ('error' in built) {
     const now = ctx.now();
     const outcome = { ok: false as const, error: built.error, agentId: null, attempt: 0, startedAt: null, finishedAt: now };
