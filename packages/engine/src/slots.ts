@@ -112,8 +112,8 @@ export async function repairSlots(ctx: EngineContext, maxKeys = 500): Promise<nu
   let released = 0;
   for (const key of keys) {
     const [holders, waiters] = await Promise.all([ctx.redis.zrange(k.concurrencyHolders(key), 0, -1), ctx.redis.zrange(k.concurrencyWaiters(key), 0, -1)]);
-    const script = (runHash: string, member: string, rev: string) =>
-      callScript(ctx.redis, 'batonReleaseStaleSlot', [runHash, k.concurrencyHolders(key), k.concurrencyWaiters(key), k.concurrencyKeys()], [member, rev, key]) as Promise<[number, number]>;
+    const script = (runHash: string, member: string, rev: string, set: 'held' | 'waiting' | '') =>
+      callScript(ctx.redis, 'batonReleaseStaleSlot', [runHash, k.concurrencyHolders(key), k.concurrencyWaiters(key), k.concurrencyKeys()], [member, rev, key, set]) as Promise<[number, number]>;
     let freed = false;
     for (const [member, wanted] of [...holders.map((m) => [m, 'held'] as const), ...waiters.map((m) => [m, 'waiting'] as const)]) {
       const m = parseSlotMember(member);
@@ -121,14 +121,14 @@ export async function repairSlots(ctx: EngineContext, maxKeys = 500): Promise<nu
       const run = await ctx.store.load(m.runId);
       const slot = run?.doc.slots?.[m.scope];
       if (slot && slot.key === key && slot.status === wanted) continue;
-      const [h, w] = await script(k.run(m.runId), member, run ? String(run.rev) : '');
+      const [h, w] = await script(k.run(m.runId), member, run ? String(run.rev) : '', wanted);
       if (h + w > 0) {
         released++;
         ctx.log.warn({ runId: m.runId, scope: m.scope, key, was: wanted }, 'released a concurrency slot its run no longer has');
       }
       freed ||= h > 0;
     }
-    if (holders.length === 0 && waiters.length === 0) await script(k.run(''), '', '');
+    if (holders.length === 0 && waiters.length === 0) await script(k.run(''), '', '', '');
     if (freed) await wake(ctx, key);
   }
   return released;
