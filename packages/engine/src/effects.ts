@@ -5,6 +5,7 @@ import { itemFinished, unqueueItem } from './control/for-each.js';
 import { sendControl } from './control.js';
 import { buildEnvelope } from './envelope.js';
 import { addedJobs, droppedJobs, liveJobs, type LiveJob } from './jobs.js';
+import { recordResolvedInput } from './resolved-inputs.js';
 import { mutateRun, type Committed } from './mutate.js';
 import { slotEffects } from './slots.js';
 import { markFinished, markItem, unqueue } from './reducer.js';
@@ -53,6 +54,8 @@ export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob)
     if (committed) await applyEffects(ctx, committed);
     return;
   }
+  // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
+  if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
   await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage));
   ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
 }

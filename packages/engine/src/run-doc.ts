@@ -78,6 +78,10 @@ export const RunDoc = z.object({
    * stage's name); see control/concurrency.ts. Taken and released in the same commit as this document.
    */
   slots: z.record(z.string(), SlotState).optional(),
+  /** The run this one was forked from (POST /v1/runs/:id/fork), and at which stage. */
+  forkedFrom: z.object({ runId: z.string(), fromStage: z.string() }).nullable().optional(),
+  /** Runs forked from this one, oldest first. */
+  forks: z.array(z.string()).optional(),
 });
 export type RunDoc = z.infer<typeof RunDoc>;
 

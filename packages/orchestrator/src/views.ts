@@ -1,10 +1,10 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type ResolvedInput, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of a run (API responses), from the engine's document. */
-export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView {
+export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>, resolved?: Record<string, ResolvedInput>): RunView {
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
     const waitingReason =
@@ -26,12 +26,14 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       output: st.output,
       error: st.error,
       waitingReason,
+      ...(resolved ? { resolvedInput: resolved[def.name] ?? null } : {}),
       ...(def.forEach && st.fanOut ? { items: forEachView(doc, def.name) } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
     };
   });
   // Stages waiting for a concurrency slot are not waiting for a decision (their waitingReason says why).
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc).filter((n) => slotWaitingReason(doc, n) === null), stages };
+  const waitingOn = waitingStages(doc).filter((n) => slotWaitingReason(doc, n) === null);
+  return { ...runSummary(doc), input: doc.input, waitingOn, forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {
