@@ -3,6 +3,8 @@ export * from './names.js';
 export * from './protocol.js';
 export * from './errors.js';
 export * from './approval.js';
+export * from './for-each.js';
+export * from './concurrency.js';
 export * from './pipeline.js';
 export * from './refs.js';
 export * from './validate-pipeline.js';

@@ -61,6 +61,12 @@ export interface Keys {
   /** The rolling drain of an agent type, while one runs (JSON). */
   fleetDrain(agentType: string): string;
 
+  /** Holders of a concurrency key value (zset: "<runId>|<scope>" -> time taken). */
+  concurrencyHolders(key: string): string;
+  /** Runs waiting for a concurrency key value (zset: "<runId>|<scope>" -> run creation time, FIFO). */
+  concurrencyWaiters(key: string): string;
+  /** Every concurrency key value in use (zset), for the repair pass. */
+  concurrencyKeys(): string;
   metrics(): string;
   lease(name: string): string;
   /** An API key record (hash). */
@@ -155,12 +161,18 @@ export function keys(namespace = 'baton'): Keys {
     notificationQueue: () => '_notifications',
     notificationDeliveries: (name) => `${t}:notification:${name}:deliveries`,
     notificationDeliveryOrder: (name) => `${t}:notification:${name}:delivery-order`,
+    concurrencyHolders: (key) => `${t}:cc:holders:${key}`,
+    concurrencyWaiters: (key) => `${t}:cc:waiters:${key}`,
+    concurrencyKeys: () => `${t}:cc:keys`,
   };
 }
 
-/** Job ids: `<runId>.<stage>.<dispatch>` (BullMQ forbids ':' in custom ids). */
-export function jobIdFor(runId: string, stage: string, dispatch: number): string {
-  return `${runId}.${stage}.${dispatch}`;
+/**
+ * Job ids: `<runId>.<stage>.<dispatch>`, and `<runId>.<stage>.<dispatch>.<item>` for the items of a
+ * fan-out stage (BullMQ forbids ':' in custom ids).
+ */
+export function jobIdFor(runId: string, stage: string, dispatch: number, item: number | null = null): string {
+  return item === null ? `${runId}.${stage}.${dispatch}` : `${runId}.${stage}.${dispatch}.${item}`;
 }
 
 /** A job's member in the superseded-jobs set (`Keys.supersededJobs`). */
@@ -168,7 +180,7 @@ export function supersededMember(agentType: string, jobId: string): string {
   return `${agentType}|${jobId}`;
 }
 
-export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number } | null {
-  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})$/.exec(jobId);
-  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]) } : null;
+export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number; item: number | null } | null {
+  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})(?:\.(0|[1-9][0-9]{0,4}))?$/.exec(jobId);
+  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]), item: m[4] === undefined ? null : Number(m[4]) } : null;
 }

@@ -6,6 +6,7 @@ import { currentResolvedInputs } from './resolved-inputs.js';
 import type { RunDoc } from './run-doc.js';
 import { bulkRuns, type BulkAction, type BulkOptions } from './bulk.js';
 import type { Decision } from './control/approval.js';
+import { repairSlots } from './slots.js';
 import { removeSupersededJobs } from './superseded.js';
 import { requireWaitAof } from './accept-fsync.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
@@ -76,7 +77,7 @@ export class Engine {
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
-      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
+      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx)) + (await repairSlots(this.ctx));
       const deleted = await enforceRetentionFully(this.ctx);
       const files = await collectArtifactGarbage(this.ctx);
       const pruned = await this.registry.prune();
@@ -102,7 +103,7 @@ export class Engine {
   /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
   async reconcileNow(): Promise<number> {
     await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
-    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
+    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx)) + (await repairSlots(this.ctx));
   }
 
   /** `user`: who submits, for the secret scopes (null: unknown, so no secret may be named). */

@@ -1,7 +1,8 @@
-import { jobIdFor, supersededMember } from '@baton/contracts';
+import { supersededMember } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
+import { droppedJobs, finishedJobIds } from './jobs.js';
 import type { RunDoc } from './run-doc.js';
 
 /**
@@ -12,23 +13,16 @@ import type { RunDoc } from './run-doc.js';
  * they are gone, whatever the run's status.
  */
 
-const live = (s: string) => s === 'queued' || s === 'running';
-
 /**
- * Jobs `prev -> next` supersedes. A stage that ended `succeeded` or `failed` ended by its own job's
- * result, so its job is finished already and is not recorded.
+ * Jobs `prev -> next` supersedes (stage jobs and fan-out item jobs alike, see jobs.ts). A stage or
+ * item that ended `succeeded` or `failed` ended by its own job's result, so its job is finished
+ * already and is not recorded.
  */
 export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
-  const out: string[] = [];
-  for (const def of next.definition.stages) {
-    const a = prev.stages[def.name];
-    const b = next.stages[def.name];
-    if (!a || !b || !live(a.status)) continue;
-    if (live(b.status) && b.dispatch === a.dispatch) continue;
-    if (b.dispatch === a.dispatch && (b.status === 'succeeded' || b.status === 'failed')) continue;
-    out.push(supersededMember(def.agent, jobIdFor(next.id, def.name, a.dispatch)));
-  }
-  return out;
+  const dropped = droppedJobs(prev, next);
+  if (dropped.length === 0) return [];
+  const finished = finishedJobIds(next);
+  return dropped.filter((j) => !finished.has(j.jobId)).map((j) => supersededMember(j.agent, j.jobId));
 }
 
 /**

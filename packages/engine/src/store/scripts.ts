@@ -14,6 +14,7 @@ const SCRIPTS = {
   batonCommitRun: load('commit-run-transition'),
   batonDeleteRun: load('delete-run'),
   batonPutPipeline: load('put-pipeline'),
+  batonReleaseStaleSlot: load('release-stale-slot'),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
