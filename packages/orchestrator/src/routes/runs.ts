@@ -26,7 +26,7 @@ const SMALL_BODY = 16 * 1024;
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const { engine } = app.baton;
 
-  const view = async (doc: Parameters<typeof runView>[0]) => runView(doc, await engine.registry.aliveTypes());
+  const view = async (doc: Parameters<typeof runView>[0]) => runView(doc, await engine.registry.hints());
 
   app.post(
     '/v1/runs',
