@@ -3,6 +3,7 @@
  * main thread is doing (a CPU-bound handler blocks the main event loop, not this one). Reads the main
  * loop's last tick from shared memory to report how long it has been blocked.
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRedis } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
@@ -18,8 +19,9 @@ let lastBeat = Date.now();
 // beat is retried on the next tick, never queued.
 const redis = createRedis(data.redis, 'command', data.connectionName);
 
+/** Straight to fd 2: a worker thread's process.stderr goes through the main loop, which may be blocked. */
 function warn(msg: string, fields: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);
+  writeSync(2, `${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);
 }
 
 /**
