@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { AgentList, RunView } from '@baton/contracts';
+import type { AgentList } from '@baton/contracts';
 import { ENTRYPOINTS, type Harness, parsePromText, promSum, spawnAgent, useTestStack, waitFor } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
 
