@@ -13,6 +13,7 @@ import { WaitingError, type Job } from 'bullmq';
 import type { AgentDefinition, TaskContext } from './define-agent.js';
 import type { TaskOutcome } from './agent-metrics.js';
 import type { ArtifactWriter } from './artifacts.js';
+import type { LiveLogWriter } from './live-log.js';
 import { NonRetryableError, StageFailure } from './errors.js';
 
 type AbortKind = 'cancelled' | 'timeout' | 'shutdown' | 'lockLost';
@@ -43,6 +44,8 @@ export interface TaskRunnerDeps {
   concurrency: number;
   /** Called whenever the set of running tasks changes. */
   onActiveChange: (jobIds: string[]) => void;
+  /** Makes the live log of one attempt (none: output is dropped). */
+  liveLog?: (runId: string, stage: string, dispatch: number, attempt: number, log: () => Logger) => LiveLogWriter;
   /** Makes the artifact writer for one task. */
   artifacts: (runId: string, stage: string) => ArtifactWriter;
   /** Whether the run no longer wants this job (checked before the handler starts: such a job is never executed). */
@@ -187,6 +190,8 @@ export class TaskRunner {
     t.timers.add(setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs));
     const info = this.deps.log.isLevelEnabled('info');
     if (info) taskLog().info('task started');
+    const live = this.deps.liveLog?.(task.runId, task.stage, task.dispatch, attempt, taskLog) ?? null;
+    let liveOutcome = 'failed';
     try {
       const ctx: TaskContext<unknown> = {
         input: input.data,
@@ -205,6 +210,8 @@ export class TaskRunner {
         upstream: task.upstream,
         labels: task.labels,
         artifacts: this.attemptArtifacts(task.runId, task.stage, t),
+        // Once the attempt is over (ended, abandoned, lock lost) its output is dropped.
+        output: live ? { write: (text) => (t.over ? undefined : live.write(text)), redact: (secret) => live.redact(secret) } : { write: () => undefined, redact: () => undefined },
       };
       const outcome = await this.runHandler(ctx, t);
 
@@ -220,6 +227,7 @@ export class TaskRunner {
         }
         if (info) taskLog().info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
         this.finished('succeeded', startedAt);
+        liveOutcome = 'succeeded';
         return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString() };
       }
 
@@ -243,6 +251,7 @@ export class TaskRunner {
       t.over = true;
       for (const timer of t.timers) clearTimeout(timer);
       t.timers.clear();
+      await live?.close(liveOutcome);
       this.active.delete(job.id!);
       this.deps.onActiveChange(this.activeIds());
       if (this.active.size === 0) {
