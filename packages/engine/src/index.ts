@@ -16,6 +16,7 @@ export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';
+export { notableEvents, OUTBOX_MAX_LEN, type OutboxEntry } from './outbox/notable-events.js';
 export { BULK_COUNT_CAP, type BulkAction, type BulkOptions } from './bulk.js';
 export { capResolvedInput, redactSecrets, RESOLVED_INPUT_MAX_BYTES, type ResolvedInput } from './resolved-inputs.js';
 export { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupHeader, BackupKey } from './backup/format.js';
