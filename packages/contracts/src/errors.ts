@@ -59,6 +59,9 @@ export const STAGE_ERRORS = {
   OUTPUT_TOO_LARGE: { retryable: false, message: 'The stage output exceeds the size limit' },
   APPROVAL_REJECTED: { retryable: false, message: 'An approver rejected the stage' },
   APPROVAL_TIMEOUT: { retryable: false, message: 'Nobody decided on the approval stage within its timeoutMs' },
+  SIGNAL_TIMEOUT: { retryable: false, message: 'No signal reached the stage within its timeoutMs' },
+  CONDITION_FAILED: { retryable: false, message: "The stage's when condition could not be evaluated (an error, or not a boolean)" },
+  RUN_DEADLINE_EXCEEDED: { retryable: false, message: "The run did not finish before its deadline" },
   NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 

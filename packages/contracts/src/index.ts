@@ -3,6 +3,7 @@ export * from './names.js';
 export * from './protocol.js';
 export * from './errors.js';
 export * from './approval.js';
+export * from './signal.js';
 export * from './pipeline.js';
 export * from './refs.js';
 export * from './validate-pipeline.js';

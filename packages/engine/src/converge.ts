@@ -1,9 +1,11 @@
 import { jobIdFor, TERMINAL_RUN_STATUSES } from '@baton/contracts';
 import type { EngineContext } from './context.js';
-import { dispatchStage, unqueueWaiting } from './effects.js';
+
 import { applyJob } from './job-applier.js';
 import { mutateRun } from './mutate.js';
-import { unqueue } from './reducer.js';
+import { expireDeadline, unqueue } from './reducer.js';
+import { applyEffects, dispatchStage, unqueueWaiting } from './effects.js';
+import { deadlinePassed } from './control/deadline.js';
 import { counterField } from './store/counters.js';
 
 /**
@@ -16,6 +18,12 @@ export async function convergeRun(ctx: EngineContext, runId: string): Promise<nu
   const loaded = await ctx.store.load(runId);
   if (!loaded || TERMINAL_RUN_STATUSES.has(loaded.doc.status)) return 0;
   const { doc, rev } = loaded;
+  if (deadlinePassed(doc, ctx.now())) {
+    // The run missed its deadline (control/deadline.ts): fail it; the effects abort its live jobs.
+    const committed = await mutateRun(ctx, runId, (d, now) => expireDeadline(d, now), loaded);
+    if (committed) await applyEffects(ctx, committed);
+    return committed ? 1 : 0;
+  }
   let repairs = 0;
   for (const def of doc.definition.stages) {
     const st = doc.stages[def.name]!;

@@ -2,6 +2,7 @@ import { jobIdFor } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
+import { bullPriority } from './control/priority.js';
 import { buildEnvelope } from './envelope.js';
 import { mutateRun, type Committed } from './mutate.js';
 import { markFinished, unqueue } from './reducer.js';
@@ -51,7 +52,7 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
     return;
   }
   const jobId = jobIdFor(doc.id, stage, st.dispatch);
-  await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage));
+  await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage), bullPriority(doc));
   ctx.log.debug({ runId: doc.id, stage, jobId }, 'stage dispatched');
 }
 

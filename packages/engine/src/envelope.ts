@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
+import { succeededOutputs } from './control/outputs.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
@@ -8,10 +9,7 @@ import { stageDef, type RunDoc } from './run-doc.js';
  */
 export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvelope } | { error: StageError } {
   const def = stageDef(doc, stage);
-  const outputs: Record<string, JsonValue | undefined> = {};
-  for (const [name, st] of Object.entries(doc.stages)) {
-    if (st.status === 'succeeded') outputs[name] = st.output ?? null;
-  }
+  const outputs = succeededOutputs(doc);
   const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs });
   if (missing.length > 0) {
     return {

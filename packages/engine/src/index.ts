@@ -16,3 +16,6 @@ export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';
+export { signalWaitingUntil } from './control/signal.js';
+export { runPriority, fromBullPriority } from './control/priority.js';
+export { validateConditions, compileWhen } from './control/conditions.js';

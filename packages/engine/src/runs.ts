@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { validatePipeline, type PipelineDefinition, type RunRequest } from '@baton/contracts';
+import type { JsonValue, PipelineDefinition, RunRequest } from '@baton/contracts';
+import { validateDefinition } from './validate.js';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
 import { applyEffects, dispatchStage } from './effects.js';
@@ -7,7 +8,7 @@ import { EngineError } from './engine-error.js';
 import { newRunId } from './ids.js';
 import { mutateRun } from './mutate.js';
 import type { PipelineRegistry } from './pipelines.js';
-import { cancel, createRun, pause, resume, retry, type Transition } from './reducer.js';
+import { cancel, createRun, deliverSignal, pause, resume, retry, type Transition } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
 import type { PipelineCheck } from './store/run-store.js';
 
@@ -45,7 +46,7 @@ async function resolvePipeline(pipelines: PipelineRegistry, knownAgents: (needed
     };
   }
   const definition = req.definition!;
-  const issues = validatePipeline(definition, await knownAgents(definition.stages.map((s) => s.agent)));
+  const issues = validateDefinition(definition, await knownAgents(definition.stages.map((s) => s.agent)));
   if (issues.length > 0) {
     throw new EngineError(
       'INVALID_PIPELINE',
@@ -72,7 +73,10 @@ export async function submitRun(
   for (let attempt = 0; ; attempt++) {
     const { pipeline, definition, check } = await resolvePipeline(pipelines, knownAgents, req, attempt > 0);
     const now = ctx.now();
-    const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy });
+    const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy,
+      ...(req.priority !== undefined ? { priority: req.priority } : {}),
+      ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}),
+    });
     const r = await ctx.store.create(t, idem, check);
     if ('stale' in r) {
       if (attempt < STALE_PIPELINE_RETRIES) continue;
@@ -155,4 +159,18 @@ export { decodeCursor, encodeCursor, findRuns as listRuns } from './run-finder.j
 export async function readEvents(ctx: EngineContext, runId: string, afterId: string, count = 500): Promise<{ id: string; json: string }[]> {
   const entries = await ctx.redis.xrange(ctx.keys.runEvents(runId), `(${afterId}`, '+', 'COUNT', count);
   return entries.map(([id, fields]) => ({ id, json: fields[1] ?? 'null' }));
+}
+
+/** Sends a signal to a run (control/signal.ts); the queues then follow (the next stages start). */
+export async function signalRun(ctx: EngineContext, runId: string, name: string, payload: JsonValue): Promise<{ doc: RunDoc; delivered: string[]; buffered: boolean }> {
+  let r: { delivered: string[]; buffered: boolean } = { delivered: [], buffered: false };
+  const committed = await mutateRun(ctx, runId, (d, now) => {
+    const t = deliverSignal(d, { name, payload }, now);
+    r = { delivered: t.delivered, buffered: t.buffered };
+    return t;
+  });
+  if (!committed) throw new EngineError('RUN_NOT_FOUND', `no run ${runId}`);
+  ctx.log.info({ runId, signal: name, ...r }, 'signal delivered');
+  await applyEffects(ctx, committed);
+  return { doc: committed.next.doc, ...r };
 }

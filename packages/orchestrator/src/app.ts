@@ -31,6 +31,7 @@ import { sessionRoutes } from './routes/session.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runRoutes } from './routes/runs.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { signalRoutes } from './routes/signals.js';
 import type { Services } from './services.js';
 import { StreamSlots } from './routes/stream-slots.js';
 
@@ -125,6 +126,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   if (auth.metrics !== 'internal') await app.register(metricsRoutes(registry));
   await app.register(runRoutes);
   await app.register(approvalRoutes);
+  await app.register(signalRoutes);
   await app.register(runEventRoutes);
   await app.register(artifactRoutes);
   await app.register(pipelineRoutes);

@@ -1,5 +1,6 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { runPriority, signalWaitingUntil, waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { SIGNAL_AGENT } from '@baton/contracts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -11,7 +12,7 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : null;
     return {
       name: def.name,
-      agent: def.agent,
+      agent: def.waitFor ? SIGNAL_AGENT : def.agent,
       dependsOn: def.dependsOn,
       input: def.input,
       status: st.status,
@@ -27,9 +28,12 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       error: st.error,
       waitingReason,
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
+      ...(def.waitFor ? { waitFor: def.waitFor, waitingUntil: iso(signalWaitingUntil(doc, def.name)) } : {}),
+      ...(st.message !== undefined ? { message: st.message } : {}),
+      ...(def.when !== undefined ? { when: def.when, condition: st.condition ?? null } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), stages };
+  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), deadlineAt: iso(doc.deadlineAt ?? null), stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {
@@ -44,5 +48,6 @@ export function runSummary(doc: RunDoc): RunSummary {
     updatedAt: iso(doc.updatedAt)!,
     error: doc.error,
     createdBy: doc.createdBy,
+    priority: runPriority(doc),
   };
 }
