@@ -15,6 +15,7 @@ export const OPERATIONS = {
   retryRun: ['POST', '/v1/runs/:id/retry'],
   approveStage: ['POST', '/v1/runs/:id/stages/:stage/approve'],
   rejectStage: ['POST', '/v1/runs/:id/stages/:stage/reject'],
+  signalRun: ['POST', '/v1/runs/:id/signals/:name'],
   streamRunEvents: ['GET', '/v1/runs/:id/events'],
   streamRunChanges: ['GET', '/v1/runs/changes'],
   listRunArtifacts: ['GET', '/v1/runs/:id/artifacts'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Role } from './auth.js';
+import { Role, roleAtLeast } from './auth.js';
 import { resolveRefs, type ResolveContext } from './refs.js';
 
 /** The agent type an approval stage carries: reserved, no agent of this type may register. */
@@ -63,4 +63,19 @@ export function renderMessage(message: string, ctx: ResolveContext): string {
     if (missing.length > 0) return '?';
     return typeof value === 'string' ? value : JSON.stringify(value);
   });
+}
+
+/**
+ * Why `actor` may not decide on an approval gate of a run `createdBy` submitted, or null when it
+ * may: the self-approval rule, then the approvers (both lists empty = operators and admins). Used
+ * by the engine (403) and by the dashboard (its approve buttons and "waiting on me" filter).
+ */
+export function approvalDenial(spec: ApprovalSpec, createdBy: string | null, actor: { keyId: string | null; role: Role }): string | null {
+  if (!spec.allowSelfApproval && createdBy !== null && createdBy === actor.keyId) {
+    return `key ${actor.keyId} submitted the run and may not decide on its own approval (allowSelfApproval is off)`;
+  }
+  const { roles, keyIds } = spec.approvers;
+  const listed = (actor.keyId !== null && keyIds.includes(actor.keyId)) || roles.some((r) => roleAtLeast(actor.role, r));
+  const byDefault = roles.length === 0 && keyIds.length === 0 && roleAtLeast(actor.role, 'operator');
+  return listed || byDefault ? null : `key ${actor.keyId ?? '(bootstrap)'} (${actor.role}) is not an approver of this stage`;
 }

@@ -1,4 +1,4 @@
-import { renderMessage, roleAtLeast, type ApprovalOutput, type ApprovalSpec, type JsonValue, type Role, type StageError } from '@baton/contracts';
+import { approvalDenial, renderMessage, type ApprovalOutput, type ApprovalSpec, type JsonValue, type Role, type StageError } from '@baton/contracts';
 import { EngineError } from '../engine-error.js';
 import { stageDef, stageState, type RunDoc } from '../run-doc.js';
 import { succeededOutputs } from './outputs.js';
@@ -83,17 +83,9 @@ export function syncRunWaiting(d: DraftLike): void {
 
 /** Throws unless `actor` may decide on `stage` of `doc`. */
 export function checkApprover(doc: RunDoc, stage: string, actor: Approver | null): void {
-  const spec = approvalOf(doc, stage)!;
   if (actor === null) return;
-  if (!spec.allowSelfApproval && doc.createdBy !== null && doc.createdBy === actor.keyId) {
-    throw new EngineError('FORBIDDEN', `key ${actor.keyId} submitted run ${doc.id} and may not decide on its own approval (allowSelfApproval is off)`);
-  }
-  const { roles, keyIds } = spec.approvers;
-  const listed = (actor.keyId !== null && keyIds.includes(actor.keyId)) || roles.some((r) => roleAtLeast(actor.role, r));
-  const byDefault = roles.length === 0 && keyIds.length === 0 && roleAtLeast(actor.role, 'operator');
-  if (!listed && !byDefault) {
-    throw new EngineError('FORBIDDEN', `key ${actor.keyId ?? '(bootstrap)'} (${actor.role}) is not an approver of stage "${stage}"`);
-  }
+  const denied = approvalDenial(approvalOf(doc, stage)!, doc.createdBy, actor);
+  if (denied !== null) throw new EngineError('FORBIDDEN', `run ${doc.id}, stage "${stage}": ${denied}`);
 }
 
 export function finishWith(d: DraftLike, stage: string, output: JsonValue, error: StageError | null): void {
