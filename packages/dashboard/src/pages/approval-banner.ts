@@ -29,7 +29,7 @@ export function waitingBanner(run: RunView, after: () => void): HTMLElement | nu
   const waiting = run.stages.filter((s) => s.status === 'waiting');
   if (waiting.length === 0) return null;
   return h(
-    'div.banner',
+    'div.approval-banner',
     { 'data-waiting': waiting.map((s) => s.name).join(',') },
     waiting.map((s) => {
       const until = s.waitingUntil ? ` (until ${time(s.waitingUntil)})` : '';
