@@ -70,6 +70,7 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts/${badId()}` }),
       () => ({ method: pick(['POST', 'PUT']), url: `/v1/runs/${badId()}/${pick(['cancel', 'pause', 'resume', 'retry'])}`, body: int(2) === 0 }),
       () => ({ method: 'POST', url: `/v1/runs/${badId()}/stages/${pick(['gate', '', '..', 'a'.repeat(200), '%00'])}/${pick(['approve', 'reject'])}`, body: int(2) === 0 }),
+      () => ({ method: 'POST', url: `/v1/runs/${badId()}/signals/${pick(['go', '', '..', 'a'.repeat(200), '%00', 'UP'])}`, body: int(2) === 0 }),
       () => ({ method: 'POST', url: `/v1/agents/${badId()}/${pick(['drain', 'restart'])}`, body: int(2) === 0 }),
       () => ({ method: pick(['GET', 'POST']), url: `/v1/fleets/${badId()}/drain` }),
       () => ({ method: 'POST', url: `/v1/queues/${badId()}/${pick(['pause', 'resume'])}` }),
