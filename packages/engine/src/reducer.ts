@@ -9,12 +9,11 @@ import {
   type Labels,
   type PipelineDefinition,
   type RunEvent,
-  type StageCondition,
   type StageError,
   type StageProgress,
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
-import { evaluateWhen } from './control/conditions.js';
+import { readyGate } from './control/ready-gate.js';
 import { deadlineError, deadlineFor, deadlinePassed } from './control/deadline.js';
 import { deliver, expireSignal, startSignalWait, type SignalFact } from './control/signal.js';
 import { EngineError } from './engine-error.js';
@@ -140,23 +139,9 @@ function settle(d: Draft): void {
       const def = stageDef(doc, name);
       const deps = def.dependsOn.map((dep) => stageState(doc, dep).status);
       if (deps.some((s) => !TERMINAL_STAGE_STATUSES.has(s))) continue;
-      const runAnyway = def.onUpstreamSkipped === 'run' && !deps.includes('cancelled');
-      if (!runAnyway && deps.some((s) => s === 'skipped' || s === 'cancelled')) {
-        skipStage(d, name, 'an upstream stage did not run');
-        continue;
-      }
-      if (def.when !== undefined) {
-        const r = evaluateWhen(doc, name);
-        if ('error' in r) {
-          failStage(d, name, r.error);
-          return settle(d); // the failure may end the run
-        }
-        st.condition = r.condition;
-        if (!r.condition.result) {
-          skipStage(d, name, `its condition is false: ${def.when}`, r.condition);
-          continue;
-        }
-      }
+      const gate = readyGate(d, name, deps);
+      if (gate === 'failed') return settle(d); // the failure may end the run
+      if (gate === 'skipped') continue;
       if (def.approval) startWaiting(d, name);
       else if (def.waitFor) startSignalWait(d, name);
       else queueStage(d, name);
@@ -166,21 +151,6 @@ function settle(d: Draft): void {
   const all = Object.values(doc.stages);
   if (all.every((s) => TERMINAL_STAGE_STATUSES.has(s.status))) finishRun(d, 'succeeded', null, null);
   syncRunWaiting(d);
-}
-
-function skipStage(d: Draft, name: string, reason: string, condition?: StageCondition): void {
-  const st = stageState(d.doc, name);
-  st.status = 'skipped';
-  st.finishedAt = d.now;
-  d.emit({ type: 'stage.skipped', stage: name, reason, ...(condition ? { condition } : {}) });
-}
-
-function failStage(d: Draft, name: string, error: StageError): void {
-  const st = stageState(d.doc, name);
-  st.status = 'failed';
-  st.finishedAt = d.now;
-  st.error = error;
-  d.emit({ type: 'stage.failed', stage: name, error });
 }
 
 function queueStage(d: Draft, name: string): void {
