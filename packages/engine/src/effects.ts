@@ -4,6 +4,7 @@ import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
 import { bullPriority } from './control/priority.js';
 import { buildEnvelope } from './envelope.js';
+import { recordResolvedInput } from './resolved-inputs.js';
 import { mutateRun, type Committed } from './mutate.js';
 import { markFinished, unqueue } from './reducer.js';
 import { stageDef, type RunDoc } from './run-doc.js';
@@ -43,7 +44,7 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
 /** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */
 export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: string): Promise<void> {
   const st = doc.stages[stage]!;
-  const built = buildEnvelope(doc, stage);
+  const built = buildEnvelope(doc, stage, ctx.config.maxStageInputBytes);
   if ('error' in built) {
     const now = ctx.now();
     const outcome = { ok: false as const, error: built.error, agentId: null, attempt: 0, startedAt: null, finishedAt: now };
@@ -52,6 +53,7 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
     return;
   }
   const jobId = jobIdFor(doc.id, stage, st.dispatch);
+  recordResolvedInput(ctx, doc.id, stage, st.dispatch, built.envelope.input);
   await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage), bullPriority(doc));
   ctx.log.debug({ runId: doc.id, stage, jobId }, 'stage dispatched');
 }

@@ -1,6 +1,10 @@
-import type { JsonValue, Keys, RunListQuery, RunRequest } from '@baton/contracts';
+import type { BulkRunRequest, ForkRequest, JsonValue, Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
+import { forkRunFrom } from './fork.js';
+import { currentResolvedInputs } from './resolved-inputs.js';
+import type { RunDoc } from './run-doc.js';
+import { bulkRuns, type BulkAction, type BulkOptions } from './bulk.js';
 import type { Decision } from './control/approval.js';
 import { removeSupersededJobs } from './superseded.js';
 import { requireWaitAof } from './accept-fsync.js';
@@ -101,8 +105,9 @@ export class Engine {
     return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
   }
 
-  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {
-    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy);
+  /** `user`: who submits, for the secret scopes (null: unknown, so no secret may be named). */
+  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null, user: SecretUser | null = null) {
+    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy, user);
   }
   async get(runId: string) {
     return (await this.ctx.store.load(runId))?.doc ?? null;
@@ -121,6 +126,18 @@ export class Engine {
   }
   retry(runId: string, fromStage?: string) {
     return retryRun(this.ctx, runId, fromStage);
+  }
+  /** The resolved input of each stage's current dispatch (resolved-inputs.ts). */
+  resolvedInputs(doc: RunDoc) {
+    return currentResolvedInputs(this.ctx, doc);
+  }
+  /** A new run of the same pipeline version from `fromStage`, upstream outputs copied (fork.ts). */
+  fork(runId: string, req: ForkRequest, createdBy: string | null = null, user: SecretUser | null = null) {
+    return forkRunFrom(this.ctx, runId, req, createdBy, user);
+  }
+  /** Cancels or retries every run a filter matches (bulk.ts). */
+  bulk(action: BulkAction, req: BulkRunRequest, opts?: BulkOptions) {
+    return bulkRuns(this.ctx, action, req, opts);
   }
   /** Approves or rejects a waiting approval stage (throws FORBIDDEN when the actor may not). */
   decide(runId: string, f: Decision) {

@@ -19,3 +19,8 @@ export { removeSupersededJobs } from './superseded.js';
 export { signalWaitingUntil } from './control/signal.js';
 export { runPriority, fromBullPriority } from './control/priority.js';
 export { validateConditions, compileWhen } from './control/conditions.js';
+export { BULK_COUNT_CAP, type BulkAction, type BulkOptions } from './bulk.js';
+export { capResolvedInput, redactSecrets, RESOLVED_INPUT_MAX_BYTES, type ResolvedInput } from './resolved-inputs.js';
+export { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupHeader, BackupKey } from './backup/format.js';
+export { backupLines, snapshotNamespace } from './backup/snapshot.js';
+export { parseBackup, restoreNamespace } from './backup/restore.js';

@@ -59,6 +59,10 @@ export const RunDoc = z.object({
   /** Signals that arrived before their stage waited, by name (control/signal.ts). */
   signals: z.record(z.string(), z.object({ payload: JsonValue, at: z.number() })).optional(),
   stages: z.record(z.string(), StageState),
+  /** The run this one was forked from (POST /v1/runs/:id/fork), and at which stage. */
+  forkedFrom: z.object({ runId: z.string(), fromStage: z.string() }).nullable().optional(),
+  /** Runs forked from this one, oldest first. */
+  forks: z.array(z.string()).optional(),
 });
 export type RunDoc = z.infer<typeof RunDoc>;
 

@@ -30,6 +30,8 @@ import { runChangeRoutes } from './routes/run-changes.js';
 import { sessionRoutes } from './routes/session.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runRoutes } from './routes/runs.js';
+import { bulkRunRoutes } from './routes/bulk-runs.js';
+import { stageLogRoutes } from './routes/stage-logs.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { signalRoutes } from './routes/signals.js';
 import type { Services } from './services.js';
@@ -76,6 +78,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // req.protocol (the session cookie's Secure flag) and req.ip (rate limits, audit) follow
+    // X-Forwarded-* only from the proxies BATON_TRUST_PROXY names.
+    trustProxy: opts.auth?.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Before any route: every documented route is checked and gets its error codes (openapi/route-rules.ts).
@@ -125,6 +130,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(healthRoutes);
   if (auth.metrics !== 'internal') await app.register(metricsRoutes(registry));
   await app.register(runRoutes);
+  await app.register(bulkRunRoutes);
+  await app.register(stageLogRoutes);
   await app.register(approvalRoutes);
   await app.register(signalRoutes);
   await app.register(runEventRoutes);

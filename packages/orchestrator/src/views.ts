@@ -1,11 +1,11 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { runPriority, signalWaitingUntil, waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { runPriority, signalWaitingUntil, waitingStages, waitingUntil, type ResolvedInput, type RunDoc } from '@baton/engine';
 import { SIGNAL_AGENT } from '@baton/contracts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of a run (API responses), from the engine's document. */
-export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView {
+export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>, resolved?: Record<string, ResolvedInput>): RunView {
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
     const waitingReason =
@@ -27,13 +27,14 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       output: st.output,
       error: st.error,
       waitingReason,
+      ...(resolved ? { resolvedInput: resolved[def.name] ?? null } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
       ...(def.waitFor ? { waitFor: def.waitFor, waitingUntil: iso(signalWaitingUntil(doc, def.name)) } : {}),
       ...(st.message !== undefined ? { message: st.message } : {}),
       ...(def.when !== undefined ? { when: def.when, condition: st.condition ?? null } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), deadlineAt: iso(doc.deadlineAt ?? null), stages };
+  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), deadlineAt: iso(doc.deadlineAt ?? null), forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {

@@ -73,6 +73,8 @@ export const runPage: Page = (root, params) => {
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
       r.priority !== undefined && r.priority !== 5 ? h('p', {}, h('span.label', { 'data-priority': r.priority }, `priority ${r.priority}`)) : null,
       r.deadlineAt ? h('p.muted', {}, `deadline ${time(r.deadlineAt)}`) : null,
+      r.forkedFrom ? h('p', { 'data-testid': 'forked-from' }, 'forked from ', h('a.mono', { href: `/ui/runs/${r.forkedFrom.runId}` }, r.forkedFrom.runId), ` at stage ${r.forkedFrom.fromStage}`) : null,
+      r.forks && r.forks.length > 0 ? h('p', { 'data-testid': 'forks' }, 'forks: ', r.forks.map((id) => [h('a.mono', { href: `/ui/runs/${id}` }, id), ' '])) : null,
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
       waitingBanner(r, restartStream),
     );

@@ -1,4 +1,4 @@
-import { CancelRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
+import { CancelRequest, ForkRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { described } from '../openapi/components.js';
@@ -38,14 +38,15 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: SubmitHeaders,
         body: RunRequest,
         response: { 202: RunView },
-        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED'],
+        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS', 'APP_NOT_OWNED'],
       },
       // The hot path: the reply is built by runView() from a stored run document (already typed and
       // schema-checked when loaded), so it is serialized as is instead of being re-validated by zod.
       serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async (req, reply) => {
-      const r = await engine.submit(req.body, req.headers['idempotency-key'], req.actor?.keyId ?? null);
+      const actor = req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null;
+      const r = await engine.submit(req.body, req.headers['idempotency-key'], req.actor?.keyId ?? null, actor);
       if (!r.created) void reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/runs/${r.doc.id}`).send(await view(r.doc));
     },
@@ -66,7 +67,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const doc = await engine.get(req.params.id);
       if (!doc) throw new ApiError('RUN_NOT_FOUND', `no run ${req.params.id}`);
-      return view(doc);
+      return runView(doc, await engine.registry.aliveTypes(), await engine.resolvedInputs(doc));
     },
   );
 
@@ -120,5 +121,26 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => view(await engine.retry(req.params.id, req.body?.fromStage)),
+  );
+
+  app.post(
+    '/v1/runs/:id/fork',
+    {
+      bodyLimit: 1024 * 1024,
+      schema: {
+        operationId: 'forkRun',
+        tags,
+        summary: 'Start a new run of the same pipeline version from a stage, upstream stages copied with their recorded outputs (or overrides)',
+        params: RunParams,
+        body: ForkRequest,
+        response: { 202: RunView },
+        errors: ['RUN_NOT_FOUND', 'INVALID_STATE', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS', 'APP_NOT_OWNED'],
+      },
+    },
+    async (req, reply) => {
+      const actor = req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null;
+      const doc = await engine.fork(req.params.id, req.body, req.actor?.keyId ?? null, actor);
+      return reply.code(202).header('location', `/v1/runs/${doc.id}`).send(await view(doc));
+    },
   );
 };
