@@ -232,5 +232,5 @@ describe('@baton/client against a real stack', () => {
     } finally {
       rmSync(file, { force: true });
     }
-  });
+  }, 240_000); // a dozen cold CLI processes on a loaded host
 });
