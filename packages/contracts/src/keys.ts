@@ -75,6 +75,24 @@ export interface Keys {
   session(tokenHash: string): string;
 
   runNotices(): string;
+
+  /** Webhook triggers (hash: name -> stored trigger JSON). */
+  triggers(): string;
+  /** The latest deliveries of a trigger (capped list, newest first). */
+  triggerDeliveries(name: string): string;
+  /** Schedules (hash: name -> definition JSON). */
+  schedules(): string;
+  /** Schedule progress (hash: name -> { lastTick, lastRunId, lastOutcome } JSON). */
+  scheduleState(): string;
+  /** Notification subscriptions (hash: name -> definition JSON). */
+  notifications(): string;
+  /** The notification outbox: notable run events, written in the same commit as their transition (stream). */
+  notificationOutbox(): string;
+  /** BullMQ queue of notification deliveries (not an agent type: agent types cannot contain "_"). */
+  notificationQueue(): string;
+  /** Delivery records of a subscription (hash: delivery id -> JSON) and their order (zset by time). */
+  notificationDeliveries(name: string): string;
+  notificationDeliveryOrder(name: string): string;
 }
 
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
@@ -127,6 +145,16 @@ export function keys(namespace = 'baton'): Keys {
     session: (h) => `${t}:session:${h}`,
 
     runNotices: () => `${t}:notify:runs`,
+
+    triggers: () => `${t}:triggers`,
+    triggerDeliveries: (name) => `${t}:trigger:${name}:deliveries`,
+    schedules: () => `${t}:schedules`,
+    scheduleState: () => `${t}:schedules:state`,
+    notifications: () => `${t}:notifications`,
+    notificationOutbox: () => `${t}:notifications:outbox`,
+    notificationQueue: () => '_notifications',
+    notificationDeliveries: (name) => `${t}:notification:${name}:deliveries`,
+    notificationDeliveryOrder: (name) => `${t}:notification:${name}:delivery-order`,
   };
 }
 

@@ -19,6 +19,7 @@ export { removeSupersededJobs } from './superseded.js';
 export { signalWaitingUntil } from './control/signal.js';
 export { runPriority, fromBullPriority } from './control/priority.js';
 export { validateConditions, compileWhen } from './control/conditions.js';
+export { notableEvents, OUTBOX_MAX_LEN, type OutboxEntry } from './outbox/notable-events.js';
 export { BULK_COUNT_CAP, type BulkAction, type BulkOptions } from './bulk.js';
 export { capResolvedInput, redactSecrets, RESOLVED_INPUT_MAX_BYTES, type ResolvedInput } from './resolved-inputs.js';
 export { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupHeader, BackupKey } from './backup/format.js';

@@ -6,6 +6,7 @@ import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
 import { supersededJobs } from '../superseded.js';
+import { notableEvents, OUTBOX_MAX_LEN } from '../outbox/notable-events.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
@@ -186,6 +187,8 @@ export class RunStore {
     if (!isActive && (wasActive || prev === null)) ops.zrem(k.runsActive(), next.id).zadd(k.runsFinished(), next.finishedAt ?? next.updatedAt, next.id);
     if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
     for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));
+    // The notification outbox (orchestrator/src/notifications): in this same commit, never lost after it.
+    for (const entry of notableEvents(next, t.events)) ops.xadd(k.notificationOutbox(), OUTBOX_MAX_LEN, JSON.stringify(entry));
     const m = metricDeltas(next, t.events);
     for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);
     for (const [field, x] of m.floats) ops.hincrbyfloat(k.metrics(), field, x);
