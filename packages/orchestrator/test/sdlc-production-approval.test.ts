@@ -9,7 +9,7 @@ const def = PipelineDefinition.parse(BUILTIN_PIPELINES.sdlc);
 function runTo(stageBefore: string, input: JsonObject): RunDoc {
   let doc = createRun({ id: 'run_01M7Y673N5R6MF5373N0YQW6N1', pipeline: { name: 'sdlc', version: 1 }, definition: def, input, labels: {}, now: 1000 }).doc;
   for (const stage of ['scaffold', 'validation', 'e2e', 'integration']) {
-    const outcome = { ok: true as const, output: stage === 'integration' ? { mergeSha: 'abc123' } : { repository: { url: 'x' } }, agentId: 'a', attempt: 1, startedAt: 1000, finishedAt: 2000 };
+    const outcome = { ok: true as const, output: (stage === 'integration' ? { mergeSha: 'abc123' } : { repository: { url: 'x' } }) as JsonObject, agentId: 'a', attempt: 1, startedAt: 1000, finishedAt: 2000 };
     doc = markFinished(doc, { stage, dispatch: doc.stages[stage]!.dispatch, outcome }, 2000)!.doc;
     if (stage === stageBefore) break;
   }
