@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunBudget } from './model.js';
 import { ApprovalSpec, APPROVAL_AGENT } from './approval.js';
 import { JsonObject } from './json.js';
 import { AgentType, PipelineName, StageName } from './names.js';
@@ -50,6 +51,8 @@ export const PipelineDefinition = z
   .object({
     description: z.string().max(1000).optional(),
     stages: z.array(StageDefinition).min(1).max(100),
+    /** Model spend limit of each run (a run request's own `budget` replaces it). */
+    budget: RunBudget.optional(),
   })
   .strict();
 export type PipelineDefinition = z.infer<typeof PipelineDefinition>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApprovalSpec } from './approval.js';
 import { StageError } from './errors.js';
 import { JsonObject, JsonValue } from './json.js';
+import { ModelUsage, RunBudget } from './model.js';
 import { AgentType, Labels, PipelineName, RunId, StageName } from './names.js';
 import { PipelineDefinition } from './pipeline.js';
 
@@ -23,6 +24,8 @@ export const RunRequest = z
     definition: PipelineDefinition.optional(),
     input: JsonObject.default({}),
     labels: Labels.optional(),
+    /** Model spend limit of this run (replaces the pipeline's `budget`). */
+    budget: RunBudget.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -68,6 +71,8 @@ export const StageView = z.object({
   approval: ApprovalSpec.optional(),
   /** When a waiting approval stage times out (absent when it waits forever or is not waiting). */
   waitingUntil: z.string().nullable().optional(),
+  /** Model tokens and cost of the stage's current dispatch, all attempts (absent when it made no model call). */
+  usage: ModelUsage.optional(),
 });
 export type StageView = z.infer<typeof StageView>;
 
@@ -86,6 +91,10 @@ export const RunView = z.object({
   createdBy: z.string().nullable(),
   /** Stages waiting for a decision (approval gates), in definition order. */
   waitingOn: z.array(StageName).optional(),
+  /** Model tokens and cost of every stage attempt of the run so far, retries and re-runs included. */
+  usage: ModelUsage.optional(),
+  /** The run's model budget, when it has one. */
+  budget: RunBudget.optional(),
   stages: z.array(StageView),
 });
 export type RunView = z.infer<typeof RunView>;

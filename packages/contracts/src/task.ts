@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StageError } from './errors.js';
 import { JsonObject, JsonValue } from './json.js';
+import { BudgetLeft, ModelUsage } from './model.js';
 import { AgentType, Labels, RunId, StageName } from './names.js';
 
 /** Data of every BullMQ job the orchestrator places on an agent queue. */
@@ -17,6 +18,10 @@ export const TaskEnvelope = z.object({
   upstream: z.record(z.string(), JsonValue.nullable()),
   timeoutMs: z.int().positive(),
   labels: Labels,
+  /** What is left of the run's model budget at dispatch (absent: the run has no budget). */
+  budget: BudgetLeft.optional(),
+  /** Model usage of earlier attempts of this dispatch, carried by the runtime so the final result sums them all. */
+  priorUsage: ModelUsage.optional(),
 });
 export type TaskEnvelope = z.infer<typeof TaskEnvelope>;
 
@@ -27,6 +32,8 @@ const ResultBase = {
   attempt: z.int().positive(),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /** Model tokens and cost of every attempt of this dispatch (committed with the result, so exact under retries). */
+  usage: ModelUsage.optional(),
 };
 
 /**

@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
+import { budgetLeft } from './control/budget.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
@@ -25,6 +26,7 @@ export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvel
   }
   const upstream: Record<string, JsonValue | null> = {};
   for (const dep of def.dependsOn) upstream[dep] = outputs[dep] ?? null;
+  const budget = budgetLeft(doc);
   return {
     envelope: {
       protocol: PROTOCOL_VERSION,
@@ -37,6 +39,7 @@ export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvel
       upstream,
       timeoutMs: def.timeoutMs,
       labels: doc.labels,
+      ...(budget ? { budget } : {}),
     },
   };
 }

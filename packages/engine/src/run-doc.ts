@@ -2,6 +2,7 @@ import {
   JsonObject,
   JsonValue,
   Labels,
+  ModelUsage,
   PipelineDefinition,
   RunStatus,
   StageError,
@@ -24,6 +25,8 @@ export const StageState = z.object({
   progress: StageProgress.nullable(),
   output: JsonValue.nullable(),
   error: StageError.nullable(),
+  /** Model usage of the current dispatch's result, all its attempts (control/budget.ts). */
+  usage: ModelUsage.optional(),
 });
 export type StageState = z.infer<typeof StageState>;
 
@@ -48,6 +51,8 @@ export const RunDoc = z.object({
   /** API key id of the submitter (null when auth is disabled). */
   createdBy: z.string().nullable().default(null),
   stages: z.record(z.string(), StageState),
+  /** Model usage of every stage result of the run, re-runs included (control/budget.ts). */
+  usage: ModelUsage.optional(),
 });
 export type RunDoc = z.infer<typeof RunDoc>;
 

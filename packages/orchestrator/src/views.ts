@@ -27,9 +27,11 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       error: st.error,
       waitingReason,
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
+      ...(st.usage ? { usage: st.usage } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), stages };
+  const model = { ...(doc.usage ? { usage: doc.usage } : {}), ...(doc.definition.budget ? { budget: doc.definition.budget } : {}) };
+  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), ...model, stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {
