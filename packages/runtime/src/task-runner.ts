@@ -4,6 +4,7 @@ import {
   PROTOCOL_VERSION,
   TaskEnvelope,
   type JsonValue,
+  type ModelUsage,
   type StageError,
   type StageProgress,
   type TaskResult,
@@ -14,8 +15,9 @@ import type { AgentDefinition, TaskContext } from './define-agent.js';
 import type { TaskOutcome } from './agent-metrics.js';
 import type { ArtifactWriter } from './artifacts.js';
 import { StageFailure } from './errors.js';
+import type { ModelRuntime } from './model/model-runtime.js';
 
-type AbortKind = 'cancelled' | 'timeout' | 'shutdown';
+type AbortKind = 'cancelled' | 'timeout' | 'shutdown' | 'budget';
 
 interface ActiveTask {
   controller: AbortController;
@@ -35,6 +37,8 @@ export interface TaskRunnerDeps {
   artifacts: (runId: string, stage: string) => ArtifactWriter;
   /** Whether the run no longer wants this job (checked before the handler starts: such a job is never executed). */
   superseded?: (jobId: string) => Promise<boolean>;
+  /** The model connection, when the agent opted into ctx.model. */
+  model?: ModelRuntime | undefined;
   /** Called once per attempt with its outcome and handler time. */
   onFinished?: (outcome: TaskOutcome, seconds: number) => void;
 }
@@ -99,7 +103,8 @@ export class TaskRunner {
     const maxAttempts = job.opts.attempts ?? 1;
     const startedAt = new Date().toISOString();
     const base = { protocol: PROTOCOL_VERSION, agentId, agentVersion: version, attempt, startedAt };
-    const fail = (error: StageError): TaskResult => ({ ...base, ok: false, error, finishedAt: new Date().toISOString() });
+    let usage: () => { usage?: ModelUsage } = () => ({});
+    const fail = (error: StageError): TaskResult => ({ ...base, ok: false, error, finishedAt: new Date().toISOString(), ...usage() });
 
     if (this.closing) {
       this.deps.log.debug({ jobId: job.id }, 'agent is stopping: handing a just-fetched job back');
@@ -136,6 +141,15 @@ export class TaskRunner {
     const t: ActiveTask = { controller: new AbortController(), kind: null, reason: '' };
     this.active.set(job.id!, t);
     this.deps.onActiveChange(this.activeIds());
+    const progress = this.progressReporter(job, taskLog);
+    const model = this.deps.model?.session({
+      signal: t.controller.signal,
+      progress,
+      log: taskLog,
+      task,
+      overBudget: (reason) => this.abort(t, 'budget', reason),
+    });
+    usage = () => (model && model.usage().calls > 0 ? { usage: model.usage() } : {});
     const timer = setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs);
     const info = this.deps.log.isLevelEnabled('info');
     if (info) taskLog().info('task started');
@@ -146,7 +160,7 @@ export class TaskRunner {
         get log() {
           return taskLog();
         },
-        progress: this.progressReporter(job, taskLog),
+        progress,
         runId: task.runId,
         stage: task.stage,
         pipeline: task.pipeline,
@@ -157,6 +171,7 @@ export class TaskRunner {
         upstream: task.upstream,
         labels: task.labels,
         artifacts: this.deps.artifacts(task.runId, task.stage),
+        ...(model ? { model } : {}),
       };
       const outcome = await this.runHandler(ctx, t);
 
@@ -172,13 +187,14 @@ export class TaskRunner {
         }
         if (info) taskLog().info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
         this.finished('succeeded', startedAt);
-        return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString() };
+        return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString(), ...usage() };
       }
 
       if (t.kind === 'shutdown') {
         // Hand the task back without using an attempt; another agent picks it up.
         taskLog().warn({ reason: t.reason }, 'task handed back to the queue');
         this.finished('handed_back', startedAt);
+        await this.carryUsage(job, task, usage().usage, taskLog);
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -186,6 +202,8 @@ export class TaskRunner {
       if (error.retryable && attempt < maxAttempts) {
         taskLog().warn({ code: error.code, err: error.message, maxAttempts }, 'attempt failed; will retry');
         this.finished('retried', startedAt);
+        // The next attempt starts from this one's spend, so the final result carries every attempt's.
+        await this.carryUsage(job, task, usage().usage, taskLog);
         throw new Error(`${error.code}: ${error.message}`);
       }
       taskLog().warn({ code: error.code, err: error.message }, 'task failed');
@@ -202,6 +220,12 @@ export class TaskRunner {
       }
     }
   };
+
+  /** Stores an attempt's model spend in the job, so the next attempt (and the final result) includes it. */
+  private async carryUsage(job: Job<TaskEnvelope>, task: TaskEnvelope, spent: ModelUsage | undefined, log: () => Logger): Promise<void> {
+    if (!spent) return;
+    await job.updateData({ ...task, priorUsage: spent }).catch((e: unknown) => log().warn({ err: errorMessage(e) }, 'could not carry model usage to the next attempt'));
+  }
 
   private finished(outcome: TaskOutcome, startedAt: string): void {
     this.deps.onFinished?.(outcome, (Date.now() - Date.parse(startedAt)) / 1000);
@@ -234,6 +258,7 @@ export class TaskRunner {
 
   private classify(t: ActiveTask, error: unknown): StageError {
     if (t.kind === 'cancelled') return { code: 'CANCELLED', message: t.reason || 'cancelled', retryable: false };
+    if (t.kind === 'budget') return { code: 'RUN_BUDGET_EXCEEDED', message: t.reason, retryable: false };
     if (t.kind === 'timeout') return { code: 'STAGE_TIMEOUT', message: t.reason, retryable: true };
     if (error === ABANDONED) return { code: 'HANDLER_ERROR', message: 'handler did not finish', retryable: true };
     if (error instanceof StageFailure) {

@@ -1,0 +1,58 @@
+import type { Keys, ModelUsage, TaskEnvelope, StageProgress } from '@baton/contracts';
+import type { Logger, RedisClient } from '@baton/platform';
+import { AnthropicProvider } from './anthropic-provider.js';
+import type { ModelConfig } from './config.js';
+import { ModelSession } from './model-session.js';
+import { OpenAiProvider } from './openai-provider.js';
+import { ModelRateLimiter } from './rate-limit.js';
+import type { ModelClient, Provider } from './types.js';
+
+/** How an agent opts into `ctx.model`: it resolves the API key's secret reference (agent-kit's resolveSecret). */
+export interface ModelOptIn {
+  apiKey: (secretName: string) => string;
+}
+
+export interface SessionContext {
+  signal: AbortSignal;
+  progress: (p: StageProgress) => void;
+  log: () => Logger;
+  task: TaskEnvelope;
+  overBudget: (reason: string) => void;
+}
+
+/**
+ * The agent process's model connection: one SDK client and one rate limiter per process (the
+ * runtime owns connections), and a fresh session per stage attempt.
+ */
+export class ModelRuntime {
+  private readonly provider: Provider;
+  private readonly limiter: ModelRateLimiter;
+
+  constructor(
+    private readonly config: ModelConfig,
+    optIn: ModelOptIn,
+    redis: RedisClient,
+    keys: Keys,
+    private readonly onCall: (pipeline: string, model: string, usage: ModelUsage) => void,
+  ) {
+    const apiKey = optIn.apiKey(config.apiKeySecret);
+    const opts = { apiKey, timeoutMs: config.timeoutMs, ...(config.baseURL ? { baseURL: config.baseURL } : {}) };
+    this.provider = config.provider === 'anthropic' ? new AnthropicProvider(opts) : new OpenAiProvider(opts);
+    this.limiter = new ModelRateLimiter(redis, keys.modelRate(config.provider, config.model), { rpm: config.rpm, tpm: config.tpm, windowMs: config.windowMs });
+  }
+
+  session(c: SessionContext): ModelClient & { usage(): ModelUsage } {
+    return new ModelSession({
+      config: this.config,
+      provider: this.provider,
+      limiter: this.limiter,
+      signal: c.signal,
+      progress: c.progress,
+      log: c.log,
+      prior: c.task.priorUsage,
+      budget: c.task.budget,
+      overBudget: c.overBudget,
+      onCall: (model, usage) => this.onCall(c.task.pipeline, model, usage),
+    });
+  }
+}
