@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { llmAgent } from '@baton/agent-llm';
 import type { RunView } from '@baton/contracts';
 import type { ModelConfig } from '@baton/runtime';

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A local stand-in for the two model APIs Baton's runtime speaks, for tests: the Anthropic Messages
@@ -213,7 +213,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function startFakeModelServer(): Promise<FakeModelServer> {
   const queue: ModelReply[] = [];
   const requests: ModelRequestRecord[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const state = { fallback: null as ModelReply | null };
   const server: Server = createServer((req, res) => {
     void (async () => {
