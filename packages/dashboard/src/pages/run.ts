@@ -1,7 +1,7 @@
 import type { ArtifactList, RunEvent, RunView } from '@baton/contracts';
 import { baton, can, session } from '../api.js';
 import { h, pill, replaceChildren } from '../dom.js';
-import { duration, time } from '../format.js';
+import { duration, modelBudget, modelUsage, time } from '../format.js';
 import { liveRefresh } from '../live.js';
 import type { Page } from '../router.js';
 import { timelineView } from '../timeline.js';
@@ -70,6 +70,7 @@ export const runPage: Page = (root, params) => {
       h('div.toolbar', {}, h('h1.mono', {}, r.id), h('span', { id: 'run-status' }, pill(r.status)), r.pipeline.version !== null ? h('a', { href: `/ui/pipelines/${r.pipeline.name}?version=${r.pipeline.version}` }, `${r.pipeline.name} v${r.pipeline.version}`) : h('span.muted', {}, 'inline definition'),
         Object.entries(r.labels).map(([k, v]) => h('span.label', {}, `${k}=${v}`))),
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
+      r.usage || r.budget ? h('p.muted', { 'data-run-model': '' }, `model: ${r.usage ? modelUsage(r.usage) : 'no calls yet'}${r.budget ? ` · ${modelBudget(r.budget)}` : ''}`) : null,
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
     );
     actions.replaceChildren();
