@@ -106,7 +106,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   const heartbeatMs = opts.heartbeatMs ?? 2000;
   const log = opts.log.child({ agentId: id, agent: def.type });
   const { keys } = opts;
-  if (def.model && !opts.model) {
+  if (def.model && def.model.required !== false && !opts.model) {
     throw new ConfigError([`the ${def.type} agent uses a model: set BATON_MODEL_PROVIDER, BATON_MODEL_NAME and BATON_MODEL_API_KEY_SECRET`]);
   }
 

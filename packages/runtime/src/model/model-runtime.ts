@@ -10,6 +10,8 @@ import type { ModelClient, Provider } from './types.js';
 /** How an agent opts into `ctx.model`: it resolves the API key's secret reference (agent-kit's resolveSecret). */
 export interface ModelOptIn {
   apiKey: (secretName: string) => string;
+  /** false: the agent also runs without a model configured (ctx.model is then undefined). Default true. */
+  required?: boolean;
 }
 
 export interface SessionContext {
