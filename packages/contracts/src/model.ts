@@ -8,6 +8,8 @@ export const ModelUsage = z.object({
   costUsd: z.number().nonnegative(),
   /** Model calls made (retried 429/529 answers included; they carry no usage). */
   calls: z.int().nonnegative(),
+  /** The model of a stage's calls (the agent's configured model); absent on sums across stages. */
+  model: z.string().max(200).optional(),
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
 

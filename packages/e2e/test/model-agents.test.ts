@@ -81,7 +81,7 @@ describe('model-backed agents (local provider server, official SDKs)', () => {
       const done = await h.waitRun(run.id);
       expect(done.status).toBe('succeeded');
       expect(stageOf(done, 'ask').output).toMatchObject({ text: 'The quick brown fox jumps over the lazy dog.' });
-      expect(stageOf(done, 'ask').usage).toEqual(usage(40, 12, 1));
+      expect(stageOf(done, 'ask').usage).toEqual({ ...usage(40, 12, 1), model: 'model-a' });
       expect(done.usage).toEqual(usage(40, 12, 1));
       // What the SDK sent: the configured model, streaming, the tool, and (OpenAI) usage in the last chunk.
       const req = server.requests[0]!;
@@ -94,9 +94,17 @@ describe('model-backed agents (local provider server, official SDKs)', () => {
         expect(req.headers['x-api-key'] ?? req.headers.authorization).toMatch(/^(Bearer )?sk-test-key$/);
         expect(req.body.system).toBe('be brief');
       }
+      // The agent process's own counters ...
       const metrics = parsePromText((await http<string>(`http://127.0.0.1:${metricsPort}`, 'GET', '/metrics')).body);
-      expect(promSum(metrics, 'baton_model_tokens_total', { pipeline: 'inline', agent: 'chat', model: 'model-a', kind: 'input' })).toBe(40);
-      expect(promSum(metrics, 'baton_model_cost_total', { model: 'model-a' })).toBeCloseTo(usage(40, 12, 1).costUsd, 12);
+      expect(promSum(metrics, 'baton_agent_model_tokens_total', { pipeline: 'inline', agent: 'chat', model: 'model-a', kind: 'input' })).toBe(40);
+      expect(promSum(metrics, 'baton_agent_model_cost_total', { model: 'model-a' })).toBeCloseTo(usage(40, 12, 1).costUsd, 12);
+      // ... and the fleet-wide ones, committed with the result.
+      const fleet = await waitFor(async () => {
+        const m = parsePromText((await h.request<string>('GET', '/metrics')).body);
+        return promSum(m, 'baton_model_tokens_total', { pipeline: 'inline', agent: 'chat', model: 'model-a' }) > 0 ? m : undefined;
+      }, { what: 'fleet model metrics' });
+      expect(promSum(fleet, 'baton_model_tokens_total', { pipeline: 'inline', agent: 'chat', model: 'model-a', kind: 'output' })).toBe(12);
+      expect(promSum(fleet, 'baton_model_cost_total', { model: 'model-a' })).toBeCloseTo(usage(40, 12, 1).costUsd, 12);
     });
 
     it(`${provider}: tool calls and JSON-schema structured output come back parsed`, async () => {
@@ -139,7 +147,7 @@ describe('model-backed agents (local provider server, official SDKs)', () => {
           ? usage(100 + 11 + 7, 20 + 1 + 1, server.requests.length)
           : usage(100, 20, server.requests.length);
       expect(done.usage).toEqual(expected);
-      expect(stageOf(done, 'ask').usage).toEqual(expected);
+      expect(stageOf(done, 'ask').usage).toEqual({ ...expected, model: 'model-a' });
     });
   }
 
@@ -167,8 +175,8 @@ describe('model-backed agents (local provider server, official SDKs)', () => {
     expect(done.status).toBe('succeeded');
     expect(stageOf(done, 'flaky').attempts).toBe(2);
     // Both attempts count (the first one's spend is carried in the job); the 429 is a call with no usage.
-    expect(stageOf(done, 'flaky').usage).toEqual(usage(100 + 200, 10 + 20, 3));
-    expect(stageOf(done, 'next').usage).toEqual(usage(300, 30, 1));
+    expect(stageOf(done, 'flaky').usage).toEqual({ ...usage(100 + 200, 10 + 20, 3), model: 'model-a' });
+    expect(stageOf(done, 'next').usage).toEqual({ ...usage(300, 30, 1), model: 'model-a' });
     expect(done.usage).toEqual(usage(600, 60, 4));
   });
 

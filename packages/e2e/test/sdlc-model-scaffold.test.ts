@@ -58,7 +58,7 @@ describe('scaffold with generator "model"', () => {
     expect(out).toMatchObject({ generator: 'model', template: 'model', fileCount: 3, summary: 'A calculator with node:test tests.' });
     expect(git(good.dir, 'ls-tree', '-r', '--name-only', out.commitSha).split('\n').sort()).toEqual(['calc.js', 'package.json', 'test/calc.test.js']);
     expect(git(good.dir, 'log', '-1', '--format=%B', out.commitSha)).toContain('Baton-Generator: model');
-    expect(stageOf(ok, 'scaffold').usage).toEqual({ inputTokens: 500, outputTokens: 300, costUsd: 0.006, calls: 1 });
+    expect(stageOf(ok, 'scaffold').usage).toEqual({ inputTokens: 500, outputTokens: 300, costUsd: 0.006, calls: 1, model: 'model-a' });
     // The request carried the requirements through the prompt file, and forced the structured answer.
     const body = server.requests[0]!.body as { messages: { content: string }[]; tool_choice: unknown };
     expect(body.messages[0]!.content).toContain('A function add(a, b) that adds two numbers');

@@ -39,13 +39,13 @@ export class AgentMetrics {
     });
     this.recoveries.inc({ agent: agentType }, 0);
     this.modelTokens = new Counter({
-      name: 'baton_model_tokens_total',
+      name: 'baton_agent_model_tokens_total',
       help: 'Model tokens this agent process used, by pipeline, agent, model and kind (input|output)',
       labelNames: ['pipeline', 'agent', 'model', 'kind'],
       registers: [this.registry],
     });
     this.modelCost = new Counter({
-      name: 'baton_model_cost_total',
+      name: 'baton_agent_model_cost_total',
       help: 'Model cost in USD (from the configured price table) this agent process incurred, by pipeline, agent and model',
       labelNames: ['pipeline', 'agent', 'model'],
       registers: [this.registry],

@@ -42,7 +42,7 @@ export class ModelSession implements ModelClient {
   constructor(private readonly d: ModelSessionDeps) {
     this.provider = d.provider.name;
     this.model = d.config.model;
-    this.total = d.prior ?? ZERO_USAGE;
+    this.total = { ...(d.prior ?? ZERO_USAGE), model: d.config.model };
   }
 
   usage(): ModelUsage {
@@ -61,7 +61,7 @@ export class ModelSession implements ModelClient {
 
   private charge(model: string, u: RawUsage, calls: number): ModelUsage {
     const p = priced(this.d.config.prices, model, u, calls);
-    this.total = addUsage(this.total, p);
+    this.total = { ...addUsage(this.total, p), model: this.d.config.model };
     this.d.onCall(model, p);
     return p;
   }
