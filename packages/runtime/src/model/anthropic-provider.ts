@@ -103,7 +103,7 @@ export class AnthropicProvider implements Provider {
     const toolCalls: ModelToolCall[] = [];
     let output: unknown;
     for (const b of [...blocks.entries()].sort(([a], [c]) => a - c).map(([, v]) => v)) {
-      const args = parseJson(b.json === '' ? '{}' : b.json, `tool ${b.name} arguments`);
+      const args = parseJson(b.json === '' ? '{}' : b.json, `tool ${b.name} arguments`, usage);
       if (req.output && b.name === RESPOND_TOOL) output = args;
       else toolCalls.push({ id: b.id, name: b.name, arguments: args });
     }
@@ -111,10 +111,11 @@ export class AnthropicProvider implements Provider {
   }
 }
 
-export function parseJson(s: string, what: string): unknown {
+/** Parses JSON the model wrote; `usage` is the complete call's, so it is still counted when this fails. */
+export function parseJson(s: string, what: string, usage: RawUsage): unknown {
   try {
     return JSON.parse(s) as unknown;
   } catch {
-    throw new ProviderFailure('fatal', `the model returned ${what} that is not JSON`, null, null);
+    throw new ProviderFailure('invalid_output', `the model returned ${what} that is not JSON`, null, null, usage);
   }
 }

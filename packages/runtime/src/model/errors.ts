@@ -1,6 +1,6 @@
 import type { RawUsage } from './types.js';
 
-export type ProviderFailureKind = 'rate_limited' | 'overloaded' | 'disconnected' | 'aborted' | 'fatal';
+export type ProviderFailureKind = 'rate_limited' | 'overloaded' | 'disconnected' | 'aborted' | 'invalid_output' | 'fatal';
 
 /**
  * A provider call that did not produce a response. `rate_limited`, `overloaded` and `disconnected`

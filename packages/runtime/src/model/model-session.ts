@@ -107,10 +107,17 @@ export class ModelSession implements ModelClient {
         if (!(e instanceof ProviderFailure)) throw e;
         if (e.partialUsage) this.charge(config.model, e.partialUsage, 1);
         else refused++;
+        // Refused calls are counted with the next answer; a call that ends the attempt counts them now.
+        const settleRefused = () => {
+          if (refused > 0) this.charge(config.model, { inputTokens: 0, outputTokens: 0 }, refused);
+          refused = 0;
+        };
+        if (e.kind === 'aborted' || e.kind === 'fatal' || e.kind === 'invalid_output') settleRefused();
+        if (e.kind === 'invalid_output') throw new StageFailure('MODEL_OUTPUT_INVALID', e.message);
         if (e.kind === 'aborted') throw call.signal.aborted && !signal.aborted ? (call.signal.reason as Error) : e;
         if (e.kind === 'fatal') throw new NonRetryableError('MODEL_ERROR', `${provider.name} rejected the call${e.status ? ` (HTTP ${e.status})` : ''}: ${e.message}`);
         if (retry >= config.maxRetries) {
-          if (refused > 0) this.charge(config.model, { inputTokens: 0, outputTokens: 0 }, refused);
+          settleRefused();
           throw new StageFailure('MODEL_RATE_LIMITED', `${provider.name} kept refusing the call after ${retry + 1} tries (last: ${e.kind}${e.status ? ` ${e.status}` : ''})`);
         }
         const backoff = Math.min(config.retryMaxWaitMs, e.retryAfterMs ?? Math.min(30_000, 500 * 2 ** retry));

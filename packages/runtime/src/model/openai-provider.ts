@@ -91,8 +91,8 @@ export class OpenAiProvider implements Provider {
     if (!usage || !finish) throw new ProviderFailure('disconnected', 'the stream ended before its finish_reason and usage chunk', null, null, usage);
     const toolCalls: ModelToolCall[] = [...calls.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([, c]) => ({ id: c.id, name: c.name, arguments: parseJson(c.args === '' ? '{}' : c.args, `tool ${c.name} arguments`) }));
-    const output = req.output ? parseJson(text, 'structured output') : undefined;
+      .map(([, c]) => ({ id: c.id, name: c.name, arguments: parseJson(c.args === '' ? '{}' : c.args, `tool ${c.name} arguments`, usage!) }));
+    const output = req.output ? parseJson(text, 'structured output', usage) : undefined;
     return { text, toolCalls, ...(req.output ? { output } : {}), stopReason: stopReason(finish), model: served, usage };
   }
 }
