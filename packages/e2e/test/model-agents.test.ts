@@ -180,6 +180,17 @@ describe('model-backed agents (local provider server, official SDKs)', () => {
     expect(done.usage).toEqual(usage(600, 60, 4));
   });
 
+  it('structured output that is not JSON fails the attempt MODEL_OUTPUT_INVALID, and its tokens still count', async () => {
+    const server = await withServer();
+    const h = await stack.harness();
+    await h.agent(chatAgent, { model: modelConfig(server, 'openai') });
+    server.script({ kind: 'text', text: 'Sure! Here is the answer: sunny', usage: { input: 20, output: 9 } });
+    const run = await h.submit({ definition: { stages: [{ name: 'json', agent: 'chat', input: { structured: true } }] } });
+    const done = await h.waitRun(run.id);
+    expect(stageOf(done, 'json').error).toMatchObject({ code: 'MODEL_OUTPUT_INVALID', retryable: true });
+    expect(done.usage).toEqual(usage(20, 9, 1));
+  });
+
   it('cancelling the run aborts the HTTP request: the server sees the client hang up', async () => {
     const server = await withServer();
     const h = await stack.harness();
