@@ -1,5 +1,5 @@
 import { llmAgent } from '@baton/agent-llm';
-import type { RunView } from '@baton/contracts';
+import { secretScopesFromEnv, type RunView } from '@baton/contracts';
 import type { ModelConfig } from '@baton/runtime';
 import { ENTRYPOINTS, spawnAgent, startFakeModelServer, useTestStack, waitFor, type BatonProcess, type FakeModelServer } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,9 @@ const config = (server: FakeModelServer, provider: 'anthropic' | 'openai'): Mode
   timeoutMs: 60_000,
 });
 
+/** The agent's secrets: the key, scoped to the local server (the key goes only where `urls=` allows). */
+const secretsFor = (url: string) => ({ secrets: { [SECRET]: 'sk-test' }, secretScopes: secretScopesFromEnv({ [`${SECRET}_SCOPE`]: `urls=${url}/` }) });
+
 const stageOf = (r: RunView, name: string) => r.stages.find((s) => s.name === name)!;
 const lastUserText = (body: Record<string, unknown>) => {
   const msgs = body.messages as { role: string; content: unknown }[];
@@ -40,7 +43,7 @@ describe('the llm agent', () => {
   it('fills a prompt file from $from inputs, validates the JSON-schema answer and repairs a wrong one', async () => {
     const server = await withServer();
     const h = await stack.harness();
-    await h.agent(llmAgent({ [SECRET]: 'sk-test' }), { model: config(server, 'anthropic') });
+    await h.agent(llmAgent(secretsFor(server.anthropicUrl)), { model: config(server, 'anthropic') });
     server.script(
       { kind: 'text', text: 'Pipelines run stages.', usage: { input: 30, output: 5 } },
       // The first structured answer misses "label": the agent sends it back once, and the second passes.
@@ -74,10 +77,18 @@ describe('the llm agent', () => {
   it('fails the stage with a clear code when a template variable is missing', async () => {
     const server = await withServer();
     const h = await stack.harness();
-    await h.agent(llmAgent({ [SECRET]: 'sk-test' }), { model: config(server, 'openai') });
+    await h.agent(llmAgent(secretsFor(server.anthropicUrl)), { model: config(server, 'openai') });
     const run = await h.submit({ definition: { stages: [{ name: 's', agent: 'llm', input: { template: 'Hello {{who}}', vars: {} } }] } });
     const done = await h.waitRun(run.id);
     expect(stageOf(done, 's').error).toMatchObject({ code: 'TEMPLATE_VARIABLE_MISSING' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('sends the API key only to a base URL its secret scope allows', async () => {
+    const server = await withServer();
+    const h = await stack.harness();
+    await expect(h.agent(llmAgent(secretsFor('https://api.example.com')), { model: config(server, 'openai') })).rejects.toMatchObject({ code: 'SECRET_SCOPE_DENIED' });
+    await expect(h.agent(llmAgent({ secrets: { [SECRET]: 'sk-test' }, secretScopes: new Map() }), { model: config(server, 'openai') })).rejects.toMatchObject({ code: 'SECRET_SCOPE_DENIED' });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -91,6 +102,7 @@ describe('the llm agent', () => {
       BATON_MODEL_NAME: 'model-a',
       BATON_MODEL_API_KEY_SECRET: SECRET,
       [SECRET]: 'sk-test',
+      [`${SECRET}_SCOPE`]: `urls=${server.anthropicUrl}/`,
       BATON_MODEL_RPM: '2',
       BATON_MODEL_RATE_WINDOW_MS: '2000',
       BATON_AGENT_CONCURRENCY: '2',

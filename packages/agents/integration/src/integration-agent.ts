@@ -49,7 +49,7 @@ export function createIntegrationAgent(config: IntegrationConfig) {
   return defineAgent({
     ...integrationSpec,
     // Strategy "model" uses the configured provider (BATON_MODEL_*); the others run without one.
-    model: { apiKey: (name) => resolveSecret(name, config.secrets), required: false },
+    model: { apiKey: (name, url) => resolveSecret(name, { kind: 'model', url }, config), required: false },
     // Process groups a crashed predecessor on this host left running are stopped before the first task.
     onStart: ({ log }) => reapOrphans(config, log).then(() => undefined),
     async handler({ input, runId, stage, attempt, signal, log, progress, artifacts, model }): Promise<IntegrationOutput> {

@@ -1,4 +1,4 @@
-import { resolveSecret } from '@baton/agent-kit';
+import { resolveSecret, type AgentSecrets } from '@baton/agent-kit';
 import type { JsonValue } from '@baton/contracts';
 import { defineAgent, StageFailure, type ModelMessage, type ModelResponse } from '@baton/runtime';
 import { z } from 'zod';
@@ -19,15 +19,15 @@ function validator(schema: Record<string, JsonValue>): z.ZodType {
 
 const issues = (e: z.ZodError) => e.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
-/** Builds the llm agent; `secrets` are the BATON_SECRET_* variables it may resolve the API key from. */
-export function llmAgent(secrets: Record<string, string> = secretsFromEnv()) {
+/** Builds the llm agent; `secrets` are the BATON_SECRET_* variables (and scopes) it may resolve the API key from. */
+export function llmAgent(secrets: AgentSecrets = secretsFromEnv()) {
   return defineAgent({
     type: 'llm',
     description: 'One model call from a prompt template filled with $from inputs; optional tools; JSON-schema output, validated',
     input: LlmInput,
     output: LlmOutput,
     concurrency: 4,
-    model: { apiKey: (name) => resolveSecret(name, secrets) },
+    model: { apiKey: (name, url) => resolveSecret(name, { kind: 'model', url }, secrets) },
     handler: async (ctx) => {
       const input = ctx.input;
       const model = ctx.model!;

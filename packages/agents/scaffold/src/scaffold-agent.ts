@@ -21,7 +21,7 @@ export function createScaffoldAgent(config: ScaffoldConfig) {
   return defineAgent({
     ...scaffoldSpec,
     // The model generator's provider (BATON_MODEL_*); the template generator runs without one.
-    model: { apiKey: (name) => resolveSecret(name, config.secrets), required: false },
+    model: { apiKey: (name, url) => resolveSecret(name, { kind: 'model', url }, config), required: false },
     async handler({ input, runId, stage, attempt, signal, log, progress, model }): Promise<ScaffoldOutput> {
       const branch = input.branch ?? `baton/${runId}`;
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {

@@ -7,9 +7,13 @@ import { OpenAiProvider } from './openai-provider.js';
 import { ModelRateLimiter } from './rate-limit.js';
 import type { ModelClient, Provider } from './types.js';
 
+/** Where each SDK sends requests when no base URL is configured. */
+export const DEFAULT_BASE_URL = { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1' } as const;
+
 /** How an agent opts into `ctx.model`: it resolves the API key's secret reference (agent-kit's resolveSecret). */
 export interface ModelOptIn {
-  apiKey: (secretName: string) => string;
+  /** The API key for `url` (the provider's base URL): agent-kit's resolveSecret with a `model` use, so its scope is checked. */
+  apiKey: (secretName: string, url: string) => string;
   /** false: the agent also runs without a model configured (ctx.model is then undefined). Default true. */
   required?: boolean;
 }
@@ -37,7 +41,7 @@ export class ModelRuntime {
     keys: Keys,
     private readonly onCall: (pipeline: string, model: string, usage: ModelUsage) => void,
   ) {
-    const apiKey = optIn.apiKey(config.apiKeySecret);
+    const apiKey = optIn.apiKey(config.apiKeySecret, config.baseURL ?? DEFAULT_BASE_URL[config.provider]);
     const opts = { apiKey, timeoutMs: config.timeoutMs, ...(config.baseURL ? { baseURL: config.baseURL } : {}) };
     this.provider = config.provider === 'anthropic' ? new AnthropicProvider(opts) : new OpenAiProvider(opts);
     this.limiter = new ModelRateLimiter(redis, keys.modelRate(config.provider, config.model), { rpm: config.rpm, tpm: config.tpm, windowMs: config.windowMs });
