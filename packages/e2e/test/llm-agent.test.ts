@@ -30,7 +30,7 @@ const config = (server: FakeModelServer, provider: 'anthropic' | 'openai'): Mode
 });
 
 /** The agent's secrets: the key, scoped to the local server (the key goes only where `urls=` allows). */
-const secretsFor = (url: string) => ({ secrets: { [SECRET]: 'sk-test' }, secretScopes: secretScopesFromEnv({ [`${SECRET}_SCOPE`]: `urls=${url}/` }) });
+const secretsFor = (url: string) => ({ secrets: { [SECRET]: 'sk-test' }, secretScopes: secretScopesFromEnv({ [`${SECRET}_SCOPE`]: `urls=${url}/;role=submitter` }) });
 
 const stageOf = (r: RunView, name: string) => r.stages.find((s) => s.name === name)!;
 const lastUserText = (body: Record<string, unknown>) => {
@@ -102,7 +102,7 @@ describe('the llm agent', () => {
       BATON_MODEL_NAME: 'model-a',
       BATON_MODEL_API_KEY_SECRET: SECRET,
       [SECRET]: 'sk-test',
-      [`${SECRET}_SCOPE`]: `urls=${server.anthropicUrl}/`,
+      [`${SECRET}_SCOPE`]: `urls=${server.anthropicUrl}/;role=submitter`,
       BATON_MODEL_RPM: '2',
       BATON_MODEL_RATE_WINDOW_MS: '2000',
       BATON_AGENT_CONCURRENCY: '2',

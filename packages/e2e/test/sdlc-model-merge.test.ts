@@ -20,7 +20,7 @@ describe('integration with strategy "model"', () => {
       BATON_MODEL_NAME: 'model-a',
       BATON_MODEL_API_KEY_SECRET: 'BATON_SECRET_MODEL_KEY',
       BATON_SECRET_MODEL_KEY: 'sk-test',
-      BATON_SECRET_MODEL_KEY_SCOPE: `urls=${server.anthropicUrl}/`,
+      BATON_SECRET_MODEL_KEY_SCOPE: `urls=${server.anthropicUrl}/;role=submitter`,
     });
     const pkg = JSON.stringify({ name: 'math', version: '1.0.0', private: true, scripts: { test: 'node --test' } });
     // main and feature both append a different helper to math.js: a textual conflict; the test needs both.

@@ -29,7 +29,7 @@ async function modelEnv(): Promise<{ server: FakeModelServer; env: Record<string
       BATON_MODEL_NAME: 'model-a',
       BATON_MODEL_API_KEY_SECRET: 'BATON_SECRET_MODEL_KEY',
       BATON_SECRET_MODEL_KEY: 'sk-test',
-      BATON_SECRET_MODEL_KEY_SCOPE: `urls=${server.anthropicUrl}/`,
+      BATON_SECRET_MODEL_KEY_SCOPE: `urls=${server.anthropicUrl}/;role=submitter`,
       BATON_MODEL_PRICES: JSON.stringify({ 'model-a': { inputPerMTok: 3, outputPerMTok: 15 } }),
     },
   };
