@@ -29,3 +29,7 @@ export * from './auth.js';
 export * from './secret-scopes.js';
 export * from './dashboard.js';
 export * from './health.js';
+export * from './triggers.js';
+export * from './schedules.js';
+export * from './notifications.js';
+export * from './bulk.js';

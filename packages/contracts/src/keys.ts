@@ -36,6 +36,12 @@ export interface Keys {
   /** Runs of one version of a registered pipeline (sorted set by run id). */
   runsByPipelineVersion(pipeline: string, version: number): string;
   idempotency(keyHash: string): string;
+  /** A bulk action's progress under an Idempotency-Key (hash: run id -> the run's updatedAt when claimed). */
+  bulkOperation(keyHash: string): string;
+  /** The resolved input of each stage dispatch of a run (hash: `<stage>#<dispatch>` -> JSON). */
+  runInputs(runId: string): string;
+  /** The live log of one stage dispatch, every attempt of it (capped stream; deleted with the run). */
+  stageLog(runId: string, stage: string, dispatch: number): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
   /** Reference counts of content-addressed artifact files (hash: sha256 -> count). */
@@ -71,6 +77,24 @@ export interface Keys {
   session(tokenHash: string): string;
 
   runNotices(): string;
+
+  /** Webhook triggers (hash: name -> stored trigger JSON). */
+  triggers(): string;
+  /** The latest deliveries of a trigger (capped list, newest first). */
+  triggerDeliveries(name: string): string;
+  /** Schedules (hash: name -> definition JSON). */
+  schedules(): string;
+  /** Schedule progress (hash: name -> { lastTick, lastRunId, lastOutcome } JSON). */
+  scheduleState(): string;
+  /** Notification subscriptions (hash: name -> definition JSON). */
+  notifications(): string;
+  /** The notification outbox: notable run events, written in the same commit as their transition (stream). */
+  notificationOutbox(): string;
+  /** BullMQ queue of notification deliveries (not an agent type: agent types cannot contain "_"). */
+  notificationQueue(): string;
+  /** Delivery records of a subscription (hash: delivery id -> JSON) and their order (zset by time). */
+  notificationDeliveries(name: string): string;
+  notificationDeliveryOrder(name: string): string;
 }
 
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
@@ -97,6 +121,9 @@ export function keys(namespace = 'baton'): Keys {
     runsByCreator: (keyId) => `${t}:runs:creator:${encodeURIComponent(keyId)}`,
     runsByPipelineVersion: (pipeline, version) => `${t}:runs:pipeline:${pipeline}:v${version}`,
     idempotency: (h) => `${t}:idem:${h}`,
+    bulkOperation: (h) => `${t}:bulk:${h}`,
+    runInputs: (id) => `${t}:run:${id}:inputs`,
+    stageLog: (id, stage, dispatch) => `${t}:run:${id}:log:${stage}:${dispatch}`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,
     artifactGarbage: () => `${t}:artifacts:garbage`,
@@ -121,6 +148,16 @@ export function keys(namespace = 'baton'): Keys {
     session: (h) => `${t}:session:${h}`,
 
     runNotices: () => `${t}:notify:runs`,
+
+    triggers: () => `${t}:triggers`,
+    triggerDeliveries: (name) => `${t}:trigger:${name}:deliveries`,
+    schedules: () => `${t}:schedules`,
+    scheduleState: () => `${t}:schedules:state`,
+    notifications: () => `${t}:notifications`,
+    notificationOutbox: () => `${t}:notifications:outbox`,
+    notificationQueue: () => '_notifications',
+    notificationDeliveries: (name) => `${t}:notification:${name}:deliveries`,
+    notificationDeliveryOrder: (name) => `${t}:notification:${name}:delivery-order`,
   };
 }
 

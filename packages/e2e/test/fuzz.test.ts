@@ -22,7 +22,11 @@ function prng(seed: number): () => number {
 
 describe('fuzzing every route with malformed requests', () => {
   it(`answers ${REQUESTS} malformed requests without a 5xx, enqueues nothing and does not grow memory without bound`, async () => {
-    const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 1_000_000, windowMs: 60_000 } }, bodyLimit: 256 * 1024 });
+    const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 1_000_000, windowMs: 60_000 } }, bodyLimit: 256 * 1024, secrets: { BATON_SECRET_FUZZ: 'f'.repeat(32) } });
+    // A trigger whose hook route the fuzzer calls with bad signatures (issue 17).
+    const admin = { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' };
+    expect((await h.app.inject({ method: 'PUT', url: '/v1/pipelines/fz', headers: admin, payload: JSON.stringify({ stages: [{ name: 's', agent: 'noop' }] }) })).statusCode).toBe(201);
+    expect((await h.app.inject({ method: 'PUT', url: '/v1/triggers/fz', headers: admin, payload: JSON.stringify({ source: 'github', secret: { env: 'BATON_SECRET_FUZZ' }, pipeline: 'fz' }) })).statusCode).toBe(201);
     const rnd = prng(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const int = (n: number) => Math.floor(rnd() * n);
@@ -61,7 +65,7 @@ describe('fuzzing every route with malformed requests', () => {
       }
     };
     const badId = () => encodeURIComponent(pick(nasty) || 'x');
-    const ROUTES: (() => { method: string; url: string; body?: boolean })[] = [
+    const ROUTES: (() => { method: string; url: string; body?: boolean; json?: unknown })[] = [
       () => ({ method: 'POST', url: '/v1/runs', body: true }),
       () => ({ method: 'GET', url: `/v1/runs?${pick(['cursor=', 'cursor=abc', 'limit=-1', 'limit=abc', 'limit=1&limit=2', 'status=nope', 'pipeline=' + 'p'.repeat(500), 'x=1', 'cursor=' + Buffer.from('run_zz').toString('base64url'), 'label=nocolon', 'label=a:1&label=' + 'b'.repeat(400), 'createdAfter=yesterday', 'createdBefore=2026-13-01T00:00:00Z', 'pipelineVersion=1', 'pipeline=demo&pipelineVersion=0', 'createdBy='])}` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}` }),
@@ -69,6 +73,10 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts/${badId()}` }),
       () => ({ method: pick(['POST', 'PUT']), url: `/v1/runs/${badId()}/${pick(['cancel', 'pause', 'resume', 'retry'])}`, body: int(2) === 0 }),
+      () => ({ method: 'POST', url: `/v1/runs/${badId()}/fork`, body: true }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}/stages/${pick(['a', '..', '%00', 'x'.repeat(100)])}/logs${pick(['', '/page'])}?${pick(['after=x', 'limit=0', 'dispatch=-1', 'dispatch=x', 'y=1'])}` }),
+      () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry', 'nope'])}`, body: true }),
+      () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry'])}`, json: pick([{ filter: {} }, { filter: { label: 'a:b' }, limit: pick([0, -1, 100_000, 'x']) }, { filter: { status: 'nope' } }, { filter: { pipelineVersion: 1 } }, { filter: { label: 'a:b' }, dryRun: 'yes' }, { filter: { label: 'a:b' }, extra: 1 }, { filter: { createdAfter: 'yesterday' } }]) }),
       () => ({ method: 'POST', url: `/v1/runs/${badId()}/stages/${pick(['gate', '', '..', 'a'.repeat(200), '%00'])}/${pick(['approve', 'reject'])}`, body: int(2) === 0 }),
       () => ({ method: 'POST', url: `/v1/agents/${badId()}/${pick(['drain', 'restart'])}`, body: int(2) === 0 }),
       () => ({ method: pick(['GET', 'POST']), url: `/v1/fleets/${badId()}/drain` }),
@@ -86,6 +94,14 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: pick(['GET', 'PUT']), url: `/ui/${pick(['bull', 'bull-admin'])}/api/queues/${badId()}/${pick(['pause', 'resume', badId()])}` }),
       () => ({ method: pick(['POST', 'PUT', 'DELETE']), url: `/ui/${pick(['runs', 'js/main.js', badId()])}` }),
       () => ({ method: 'GET', url: `/${badId()}/${badId()}` }),
+      // Triggers, schedules, notifications (issue 17).
+      () => ({ method: 'PUT', url: `/v1/${pick(['triggers', 'schedules', 'notifications'])}/${pick([badId(), 'ok-name'])}`, body: true }),
+      () => ({ method: pick(['GET', 'DELETE']), url: `/v1/${pick(['triggers', 'schedules', 'notifications'])}/${badId()}` }),
+      () => ({ method: 'POST', url: `/v1/schedules/${badId()}/${pick(['pause', 'resume'])}` }),
+      () => ({ method: 'GET', url: `/v1/notifications/${badId()}/deliveries?${pick(['status=nope', 'limit=0', 'limit=x', 'x=1'])}` }),
+      () => ({ method: 'POST', url: `/v1/notifications/${badId()}/deliveries/${badId()}/redeliver` }),
+      () => ({ method: 'GET', url: `/v1/${pick(['triggers', 'schedules', 'notifications'])}?${pick(['x=1', 'a[]=b'])}` }),
+      () => ({ method: 'POST', url: `/v1/hooks/${pick(['fz', badId()])}`, body: true }),
     ];
     const headerSets: (() => Record<string, string>)[] = [
       () => ({ authorization: `Bearer ${BOOTSTRAP}` }),
@@ -94,6 +110,8 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ authorization: `Bearer ${BOOTSTRAP}`, 'x-request-id': pick(['', 'a'.repeat(500), '<script>']) }),
       () => ({ authorization: pick(['Bearer', 'Basic abc', `Bearer bk_${'0'.repeat(12)}_${'A'.repeat(43)}`, 'Bearer '.repeat(50), 'x'.repeat(8000)]) }),
       () => ({ 'x-api-key': pick(['', 'bk_', 'bk_zzzzzzzzzzzz_short']) }),
+      // A webhook delivery with a forged or broken signature.
+      () => ({ 'x-github-event': pick(['push', 'pull_request', '']), 'x-github-delivery': pick(['d-1', '', 'x'.repeat(500)]), 'x-hub-signature-256': pick(['', 'sha256=', `sha256=${'0'.repeat(64)}`, 'md5=abc', 'sha256=zz']) }),
     ];
 
     setFlagsFromString('--expose-gc');
@@ -110,7 +128,7 @@ describe('fuzzing every route with malformed requests', () => {
       if (i === Math.floor(REQUESTS / 5)) heapAfterWarmup = heap();
       const route = pick(ROUTES)();
       const headers = pick(headerSets)();
-      const body = route.body ? badBody() : null;
+      const body = route.json !== undefined ? { payload: JSON.stringify(route.json), type: 'application/json' } : route.body ? badBody() : null;
       const res = await h.app.inject({
         method: route.method as 'GET',
         url: route.url,

@@ -53,6 +53,10 @@ export const RunDoc = z.object({
   stages: z.record(z.string(), StageState),
   /** Model usage of every stage result of the run, re-runs included (control/budget.ts). */
   usage: ModelUsage.optional(),
+  /** The run this one was forked from (POST /v1/runs/:id/fork), and at which stage. */
+  forkedFrom: z.object({ runId: z.string(), fromStage: z.string() }).nullable().optional(),
+  /** Runs forked from this one, oldest first. */
+  forks: z.array(z.string()).optional(),
 });
 export type RunDoc = z.infer<typeof RunDoc>;
 

@@ -21,6 +21,7 @@ import type { AgentDefinition } from './define-agent.js';
 import { Heartbeat } from './heartbeat.js';
 import type { ModelConfig } from './model/config.js';
 import { ModelRuntime } from './model/model-runtime.js';
+import { LiveLogWriter } from './live-log.js';
 import { TaskRunner } from './task-runner.js';
 import { watchWorker } from './watch-worker.js';
 
@@ -162,6 +163,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     abortGraceMs: opts.abortGraceMs ?? 5000,
     onActiveChange: (active) => hb.update({ active }),
     superseded: async (jobId) => (await command.zscore(keys.supersededJobs(), supersededMember(def.type, jobId))) !== null,
+    liveLog: (runId, stage, dispatch, attempt, taskLog) => new LiveLogWriter(command, keys.stageLog(runId, stage, dispatch), attempt, taskLog),
     artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
     onFinished: (outcome, seconds) => metrics.taskFinished(outcome, seconds),
     model: def.model && opts.model ? new ModelRuntime(opts.model, def.model, command, keys, (pipeline, model, u) => metrics.modelCall(pipeline, model, u)) : undefined,

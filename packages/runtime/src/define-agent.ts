@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { ArtifactWriter } from './artifacts.js';
 import type { ModelOptIn } from './model/model-runtime.js';
 import type { ModelClient } from './model/types.js';
+import type { LiveLog } from './live-log.js';
 
 /** What a handler gets for one task. */
 export interface TaskContext<I> {
@@ -24,6 +25,8 @@ export interface TaskContext<I> {
   /** Outputs of the stages this one depends on (null for a tolerated failure). */
   upstream: Record<string, JsonValue | null>;
   labels: Labels;
+  /** The stage's live output: lines written here are streamed to GET /v1/runs/:id/stages/:stage/logs as they come. */
+  output: LiveLog;
   /** Stores logs, reports and screenshots with the run (served by GET /v1/runs/:id/artifacts). */
   artifacts: ArtifactWriter;
   /**

@@ -8,3 +8,4 @@ export * from './model/types.js';
 export { ModelEnv, ModelPrice, ModelPrices, modelConfigFromEnv, type ModelConfig } from './model/config.js';
 export type { ModelOptIn } from './model/model-runtime.js';
 export { ProviderFailure, retryAfterMs } from './model/errors.js';
+export type { LiveLog } from './live-log.js';

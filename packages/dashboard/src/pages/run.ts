@@ -71,6 +71,8 @@ export const runPage: Page = (root, params) => {
         Object.entries(r.labels).map(([k, v]) => h('span.label', {}, `${k}=${v}`))),
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
       r.usage || r.budget ? h('p.muted', { 'data-run-model': '' }, `model: ${r.usage ? modelUsage(r.usage) : 'no calls yet'}${r.budget ? ` · ${modelBudget(r.budget)}` : ''}`) : null,
+      r.forkedFrom ? h('p', { 'data-testid': 'forked-from' }, 'forked from ', h('a.mono', { href: `/ui/runs/${r.forkedFrom.runId}` }, r.forkedFrom.runId), ` at stage ${r.forkedFrom.fromStage}`) : null,
+      r.forks && r.forks.length > 0 ? h('p', { 'data-testid': 'forks' }, 'forks: ', r.forks.map((id) => [h('a.mono', { href: `/ui/runs/${id}` }, id), ' '])) : null,
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
     );
     actions.replaceChildren();

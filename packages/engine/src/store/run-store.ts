@@ -6,6 +6,7 @@ import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
 import { supersededJobs } from '../superseded.js';
+import { notableEvents, OUTBOX_MAX_LEN } from '../outbox/notable-events.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
@@ -156,12 +157,14 @@ export class RunStore {
     const { doc } = run;
     const ops = new OpList([this.keys.run(doc.id), this.keys.runArtifacts(doc.id), this.keys.artifactRefs(), this.keys.artifactGarbage()])
       .del(this.keys.runEvents(doc.id))
+      .del(this.keys.runInputs(doc.id))
       .zrem(this.keys.runsByCreated(), doc.id)
       .zrem(this.keys.runsByStatus(doc.status), doc.id)
       .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
       .zrem(this.keys.runsActive(), doc.id)
       .zrem(this.keys.runsFinished(), doc.id);
     for (const index of staticIndexKeys(this.keys, doc)) ops.zrem(index, doc.id);
+    for (const [stage, st] of Object.entries(doc.stages)) for (let d = 1; d <= st.dispatch; d++) ops.del(this.keys.stageLog(doc.id, stage, d));
     const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json(), `,${[...TERMINAL_RUN_STATUSES].join(',')},`])) as number;
     return r === 1;
   }
@@ -184,6 +187,8 @@ export class RunStore {
     if (!isActive && (wasActive || prev === null)) ops.zrem(k.runsActive(), next.id).zadd(k.runsFinished(), next.finishedAt ?? next.updatedAt, next.id);
     if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
     for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));
+    // The notification outbox (orchestrator/src/notifications): in this same commit, never lost after it.
+    for (const entry of notableEvents(next, t.events)) ops.xadd(k.notificationOutbox(), OUTBOX_MAX_LEN, JSON.stringify(entry));
     const m = metricDeltas(next, t.events);
     for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);
     for (const [field, x] of m.floats) ops.hincrbyfloat(k.metrics(), field, x);
