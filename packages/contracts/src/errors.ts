@@ -71,6 +71,10 @@ export const STAGE_ERRORS = {
   CONDITION_FAILED: { retryable: false, message: "The stage's when condition could not be evaluated (an error, or not a boolean)" },
   RUN_DEADLINE_EXCEEDED: { retryable: false, message: "The run did not finish before its deadline" },
   NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
+  RUN_BUDGET_EXCEEDED: { retryable: false, message: "The run's model budget (tokens or cost) is spent" },
+  MODEL_RATE_LIMITED: { retryable: true, message: 'The model provider kept refusing the call (429/529/overloaded) past the retry limit' },
+  MODEL_ERROR: { retryable: false, message: 'The model provider rejected the call' },
+  MODEL_OUTPUT_INVALID: { retryable: true, message: "The model's structured output did not match the requested JSON schema" },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 
 export type PlatformStageErrorCode = keyof typeof STAGE_ERRORS;

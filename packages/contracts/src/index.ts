@@ -1,4 +1,5 @@
 export * from './json.js';
+export * from './model.js';
 export * from './names.js';
 export * from './protocol.js';
 export * from './errors.js';

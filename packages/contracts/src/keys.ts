@@ -68,6 +68,8 @@ export interface Keys {
   /** Every concurrency key value in use (zset), for the repair pass. */
   concurrencyKeys(): string;
   metrics(): string;
+  /** A fleet-wide model rate-limit bucket (hash) of one provider + model. */
+  modelRate(provider: string, model: string): string;
   lease(name: string): string;
   /** An API key record (hash). */
   apiKey(id: string): string;
@@ -143,6 +145,7 @@ export function keys(namespace = 'baton'): Keys {
     fleetDrain: (type) => `${t}:fleet-drain:${type}`,
 
     metrics: () => `${t}:metrics`,
+    modelRate: (provider, model) => `${t}:model-rate:${provider}:${encodeURIComponent(model)}`,
     lease: (name) => `${t}:lease:${name}`,
     apiKey: (id) => `${t}:apikey:${id}`,
     apiKeys: () => `${t}:apikeys`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunBudget } from './model.js';
 import { ApprovalSpec, APPROVAL_AGENT } from './approval.js';
 import { ConcurrencySpec } from './concurrency.js';
 import { ForEachSpec } from './for-each.js';
@@ -77,6 +78,8 @@ export const PipelineDefinition = z
     stages: z.array(StageDefinition).min(1).max(100),
     /** Default deadline of the pipeline's runs (a run request may set its own). */
     deadlineMs: RunDeadlineMs.optional(),
+    /** Model spend limit of each run (a run request's own `budget` replaces it). */
+    budget: RunBudget.optional(),
   })
   .strict();
 export type PipelineDefinition = z.infer<typeof PipelineDefinition>;

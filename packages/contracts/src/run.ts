@@ -3,6 +3,7 @@ import { ApprovalSpec } from './approval.js';
 import { StageError } from './errors.js';
 import { ForEachView } from './for-each.js';
 import { JsonObject, JsonValue } from './json.js';
+import { ModelUsage, RunBudget } from './model.js';
 import { AgentType, Labels, PipelineName, RunId, StageName } from './names.js';
 import { PipelineDefinition, RunDeadlineMs } from './pipeline.js';
 import { WaitForSpec } from './signal.js';
@@ -32,6 +33,8 @@ export const RunRequest = z
     priority: RunPriority.optional(),
     /** Fail the run with RUN_DEADLINE_EXCEEDED this long after it is created (overrides the pipeline's). */
     deadlineMs: RunDeadlineMs.optional(),
+    /** Model spend limit of this run (replaces the pipeline's `budget`). */
+    budget: RunBudget.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -100,6 +103,8 @@ export const StageView = z.object({
   /** The stage's `when` condition, and once evaluated its result and the values it read. */
   when: z.string().optional(),
   condition: StageCondition.nullable().optional(),
+  /** Model tokens and cost of the stage's current dispatch, all attempts (absent when it made no model call). */
+  usage: ModelUsage.optional(),
 });
 export type StageView = z.infer<typeof StageView>;
 
@@ -122,6 +127,10 @@ export const RunView = z.object({
   priority: RunPriority.optional(),
   /** When the run fails with RUN_DEADLINE_EXCEEDED unless finished (null: no deadline). */
   deadlineAt: z.string().nullable().optional(),
+  /** Model tokens and cost of every stage attempt of the run so far, retries and re-runs included. */
+  usage: ModelUsage.optional(),
+  /** The run's model budget, when it has one. */
+  budget: RunBudget.optional(),
   /** The run this one was forked from, and the stage it re-executes from (null: not a fork). */
   forkedFrom: z.object({ runId: RunId, fromStage: StageName }).nullable().optional(),
   /** Runs forked from this one, oldest first. */

@@ -8,7 +8,7 @@ import { ROLES, roleAtLeast, type Role } from './auth.js';
  *     BATON_SECRET_GIT_TOKEN_SCOPE="urls=https://github.com/acme/,https://git.example.com/team/;role=submitter;keys=3f2a9c1b0d4e"
  *     BATON_SECRET_DB_PASSWORD_SCOPE="apps=payments,billing;role=operator"
  *
- * - `urls=`  http(s) URL prefixes a git credential may be sent to: same scheme, host and port, and
+ * - `urls=`  http(s) URL prefixes a git credential (or a model API key) may be sent to: same scheme, host and port, and
  *            the repository path under the prefix's path (segment by segment; no `..` tricks).
  * - `apps=`  deployment apps whose `secretEnv` may read it (`*`: any app).
  * - `role=`  the lowest role whose keys may reference it (`submitter` includes operator and admin).
@@ -26,7 +26,7 @@ export interface SecretScope {
 export type SecretScopes = ReadonlyMap<string, SecretScope>;
 
 /** How a secret is about to be used. */
-export type SecretUse = { kind: 'git'; url: string | null } | { kind: 'env'; app: string | null };
+export type SecretUse = { kind: 'git'; url: string | null } | { kind: 'env'; app: string | null } | { kind: 'model'; url: string };
 
 /** Who references it (null: the caller is unknown — only `keys=`/`role=` matches can pass, so nothing does). */
 export interface SecretUser {
@@ -128,7 +128,8 @@ export function secretUseDenied(scopes: SecretScopes, name: string, use: SecretU
     const byRole = user !== null && scope.role !== null && roleAtLeast(user.role, scope.role);
     if (!byKey && !byRole) return `${name} may not be used by ${user?.keyId ? `key ${user.keyId}` : 'this caller'}${user ? ` (role ${user.role})` : ''}`;
   }
-  if (use.kind === 'git') {
+  // A model provider's API key is sent to its base URL: `urls=` decides where, like a git credential.
+  if (use.kind === 'git' || use.kind === 'model') {
     if (use.url === null) return null; // not known yet (comes from an upstream stage); the agent checks it
     if (!scope.urls.some((p) => urlUnderPrefix(use.url!, p))) return `${name} may not be sent to ${safeUrl(use.url)} (allowed: ${scope.urls.map((u) => u.href).join(', ') || 'no URLs'})`;
     return null;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StageError } from './errors.js';
 import { JsonObject, JsonValue } from './json.js';
+import { BudgetLeft, ModelUsage } from './model.js';
 import { AgentType, Labels, RunId, StageName } from './names.js';
 
 /** Data of every BullMQ job the orchestrator places on an agent queue. */
@@ -19,6 +20,10 @@ export const TaskEnvelope = z.object({
   labels: Labels,
   /** Set on the jobs of a fan-out stage: which item this job runs (its index and value). */
   item: z.object({ index: z.int().nonnegative(), value: JsonValue }).optional(),
+  /** What is left of the run's model budget at dispatch (absent: the run has no budget). */
+  budget: BudgetLeft.optional(),
+  /** Model usage of earlier attempts of this dispatch, carried by the runtime so the final result sums them all. */
+  priorUsage: ModelUsage.optional(),
 });
 export type TaskEnvelope = z.infer<typeof TaskEnvelope>;
 
@@ -29,6 +34,8 @@ const ResultBase = {
   attempt: z.int().positive(),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /** Model tokens and cost of every attempt of this dispatch (committed with the result, so exact under retries). */
+  usage: ModelUsage.optional(),
 };
 
 /**

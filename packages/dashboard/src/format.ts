@@ -27,3 +27,14 @@ export function bytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** "1,234 tokens (in 1,200 · out 34) · $0.0041 · 3 calls": a stage's or run's model spend. */
+export function modelUsage(u: { inputTokens: number; outputTokens: number; costUsd: number; calls: number }): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${n(u.inputTokens + u.outputTokens)} tokens (in ${n(u.inputTokens)} · out ${n(u.outputTokens)}) · $${u.costUsd.toFixed(4)} · ${u.calls} call${u.calls === 1 ? '' : 's'}`;
+}
+
+/** "budget 5,000 tokens, $1": a run's model budget. */
+export function modelBudget(b: { tokens?: number | undefined; costUsd?: number | undefined }): string {
+  return `budget ${[b.tokens !== undefined ? `${b.tokens.toLocaleString('en-US')} tokens` : '', b.costUsd !== undefined ? `$${b.costUsd}` : ''].filter(Boolean).join(', ')}`;
+}

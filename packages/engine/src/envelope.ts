@@ -3,6 +3,7 @@ import { succeededOutputs } from './control/outputs.js';
 import { ENVELOPE_OVERHEAD_BYTES } from './admission/admission.js';
 import { jsonBytes, resolvedInputBytes } from './admission/input-size.js';
 import { itemsOf } from './control/for-each.js';
+import { budgetLeft } from './control/budget.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
@@ -48,6 +49,7 @@ export function buildEnvelope(doc: RunDoc, stage: string, item: number | null = 
   }
   const upstream: Record<string, JsonValue | null> = {};
   for (const dep of def.dependsOn) upstream[dep] = outputs[dep] ?? null;
+  const budget = budgetLeft(doc);
   return {
     envelope: {
       protocol: PROTOCOL_VERSION,
@@ -61,6 +63,7 @@ export function buildEnvelope(doc: RunDoc, stage: string, item: number | null = 
       timeoutMs: def.timeoutMs,
       labels: doc.labels,
       ...(current ? { item: current } : {}),
+      ...(budget ? { budget } : {}),
     },
   };
 }

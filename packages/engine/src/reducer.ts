@@ -7,11 +7,13 @@ import {
   type JsonObject,
   type JsonValue,
   type Labels,
+  type ModelUsage,
   type PipelineDefinition,
   type RunEvent,
   type StageError,
   type StageProgress,
 } from '@baton/contracts';
+import { budgetSpent, chargeUsage } from './control/budget.js';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
 import { gate, grant, noteHolder, releaseSlots } from './control/concurrency.js';
 import type { DraftLike } from './control/draft.js';
@@ -132,6 +134,12 @@ function settle(d: Draft): void {
   if (fatal) {
     const err = stageState(doc, fatal).error!;
     finishRun(d, 'failed', { ...err, details: { ...err.details, stage: fatal } }, `run failed at stage "${fatal}"`);
+    return;
+  }
+
+  const overBudget = budgetSpent(doc);
+  if (overBudget && Object.values(doc.stages).some((s) => s.status === 'pending')) {
+    finishRun(d, 'failed', overBudget, 'the run budget is spent');
     return;
   }
 
@@ -283,9 +291,8 @@ export function markProgress(doc: RunDoc, f: { stage: string; dispatch: number; 
   return d.done();
 }
 
-export type Outcome =
-  | { ok: true; output: JsonValue; agentId: string | null; attempt: number; startedAt: number | null; finishedAt: number }
-  | { ok: false; error: StageError; agentId: string | null; attempt: number; startedAt: number | null; finishedAt: number };
+type OutcomeBase = { agentId: string | null; attempt: number; startedAt: number | null; finishedAt: number; usage?: ModelUsage };
+export type Outcome = ({ ok: true; output: JsonValue } & OutcomeBase) | ({ ok: false; error: StageError } & OutcomeBase);
 
 /** The stage's job finished for good (success, or a failure with no attempts left). */
 export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; outcome: Outcome }, now: number): Transition | null {
@@ -310,6 +317,7 @@ export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; 
   st.attempts = outcome.attempt > 0 ? outcome.attempt : st.attempts;
   st.startedAt = st.startedAt ?? outcome.startedAt;
   st.finishedAt = outcome.finishedAt;
+  chargeUsage(d.doc, f.stage, outcome.usage);
   if (outcome.ok) {
     st.status = 'succeeded';
     st.output = outcome.output;

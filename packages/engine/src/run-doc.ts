@@ -2,6 +2,7 @@ import {
   JsonObject,
   JsonValue,
   Labels,
+  ModelUsage,
   PipelineDefinition,
   RunStatus,
   StageCondition,
@@ -42,6 +43,8 @@ export const StageState = z.object({
   condition: StageCondition.optional(),
   /** An approval stage's rendered message, set when it starts waiting. */
   message: z.string().optional(),
+  /** Model usage of the current dispatch's result, all its attempts (control/budget.ts). */
+  usage: ModelUsage.optional(),
 });
 export type StageState = z.infer<typeof StageState>;
 
@@ -89,6 +92,8 @@ export const RunDoc = z.object({
    * stage's name); see control/concurrency.ts. Taken and released in the same commit as this document.
    */
   slots: z.record(z.string(), SlotState).optional(),
+  /** Model usage of every stage result of the run, re-runs included (control/budget.ts). */
+  usage: ModelUsage.optional(),
   /** The run this one was forked from (POST /v1/runs/:id/fork), and at which stage. */
   forkedFrom: z.object({ runId: z.string(), fromStage: z.string() }).nullable().optional(),
   /** Runs forked from this one, oldest first. */

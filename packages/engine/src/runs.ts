@@ -76,7 +76,10 @@ export async function submitRun(
       { keyHash: sha256(`${createdBy ?? ''}\n${idempotencyKey}`), fingerprint: sha256(canonicalJson(req)), ttlMs: ctx.config.idempotencyTtlMs }
     : null;
   for (let attempt = 0; ; attempt++) {
-    const { pipeline, definition, check } = await resolvePipeline(pipelines, knownAgents, req, attempt > 0);
+    const resolved = await resolvePipeline(pipelines, knownAgents, req, attempt > 0);
+    const { pipeline, check } = resolved;
+    // A request's own budget replaces the pipeline's (control/budget.ts reads it from the definition).
+    const definition = req.budget ? { ...resolved.definition, budget: req.budget } : resolved.definition;
     admitSubmission(ctx, definition, req.input, user);
     if (attempt === 0) await admitActiveRuns(ctx, createdBy, idem?.keyHash ?? null);
     await claimApps(ctx, definition, req.input, user);

@@ -38,11 +38,13 @@ export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<strin
       ...(def.waitFor ? { waitFor: def.waitFor, waitingUntil: iso(signalWaitingUntil(doc, def.name)) } : {}),
       ...(st.message !== undefined ? { message: st.message } : {}),
       ...(def.when !== undefined ? { when: def.when, condition: st.condition ?? null } : {}),
+      ...(st.usage ? { usage: st.usage } : {}),
     };
   });
   // Stages waiting for a concurrency slot are not waiting for a decision (their waitingReason says why).
   const waitingOn = waitingStages(doc).filter((n) => slotWaitingReason(doc, n) === null);
-  return { ...runSummary(doc), input: doc.input, waitingOn, deadlineAt: iso(doc.deadlineAt ?? null), forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
+  const model = { ...(doc.usage ? { usage: doc.usage } : {}), ...(doc.definition.budget ? { budget: doc.definition.budget } : {}) };
+  return { ...runSummary(doc), input: doc.input, waitingOn, deadlineAt: iso(doc.deadlineAt ?? null), forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], ...model, stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {

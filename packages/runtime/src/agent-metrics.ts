@@ -1,3 +1,4 @@
+import type { ModelUsage } from '@baton/contracts';
 import { collectNodeMetrics } from '@baton/platform';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -9,6 +10,8 @@ export class AgentMetrics {
   private readonly tasks: Counter;
   private readonly duration: Histogram;
   private readonly recoveries: Counter;
+  private readonly modelTokens: Counter;
+  private readonly modelCost: Counter;
 
   constructor(
     private readonly agentType: string,
@@ -35,6 +38,18 @@ export class AgentMetrics {
       registers: [this.registry],
     });
     this.recoveries.inc({ agent: agentType }, 0);
+    this.modelTokens = new Counter({
+      name: 'baton_agent_model_tokens_total',
+      help: 'Model tokens this agent process used, by pipeline, agent, model and kind (input|output)',
+      labelNames: ['pipeline', 'agent', 'model', 'kind'],
+      registers: [this.registry],
+    });
+    this.modelCost = new Counter({
+      name: 'baton_agent_model_cost_total',
+      help: 'Model cost in USD (from the configured price table) this agent process incurred, by pipeline, agent and model',
+      labelNames: ['pipeline', 'agent', 'model'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'baton_agent_active_tasks',
       help: 'Tasks this agent process is running',
@@ -48,6 +63,13 @@ export class AgentMetrics {
 
   workerRecovered(): void {
     this.recoveries.inc({ agent: this.agentType });
+  }
+
+  modelCall(pipeline: string, model: string, u: ModelUsage): void {
+    const labels = { pipeline, agent: this.agentType, model };
+    this.modelTokens.inc({ ...labels, kind: 'input' }, u.inputTokens);
+    this.modelTokens.inc({ ...labels, kind: 'output' }, u.outputTokens);
+    this.modelCost.inc(labels, u.costUsd);
   }
 
   taskFinished(outcome: TaskOutcome, seconds: number): void {

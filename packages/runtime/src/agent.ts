@@ -11,7 +11,7 @@ import {
   type TaskEnvelope,
   type TaskResult,
 } from '@baton/contracts';
-import { createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisClient, type RedisConfig } from '@baton/platform';
+import { ConfigError, createRedis, errorMessage, instancePort, startMetricsServer, type Logger, type RedisClient, type RedisConfig } from '@baton/platform';
 import { Worker } from 'bullmq';
 import { z } from 'zod';
 import { AgentMetrics } from './agent-metrics.js';
@@ -19,6 +19,8 @@ import { artifactWriter, type ArtifactConfig } from './artifacts.js';
 import { ControlListener } from './control-listener.js';
 import type { AgentDefinition } from './define-agent.js';
 import { Heartbeat } from './heartbeat.js';
+import type { ModelConfig } from './model/config.js';
+import { ModelRuntime } from './model/model-runtime.js';
 import { LiveLogWriter } from './live-log.js';
 import { TaskRunner } from './task-runner.js';
 import { watchWorker } from './watch-worker.js';
@@ -58,6 +60,8 @@ export interface AgentOptions {
   abandonedExitMs?: number;
   /** Every step of a stop is bounded; past this the stop gives up waiting for Redis. Default 5 s. */
   stopStepTimeoutMs?: number;
+  /** The model provider of an agent whose definition opts into ctx.model (from BATON_MODEL_*). */
+  model?: ModelConfig | null;
 }
 
 /** Why an agent stopped, and the exit code its process should use. */
@@ -126,6 +130,9 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   const heartbeatMs = opts.heartbeatMs ?? 2000;
   const log = opts.log.child({ agentId: id, agent: def.type });
   const { keys } = opts;
+  if (def.model && def.model.required !== false && !opts.model) {
+    throw new ConfigError([`the ${def.type} agent uses a model: set BATON_MODEL_PROVIDER, BATON_MODEL_NAME and BATON_MODEL_API_KEY_SECRET`]);
+  }
 
   // The agent's one request/response connection: registration, job notices, artifacts, the watchdog's
   // backlog reads, and the BullMQ worker (which duplicates it for its blocking fetch). The heartbeat
@@ -187,6 +194,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     liveLog: (runId, stage, dispatch, attempt, taskLog) => new LiveLogWriter(command, keys.stageLog(runId, stage, dispatch), attempt, taskLog),
     artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
     onFinished: (outcome, seconds) => metrics.taskFinished(outcome, seconds),
+    model: def.model && opts.model ? new ModelRuntime(opts.model, def.model, command, keys, (pipeline, model, u) => metrics.modelCall(pipeline, model, u)) : undefined,
   });
   const tasks = runner;
 

@@ -2,6 +2,8 @@ import type { JsonValue, Labels, StageProgress } from '@baton/contracts';
 import type { Logger } from '@baton/platform';
 import type { z } from 'zod';
 import type { ArtifactWriter } from './artifacts.js';
+import type { ModelOptIn } from './model/model-runtime.js';
+import type { ModelClient } from './model/types.js';
 import type { LiveLog } from './live-log.js';
 
 /** What a handler gets for one task. */
@@ -31,6 +33,11 @@ export interface TaskContext<I> {
   output: LiveLog;
   /** Stores logs, reports and screenshots with the run (served by GET /v1/runs/:id/artifacts). */
   artifacts: ArtifactWriter;
+  /**
+   * The configured model provider (BATON_MODEL_*), when the agent opted in with `model`; its calls'
+   * tokens and cost are returned with the stage result and count against the run's budget.
+   */
+  model?: ModelClient;
 }
 
 export interface AgentDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -42,6 +49,8 @@ export interface AgentDefinition<I extends z.ZodType = z.ZodType, O extends z.Zo
   /** Default process concurrency (BATON_AGENT_CONCURRENCY overrides it). */
   concurrency?: number;
   handler: (ctx: TaskContext<z.infer<I>>) => Promise<z.input<O>>;
+  /** Opt into `ctx.model`: the agent then needs BATON_MODEL_* configuration and resolves the API key's secret reference. */
+  model?: ModelOptIn;
   /**
    * Runs once when the agent starts, before it takes its first task (e.g. clean up what a crashed
    * predecessor left on this host). A throw stops the agent from starting.

@@ -1,11 +1,12 @@
 import { LogEnv, RedisEnv } from '@baton/platform';
 import { DEFAULT_ARTIFACT_MAX_BYTES } from '@baton/contracts';
 import { z } from 'zod';
+import { ModelEnv } from './model/config.js';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /** Agent process configuration (see README "Configuration"). */
-export const AgentEnv = RedisEnv.extend(LogEnv.shape).extend({
+export const AgentEnv = RedisEnv.extend(LogEnv.shape).extend(ModelEnv.shape).extend({
   BATON_AGENT_ID: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/i).optional(),
   BATON_AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   BATON_HEARTBEAT_MS: int(2000, 100),

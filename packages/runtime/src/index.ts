@@ -4,4 +4,8 @@ export * from './agent.js';
 export * from './run-agent.js';
 export * from './env.js';
 export type { ArtifactWriter, ArtifactConfig } from './artifacts.js';
+export * from './model/types.js';
+export { ModelEnv, ModelPrice, ModelPrices, modelConfigFromEnv, type ModelConfig } from './model/config.js';
+export type { ModelOptIn } from './model/model-runtime.js';
+export { ProviderFailure, retryAfterMs } from './model/errors.js';
 export type { LiveLog } from './live-log.js';

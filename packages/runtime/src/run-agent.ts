@@ -4,6 +4,7 @@ import { bootProcess, ConfigError, errorMessage, EXIT_CONFIG, FsArtifactStore, r
 import { EXIT_STOP_TIMEOUT, startAgent, type AgentHandle } from './agent.js';
 import type { AgentDefinition } from './define-agent.js';
 import { AgentEnv } from './env.js';
+import { modelConfigFromEnv } from './model/config.js';
 
 /**
  * The whole life of an agent process: configuration from the environment, start, readiness signal
@@ -16,6 +17,8 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
   let agent: AgentHandle;
   try {
     const redis = redisConfigFromEnv(env);
+    const model = modelConfigFromEnv(env);
+    if (model && 'missing' in model) throw new ConfigError(model.missing.map((k) => `${k} is required when a model provider is configured`));
     agent = await startAgent(def, {
       redis,
       keys: keys(redis.namespace),
@@ -32,6 +35,7 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
       wedgedExitLocks: env.BATON_WEDGED_EXIT_LOCKS,
       abandonedExitMs: env.BATON_ABANDONED_EXIT_MS,
       ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_METRICS_HOST } : {}),
+      model,
       artifacts: { store: new FsArtifactStore(resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts'))), maxBytes: env.BATON_ARTIFACT_MAX_BYTES },
     });
   } catch (e: unknown) {

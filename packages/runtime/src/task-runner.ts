@@ -4,6 +4,7 @@ import {
   PROTOCOL_VERSION,
   TaskEnvelope,
   type JsonValue,
+  type ModelUsage,
   type StageError,
   type StageProgress,
   type TaskResult,
@@ -15,8 +16,9 @@ import type { TaskOutcome } from './agent-metrics.js';
 import type { ArtifactWriter } from './artifacts.js';
 import type { LiveLogWriter } from './live-log.js';
 import { NonRetryableError, StageFailure } from './errors.js';
+import type { ModelRuntime } from './model/model-runtime.js';
 
-type AbortKind = 'cancelled' | 'timeout' | 'shutdown' | 'lockLost';
+type AbortKind = 'cancelled' | 'timeout' | 'shutdown' | 'lockLost' | 'budget';
 
 interface ActiveTask {
   jobId: string;
@@ -50,6 +52,8 @@ export interface TaskRunnerDeps {
   artifacts: (runId: string, stage: string) => ArtifactWriter;
   /** Whether the run no longer wants this job (checked before the handler starts: such a job is never executed). */
   superseded?: (jobId: string) => Promise<boolean>;
+  /** The model connection, when the agent opted into ctx.model. */
+  model?: ModelRuntime | undefined;
   /** Called once per attempt with its outcome and handler time. */
   onFinished?: (outcome: TaskOutcome, seconds: number) => void;
   /**
@@ -150,7 +154,8 @@ export class TaskRunner {
     const maxAttempts = job.opts.attempts ?? 1;
     const startedAt = new Date().toISOString();
     const base = { protocol: PROTOCOL_VERSION, agentId, agentVersion: version, attempt, startedAt };
-    const fail = (error: StageError): TaskResult => ({ ...base, ok: false, error, finishedAt: new Date().toISOString() });
+    let usage: () => { usage?: ModelUsage } = () => ({});
+    const fail = (error: StageError): TaskResult => ({ ...base, ok: false, error, finishedAt: new Date().toISOString(), ...usage() });
 
     if (this.closing || this.active.size + this.abandoned.size >= this.deps.concurrency) {
       this.deps.log.debug({ jobId: job.id, closing: this.closing, abandoned: this.abandoned.size }, 'no slot for a just-fetched job (stopping, or slots held by abandoned handlers): handing it back');
@@ -187,6 +192,15 @@ export class TaskRunner {
     const t: ActiveTask = { jobId: job.id!, controller: new AbortController(), kind: null, reason: '', over: false, abandonedAt: 0, timers: new Set() };
     this.active.set(job.id!, t);
     this.deps.onActiveChange(this.activeIds());
+    const progress = this.progressReporter(job, taskLog, t);
+    const model = this.deps.model?.session({
+      signal: t.controller.signal,
+      progress,
+      log: taskLog,
+      task,
+      overBudget: (reason) => this.abort(t, 'budget', reason),
+    });
+    usage = () => (model && model.usage().calls > 0 ? { usage: model.usage() } : {});
     t.timers.add(setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs));
     const info = this.deps.log.isLevelEnabled('info');
     if (info) taskLog().info('task started');
@@ -199,7 +213,7 @@ export class TaskRunner {
         get log() {
           return taskLog();
         },
-        progress: this.progressReporter(job, taskLog, t),
+        progress,
         runId: task.runId,
         stage: task.stage,
         pipeline: task.pipeline,
@@ -211,6 +225,7 @@ export class TaskRunner {
         labels: task.labels,
         ...(task.item ? { item: task.item.value, itemIndex: task.item.index } : {}),
         artifacts: this.attemptArtifacts(task.runId, task.stage, t),
+        ...(model ? { model } : {}),
         // Once the attempt is over (ended, abandoned, lock lost) its output is dropped.
         output: live ? { write: (text) => (t.over ? undefined : live.write(text)), redact: (secret) => live.redact(secret) } : { write: () => undefined, redact: () => undefined },
       };
@@ -229,13 +244,14 @@ export class TaskRunner {
         if (info) taskLog().info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
         this.finished('succeeded', startedAt);
         liveOutcome = 'succeeded';
-        return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString() };
+        return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString(), ...usage() };
       }
 
       if (t.kind === 'shutdown') {
         // Hand the task back without using an attempt; another agent picks it up.
         taskLog().warn({ reason: t.reason }, 'task handed back to the queue');
         this.finished('handed_back', startedAt);
+        await this.carryUsage(job, task, usage().usage, taskLog);
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -243,6 +259,8 @@ export class TaskRunner {
       if (error.retryable && attempt < maxAttempts) {
         taskLog().warn({ code: error.code, err: error.message, maxAttempts }, 'attempt failed; will retry');
         this.finished('retried', startedAt);
+        // The next attempt starts from this one's spend, so the final result carries every attempt's.
+        await this.carryUsage(job, task, usage().usage, taskLog);
         throw new Error(`${error.code}: ${error.message}`);
       }
       taskLog().warn({ code: error.code, err: error.message }, 'task failed');
@@ -262,6 +280,12 @@ export class TaskRunner {
       }
     }
   };
+
+  /** Stores an attempt's model spend in the job, so the next attempt (and the final result) includes it. */
+  private async carryUsage(job: Job<TaskEnvelope>, task: TaskEnvelope, spent: ModelUsage | undefined, log: () => Logger): Promise<void> {
+    if (!spent) return;
+    await job.updateData({ ...task, priorUsage: spent }).catch((e: unknown) => log().warn({ err: errorMessage(e) }, 'could not carry model usage to the next attempt'));
+  }
 
   private finished(outcome: TaskOutcome, startedAt: string): void {
     this.deps.onFinished?.(outcome, (Date.now() - Date.parse(startedAt)) / 1000);
@@ -324,6 +348,7 @@ export class TaskRunner {
 
   private classify(t: ActiveTask, error: unknown): StageError {
     if (t.kind === 'cancelled') return { code: 'CANCELLED', message: t.reason || 'cancelled', retryable: false };
+    if (t.kind === 'budget') return { code: 'RUN_BUDGET_EXCEEDED', message: t.reason, retryable: false };
     if (t.kind === 'timeout') return { code: 'STAGE_TIMEOUT', message: t.reason, retryable: true };
     if (t.kind === 'lockLost') return { code: 'LOCK_LOST', message: t.reason, retryable: true };
     if (error === ABANDONED) return { code: 'HANDLER_ERROR', message: 'handler did not finish', retryable: true };

@@ -12,4 +12,5 @@ export const AGENT_ENTRYPOINTS: Record<string, string> = {
   e2e: '@baton/agent-e2e/main',
   integration: '@baton/agent-integration/main',
   deployment: '@baton/agent-deployment/main',
+  llm: '@baton/agent-llm/main',
 };

@@ -14,3 +14,4 @@ export * from './suite.js';
 export * from './pm2.js';
 export * from './prom-text.js';
 export * from './stalling-proxy.js';
+export * from './model-server.js';

@@ -16,6 +16,7 @@ export const ENTRYPOINTS = {
   e2e: 'packages/agents/e2e/dist/main.js',
   integration: 'packages/agents/integration/dist/main.js',
   deployment: 'packages/agents/deployment/dist/main.js',
+  llm: 'packages/agents/llm/dist/main.js',
 } as const;
 
 /** A Baton process started from the build (dist), as production runs it. */

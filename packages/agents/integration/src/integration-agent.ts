@@ -10,6 +10,7 @@ import {
   remoteHead,
   resolveTarget,
   runStep,
+  resolveSecret,
   type StepContext,
   stepContextFor,
   withWorkspace,
@@ -18,6 +19,7 @@ import { integrationSpec, type IntegrationInput, type IntegrationOutput, type St
 import { defineAgent, NonRetryableError, StageFailure } from '@baton/runtime';
 import type { IntegrationConfig } from './env.js';
 import { mergeNoFf, pushBranch } from './merge.js';
+import { resolveWithModel } from './model-merge.js';
 
 /** Runs the post-merge install and command on the merged tree (with its package manager on the PATH); throws when they fail. */
 async function postMerge(config: IntegrationConfig, base: StepContext, repo: string, cfg: IntegrationInput['postMerge']): Promise<StepReport[]> {
@@ -46,9 +48,11 @@ async function fetchRunCommit(git: Git, repo: string, input: IntegrationInput, s
 export function createIntegrationAgent(config: IntegrationConfig) {
   return defineAgent({
     ...integrationSpec,
+    // Strategy "model" uses the configured provider (BATON_MODEL_*); the others run without one.
+    model: { apiKey: (name, url) => resolveSecret(name, { kind: 'model', url }, config), required: false },
     // Process groups a crashed predecessor on this host left running are stopped before the first task.
     onStart: ({ log }) => reapOrphans(config, log).then(() => undefined),
-    async handler({ input, runId, stage, attempt, signal, log, progress, artifacts, output: liveOutput }): Promise<IntegrationOutput> {
+    async handler({ input, runId, stage, attempt, signal, log, progress, artifacts, output: liveOutput, model }): Promise<IntegrationOutput> {
       await reapOrphans(config, log);
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
         const { url } = input.repository;
@@ -96,7 +100,11 @@ export function createIntegrationAgent(config: IntegrationConfig) {
           }
           await git.must(['checkout', '-q', '-f', '-B', target, targetHead], repo);
           await git.run(['clean', '-fdq'], repo); // keeps ignored files (node_modules) between attempts
-          const merged = await mergeNoFf(git, repo, runSha, message, input.strategy, `${source} into ${target}`);
+          const resolver = (files: string[]) => {
+            progress({ percent: 30, message: `asking the model to resolve ${files.length} conflicted file${files.length === 1 ? '' : 's'}` });
+            return resolveWithModel(git, repo, files, model, { source, target });
+          };
+          const merged = await mergeNoFf(git, repo, runSha, message, input.strategy, `${source} into ${target}`, resolver);
           progress({ percent: 40, message: `merged into ${target} at ${merged.sha.slice(0, 12)}` });
           const steps = await postMerge(config, sctx, repo, input.postMerge);
           progress({ percent: 80, message: `pushing ${target}` });
@@ -108,6 +116,7 @@ export function createIntegrationAgent(config: IntegrationConfig) {
               createdTarget: false,
               alreadyMerged: false,
               resolvedConflicts: merged.resolved,
+              ...(merged.resolutions ? { modelResolutions: merged.resolutions } : {}),
               pushAttempts: n,
               postMerge: steps,
             });

@@ -1,6 +1,7 @@
 import { gitFailure, type Git } from '@baton/agent-kit';
 import type { MergeStrategy } from '@baton/contracts';
 import { NonRetryableError } from '@baton/runtime';
+import type { ModelResolution } from './model-merge.js';
 
 const MAX_FILES = 500;
 
@@ -27,14 +28,19 @@ export interface MergeResult {
   sha: string;
   /** Conflicting files the strategy resolved. */
   resolved: string[];
+  /** With strategy "model": its note per file. */
+  resolutions?: ModelResolution[];
 }
+
+/** Resolves the conflicted files of a merge in progress and stages them (strategy "model"). */
+export type ConflictResolver = (files: string[]) => Promise<ModelResolution[]>;
 
 /**
  * Merges `sha` into the checked-out branch with a merge commit (never a fast-forward). It first
  * tries a plain merge; on conflict it lists the files and, with a strategy, merges again with
  * `-X ours|theirs`. Conflicts no strategy resolves (or any with strategy none) throw MergeConflict.
  */
-export async function mergeNoFf(git: Git, repo: string, sha: string, message: string, strategy: MergeStrategy, what: string): Promise<MergeResult> {
+export async function mergeNoFf(git: Git, repo: string, sha: string, message: string, strategy: MergeStrategy, what: string, resolver?: ConflictResolver): Promise<MergeResult> {
   const base = ['merge', '--no-ff', '--no-edit', '--no-verify', '-m', message];
   const plain = await git.run([...base, sha], repo);
   if (plain.ok) return { sha: await git.must(['rev-parse', 'HEAD'], repo), resolved: [] };
@@ -43,7 +49,19 @@ export async function mergeNoFf(git: Git, repo: string, sha: string, message: st
   if (conflicts.length === 0) {
     throw new NonRetryableError('MERGE_FAILED', `git merge failed: ${plain.output.trim().split('\n').slice(-6).join('\n')}`.slice(0, 4000));
   }
-  if (strategy === 'none') throw new MergeConflict(conflicts, what, strategy);
+  if (strategy === 'none' || (strategy === 'model' && !resolver)) throw new MergeConflict(conflicts, what, strategy);
+  if (strategy === 'model') {
+    // Merge again, leaving the conflicts in the tree for the model to resolve; commit what it staged.
+    await git.run([...base, sha], repo);
+    try {
+      const resolutions = await resolver!(await unmerged(git, repo));
+      await git.must(['commit', '-q', '--no-verify', '-m', `${message.trimEnd()}\nBaton-Conflicts-Resolved-By: model\n`], repo);
+      return { sha: await git.must(['rev-parse', 'HEAD'], repo), resolved: conflicts, resolutions };
+    } catch (e: unknown) {
+      await git.run(['merge', '--abort'], repo);
+      throw e;
+    }
+  }
   const args = [...base, '-X', strategy, sha];
   const again = await git.run(args, repo);
   if (!again.ok) {

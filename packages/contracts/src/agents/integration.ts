@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { agentSpec } from './spec.js';
 import { CommandLine, CommitSha, GitBranch, InstallMode, PlainEnv, RepoRef, RepoTarget, StepReport } from './repository.js';
 
-/** How conflicting hunks are resolved: `none` fails the stage listing the files; `ours` keeps the target's side, `theirs` the run's. */
-export const MergeStrategy = z.enum(['none', 'ours', 'theirs']);
+/**
+ * How conflicting hunks are resolved: `none` fails the stage listing the files; `ours` keeps the
+ * target's side, `theirs` the run's; `model` asks the configured model for resolutions, which are
+ * pushed only if the post-merge command (required with it) passes.
+ */
+export const MergeStrategy = z.enum(['none', 'ours', 'theirs', 'model']);
 export type MergeStrategy = z.infer<typeof MergeStrategy>;
 
 export const IntegrationInput = z
@@ -29,7 +33,12 @@ export const IntegrationInput = z
     /** Pushes tried when the target moved in between (each re-merges on top of the new target). */
     pushAttempts: z.int().min(1).max(10).default(3),
   })
-  .strict();
+  .strict()
+  .superRefine((i, ctx) => {
+    if (i.strategy === 'model' && !i.postMerge.command) {
+      ctx.addIssue({ code: 'custom', path: ['postMerge', 'command'], message: 'strategy "model" needs a post-merge command: its resolutions are pushed only when it passes' });
+    }
+  });
 export type IntegrationInput = z.infer<typeof IntegrationInput>;
 
 export const IntegrationOutput = z.object({
@@ -47,6 +56,8 @@ export const IntegrationOutput = z.object({
   strategy: MergeStrategy,
   /** Files that conflicted and were resolved by the strategy. */
   resolvedConflicts: z.array(z.string()).max(500),
+  /** With strategy "model": what it changed in each conflicted file. */
+  modelResolutions: z.array(z.object({ path: z.string(), note: z.string() })).max(500).optional(),
   /** Pushes tried (0 when the commit was already merged). */
   pushAttempts: z.int().nonnegative(),
   postMerge: z.array(StepReport),

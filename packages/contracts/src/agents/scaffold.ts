@@ -15,10 +15,17 @@ export const TemplateOptions = z
 export type TemplateOptions = z.infer<typeof TemplateOptions>;
 
 /** The scaffold agent: renders a project from the template catalogue and commits it to a branch. */
+export const ScaffoldGenerator = z.enum(['template', 'model']);
+
 export const ScaffoldInput = z
   .object({
     name: ProjectName,
-    template: TemplateId,
+    /** `template`: render `template` from the catalogue; `model`: ask the configured model to write the project from `requirements`. */
+    generator: ScaffoldGenerator.default('template'),
+    /** Required by the template generator; the model generator does not use it. */
+    template: TemplateId.optional(),
+    /** What the project must do (the model generator's prompt). */
+    requirements: z.string().min(1).max(100_000).nullable().optional(),
     /** Template variables (each template declares which it accepts, with defaults). */
     options: TemplateOptions.nullable().default({}),
     repository: RepositoryUrl,
@@ -32,14 +39,23 @@ export const ScaffoldInput = z
     /** Commit on top of a branch that already exists (otherwise the stage refuses: BRANCH_NOT_EMPTY). */
     overwrite: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((i, ctx) => {
+    if (i.generator === 'template' && i.template === undefined) ctx.addIssue({ code: 'custom', path: ['template'], message: 'the template generator needs "template"' });
+    if (i.generator === 'model' && !i.requirements) ctx.addIssue({ code: 'custom', path: ['requirements'], message: 'the model generator needs "requirements"' });
+  });
 export type ScaffoldInput = z.infer<typeof ScaffoldInput>;
 
 export const ScaffoldOutput = z.object({
   /** The commit to hand on: URL, branch and SHA. */
   repository: RepoRef,
   targetBranch: GitBranch,
+  /** The template rendered, or "model" for the model generator. */
   template: TemplateId,
+  /** Which generator wrote the files (absent from results of agents before it existed). */
+  generator: ScaffoldGenerator.optional(),
+  /** The model generator's own account of what it built. */
+  summary: z.string().max(4000).optional(),
   /** The target branch head the new branch starts from; null when the target branch does not exist yet. */
   baseSha: CommitSha.nullable(),
   commitSha: CommitSha,

@@ -1,7 +1,7 @@
 import type { ArtifactList, RunEvent, RunView } from '@baton/contracts';
 import { baton, can, session } from '../api.js';
 import { h, pill, replaceChildren } from '../dom.js';
-import { duration, time } from '../format.js';
+import { duration, modelBudget, modelUsage, time } from '../format.js';
 import { liveRefresh } from '../live.js';
 import type { Page } from '../router.js';
 import { timelineView } from '../timeline.js';
@@ -73,6 +73,7 @@ export const runPage: Page = (root, params) => {
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
       r.priority !== undefined && r.priority !== 5 ? h('p', {}, h('span.label', { 'data-priority': r.priority }, `priority ${r.priority}`)) : null,
       r.deadlineAt ? h('p.muted', {}, `deadline ${time(r.deadlineAt)}`) : null,
+      r.usage || r.budget ? h('p.muted', { 'data-run-model': '' }, `model: ${r.usage ? modelUsage(r.usage) : 'no calls yet'}${r.budget ? ` · ${modelBudget(r.budget)}` : ''}`) : null,
       r.forkedFrom ? h('p', { 'data-testid': 'forked-from' }, 'forked from ', h('a.mono', { href: `/ui/runs/${r.forkedFrom.runId}` }, r.forkedFrom.runId), ` at stage ${r.forkedFrom.fromStage}`) : null,
       r.forks && r.forks.length > 0 ? h('p', { 'data-testid': 'forks' }, 'forks: ', r.forks.map((id) => [h('a.mono', { href: `/ui/runs/${id}` }, id), ' '])) : null,
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,

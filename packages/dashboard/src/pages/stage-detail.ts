@@ -1,7 +1,7 @@
 import type { ArtifactMeta, RunView, StageView } from '@baton/contracts';
 import { baton, can } from '../api.js';
 import { h, jsonBlock, pill } from '../dom.js';
-import { bytes, duration, time } from '../format.js';
+import { bytes, duration, modelUsage, time } from '../format.js';
 import type { Lane } from '../timeline-model.js';
 import { act } from './errors.js';
 
@@ -74,6 +74,7 @@ export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, 
       h('dd', {}, s.dependsOn.join(', ') || '—'),
       s.progress ? [h('dt', {}, 'progress'), h('dd', {}, `${s.progress.percent ?? '?'}% ${s.progress.message ?? ''}`)] : null,
       s.waitingReason ? [h('dt', {}, 'waiting'), h('dd.warn', {}, s.waitingReason)] : null,
+      s.usage ? [h('dt', {}, 'model'), h('dd', { 'data-model-usage': s.name }, modelUsage(s.usage))] : null,
     ),
     lane && lane.attempts.length > 0
       ? h(

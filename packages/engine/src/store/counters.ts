@@ -109,6 +109,14 @@ export function metricDeltas(doc: RunDoc, events: RunEvent[]): MetricDeltas {
         if (agent === APPROVAL_AGENT && st?.startedAt != null && st.finishedAt != null) {
           observe(d, 'approval_wait_seconds', { decision: approvalDecision(e) }, (st.finishedAt - st.startedAt) / 1000);
         }
+        // Model spend, committed with the result that carries it (control/budget.ts put it on the stage).
+        if (st?.usage && st.usage.calls > 0) {
+          const labels = { pipeline, agent, model: (st.usage.model ?? 'unknown').replace(/[|=]/g, '_') };
+          inc(counterField('model_tokens_total', { ...labels, kind: 'input' }), st.usage.inputTokens);
+          inc(counterField('model_tokens_total', { ...labels, kind: 'output' }), st.usage.outputTokens);
+          const cost = counterField('model_cost_total', labels);
+          d.floats.set(cost, (d.floats.get(cost) ?? 0) + st.usage.costUsd);
+        }
         if (e.type === 'stage.failed') {
           inc(counterField('stage_failures_total', { agent, code: e.error.code }));
           if (e.error.code === 'STAGE_TIMEOUT') inc(counterField('stage_timeouts_total', { agent }));

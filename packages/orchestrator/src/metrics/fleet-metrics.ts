@@ -21,6 +21,8 @@ const COUNTERS: Record<string, { help: string; labels: string[] }> = {
   fanout_items_finished_total: { help: 'Items of fan-out stages finished, by outcome (each item counted once)', labels: ['agent', 'outcome'] },
   fanout_item_retries_total: { help: 'Attempts of fan-out items that failed and were retried', labels: ['agent'] },
   stage_timeouts_total: { help: 'Stages failed by timeout', labels: ['agent'] },
+  model_tokens_total: { help: 'Model tokens of committed stage results (all attempts), by kind (input|output)', labels: ['pipeline', 'agent', 'model', 'kind'] },
+  model_cost_total: { help: 'Model cost in USD (from the agents\' price table) of committed stage results', labels: ['pipeline', 'agent', 'model'] },
   engine_transitions_total: { help: 'Run transitions committed', labels: [] },
   engine_duplicate_completions_total: { help: 'Job completions ignored because they were already applied or superseded', labels: [] },
   engine_reconciler_repairs_total: { help: 'Inconsistencies the reconciler repaired', labels: ['kind'] },
