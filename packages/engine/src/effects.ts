@@ -36,8 +36,13 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
     attempt(def.name, () => disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`));
   }
   await Promise.all(work);
-  if (next.status === 'paused' && prev.status !== 'paused') await unqueueWaiting(ctx, next);
+  // A paused run starts no new attempt: take back what waits for an agent now, whether the pause
+  // itself was just committed or a retry was (a stage in a retry's backoff), not on a later repair pass.
+  if (next.status === 'paused' && (prev.status !== 'paused' || becameQueued(prev, next))) await unqueueWaiting(ctx, next);
 }
+
+const becameQueued = (prev: RunDoc, next: RunDoc) =>
+  Object.entries(next.stages).some(([name, b]) => b.status === 'queued' && (prev.stages[name]?.status !== 'queued' || prev.stages[name]?.attempts !== b.attempts));
 
 /** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */
 export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: string): Promise<void> {
@@ -51,7 +56,7 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
     return;
   }
   const jobId = jobIdFor(doc.id, stage, st.dispatch);
-  await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage));
+  await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage), st.attemptBase ?? 0);
   ctx.log.debug({ runId: doc.id, stage, jobId }, 'stage dispatched');
 }
 
@@ -64,18 +69,26 @@ export async function disposeJob(ctx: EngineContext, agentType: string, jobId: s
   }
 }
 
-/** Pause: jobs still waiting go back to `pending` (they are queued anew on resume); running ones finish. */
+/**
+ * Pause: jobs still waiting for an agent (never started, or in a retry's backoff) are taken back
+ * and their stages go back to `pending`, keeping the attempts they used (control/pause.ts); they
+ * are queued anew on resume. Taking a job back is atomic with its state (lua/take-back-job.lua):
+ * a job an agent holds finishes, and one that completed a moment ago keeps its result (applied
+ * as any other), so a pause never makes a stage run again.
+ */
 export async function unqueueWaiting(ctx: EngineContext, doc: RunDoc): Promise<void> {
   for (const def of doc.definition.stages) {
     const st = doc.stages[def.name]!;
-    if (st.status !== 'queued') continue;
+    if (st.status !== 'queued' && st.status !== 'running') continue;
     const jobId = jobIdFor(doc.id, def.name, st.dispatch);
     try {
-      const state = await ctx.queues.state(def.agent, jobId);
-      if (state === 'active' || state === 'completed' || state === 'failed') continue;
-      const r = await ctx.queues.remove(def.agent, jobId);
-      if (r === 'locked') continue;
-      await mutateRun(ctx, doc.id, (d, now) => unqueue(d, { stage: def.name, dispatch: st.dispatch }, now));
+      const r = await ctx.queues.takeBack(def.agent, jobId);
+      // Held by an agent, or finished: its result is applied as any other (its completion event,
+      // the sweeper, the repair pass); the job stays until then.
+      if (r.outcome === 'active' || r.outcome === 'completed' || r.outcome === 'failed') continue;
+      if (r.outcome === 'missing' && st.status !== 'queued') continue;
+      const attemptsMade = r.outcome === 'removed' ? r.attemptsMade : null;
+      await mutateRun(ctx, doc.id, (d, now) => unqueue(d, { stage: def.name, dispatch: st.dispatch, attemptsMade }, now));
     } catch (e: unknown) {
       ctx.log.warn({ runId: doc.id, stage: def.name, err: errorMessage(e) }, 'could not unqueue stage; the reconciler will retry');
     }

@@ -2,6 +2,7 @@ import { checkAgentProtocol, StageProgress, TaskResult, type StageError } from '
 import type { Job } from 'bullmq';
 import type { JobStateName } from './queues.js';
 import { markFinished, markProgress, markRetrying, markStarted, type Outcome, type Transition } from './reducer.js';
+import { baseOf } from './control/pause.js';
 import type { RunDoc } from './run-doc.js';
 
 /** What a BullMQ job's state says about its stage. */
@@ -9,7 +10,7 @@ export type JobFact =
   | { kind: 'finished'; outcome: Outcome }
   | { kind: 'started'; agentId: string | null; attempt: number; startedAt: number }
   | { kind: 'retrying'; attempt: number; error: string }
-  | { kind: 'progress'; progress: StageProgress };
+  | { kind: 'progress'; attempt: number; progress: StageProgress };
 
 function failure(job: Job, error: StageError, now: number): JobFact {
   return {
@@ -53,7 +54,7 @@ export function jobFacts(job: Job, state: JobStateName, now: number): JobFact[] 
       const facts: JobFact[] = [{ kind: 'started', agentId: job.processedBy ?? null, attempt: job.attemptsMade + 1, startedAt: job.processedOn ?? now }];
       const progress = StageProgress.safeParse(job.progress);
       if (progress.success && (progress.data.percent !== undefined || progress.data.message !== undefined)) {
-        facts.push({ kind: 'progress', progress: progress.data });
+        facts.push({ kind: 'progress', attempt: job.attemptsMade + 1, progress: progress.data });
       }
       return facts;
     }
@@ -64,10 +65,22 @@ export function jobFacts(job: Job, state: JobStateName, now: number): JobFact[] 
   }
 }
 
+/**
+ * A job numbers its attempts from 1; a stage whose earlier jobs a pause took back continues from
+ * the attempts those used (control/pause.ts). Facts about any other dispatch are stale anyway.
+ */
+function inStageTerms(doc: RunDoc, stage: string, dispatch: number, f: JobFact): JobFact {
+  const st = doc.stages[stage];
+  const base = st?.dispatch === dispatch ? baseOf(st) : 0;
+  if (base === 0) return f;
+  if (f.kind === 'finished') return f.outcome.attempt > 0 ? { ...f, outcome: { ...f.outcome, attempt: f.outcome.attempt + base } } : f;
+  return { ...f, attempt: f.attempt + base };
+}
+
 /** Applies facts in order to a run document; null when none of them changes anything. */
-export function applyFacts(doc: RunDoc, stage: string, dispatch: number, facts: JobFact[], now: number): Transition | null {
+export function applyFacts(doc: RunDoc, stage: string, dispatch: number, jobFacts: JobFact[], now: number): Transition | null {
   let cur = null as Transition | null;
-  for (const f of facts) {
+  for (const f of jobFacts.map((jf) => inStageTerms(doc, stage, dispatch, jf))) {
     const base: RunDoc = cur?.doc ?? doc;
     let t: Transition | null;
     switch (f.kind) {
@@ -81,7 +94,7 @@ export function applyFacts(doc: RunDoc, stage: string, dispatch: number, facts: 
         t = markRetrying(base, { stage, dispatch, attempt: f.attempt, error: f.error }, now);
         break;
       case 'progress':
-        t = markProgress(base, { stage, dispatch, progress: f.progress }, now);
+        t = markProgress(base, { stage, dispatch, attempt: f.attempt, progress: f.progress }, now);
         break;
     }
     if (t) cur = { doc: t.doc, events: [...(cur?.events ?? []), ...t.events] };

@@ -13,6 +13,8 @@ import {
   type StageProgress,
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
+import { isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
+import { carriedAttempts, takeBack } from './control/pause.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -147,7 +149,8 @@ function settle(d: Draft): void {
 
 function queueStage(d: Draft, name: string): void {
   const prev = stageState(d.doc, name);
-  const st: StageState = { ...emptyStage(), status: 'queued', dispatch: prev.dispatch + 1, queuedAt: d.now };
+  const used = carriedAttempts(prev);
+  const st: StageState = { ...emptyStage(), status: 'queued', dispatch: prev.dispatch + 1, queuedAt: d.now, ...(used > 0 ? { attempts: used, attemptBase: used } : {}) };
   d.doc.stages[name] = st;
   d.emit({ type: 'stage.queued', stage: name, agent: stageDef(d.doc, name).agent, dispatch: st.dispatch });
 }
@@ -193,7 +196,8 @@ export interface Started {
 /** An agent took the stage's job (first attempt, or a later one). */
 export function markStarted(doc: RunDoc, f: Started, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || (cur.status === 'running' && cur.attempts >= f.attempt && cur.agentId === f.agentId)) return null;
+  if (!cur || isStale(cur, startedPosition(f.attempt))) return null;
+  if (cur.status === 'running' && cur.attempts >= f.attempt && cur.agentId === f.agentId) return null;
   const d = draft(doc, now);
   emitUnseenRetries(d, cur, f.stage, f.attempt);
   const st = stageState(d.doc, f.stage);
@@ -225,7 +229,7 @@ function emitUnseenRetries(d: Draft, cur: StageState, stage: string, attempt: nu
 /** An attempt failed and BullMQ scheduled another one. */
 export function markRetrying(doc: RunDoc, f: { stage: string; dispatch: number; attempt: number; error: string }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || cur.attempts > f.attempt || (cur.status === 'queued' && cur.attempts === f.attempt)) return null;
+  if (!cur || retryingPosition(f.attempt) <= stagePosition(cur)) return null;
   const d = draft(doc, now);
   const st = stageState(d.doc, f.stage);
   st.status = 'queued';
@@ -236,9 +240,9 @@ export function markRetrying(doc: RunDoc, f: { stage: string; dispatch: number; 
   return d.done();
 }
 
-export function markProgress(doc: RunDoc, f: { stage: string; dispatch: number; progress: StageProgress }, now: number): Transition | null {
+export function markProgress(doc: RunDoc, f: { stage: string; dispatch: number; attempt: number; progress: StageProgress }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || JSON.stringify(cur.progress) === JSON.stringify(f.progress)) return null;
+  if (!cur || isStale(cur, startedPosition(f.attempt)) || JSON.stringify(cur.progress) === JSON.stringify(f.progress)) return null;
   const d = draft(doc, now);
   stageState(d.doc, f.stage).progress = f.progress;
   d.emit({ type: 'stage.progress', stage: f.stage, progress: f.progress });
@@ -290,14 +294,21 @@ export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; 
   return d.done();
 }
 
-/** A queued stage's job was taken off the queue because the run is paused; it is queued anew on resume. */
-export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number }, now: number): Transition | null {
+/**
+ * A stage's job was taken off its queue because the run is paused (control/pause.ts); it is queued
+ * anew on resume, with the attempts it used still counted. `attemptsMade` is the job's count of
+ * finished attempts when it was taken back (null when it was gone already: only a queued stage is
+ * then put back). A job taken back in a retry's backoff may still show its stage running (the
+ * retry not observed yet): that retry is emitted here.
+ */
+export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number; attemptsMade?: number | null }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || cur.status !== 'queued' || doc.status !== 'paused') return null;
+  if (!cur || doc.status !== 'paused') return null;
+  const made = f.attemptsMade ?? null;
+  if (cur.status !== 'queued' && made === null) return null;
   const d = draft(doc, now);
-  const st = stageState(d.doc, f.stage);
-  st.status = 'pending';
-  st.queuedAt = null;
+  if (made !== null) emitUnseenRetries(d, cur, f.stage, (cur.attemptBase ?? 0) + made + 1);
+  takeBack(d, f.stage, made);
   return d.done();
 }
 

@@ -14,6 +14,7 @@ const SCRIPTS = {
   batonCommitRun: load('commit-run-transition'),
   batonDeleteRun: load('delete-run'),
   batonPutPipeline: load('put-pipeline'),
+  batonTakeBackJob: readFileSync(new URL('take-back-job.lua', LUA_DIR), 'utf8'),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
