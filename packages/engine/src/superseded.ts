@@ -2,6 +2,7 @@ import { jobIdFor, supersededMember } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
+import { unguarded, type PassGuard } from './lease.js';
 import type { RunDoc } from './run-doc.js';
 
 /**
@@ -35,7 +36,7 @@ export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
  * The repair path: removes each recorded job from its queue; a job an agent holds is asked to abort
  * and stays recorded until a later pass finds it gone. Returns how many jobs were removed.
  */
-export async function removeSupersededJobs(ctx: EngineContext, maxPerPass = 500): Promise<number> {
+export async function removeSupersededJobs(ctx: EngineContext, maxPerPass = 500, guard: PassGuard = unguarded): Promise<number> {
   const key = ctx.keys.supersededJobs();
   const members = await ctx.redis.zrange(key, 0, maxPerPass - 1);
   let removed = 0;
@@ -43,6 +44,7 @@ export async function removeSupersededJobs(ctx: EngineContext, maxPerPass = 500)
     const sep = member.indexOf('|');
     const agentType = member.slice(0, sep);
     const jobId = member.slice(sep + 1);
+    await guard();
     try {
       const r = await ctx.queues.remove(agentType, jobId);
       if (r === 'locked') {

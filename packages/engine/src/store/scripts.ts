@@ -15,6 +15,7 @@ const SCRIPTS = {
   batonDeleteRun: load('delete-run'),
   batonPutPipeline: load('put-pipeline'),
   batonTakeBackJob: readFileSync(new URL('take-back-job.lua', LUA_DIR), 'utf8'),
+  batonRenewLease: readFileSync(new URL('renew-lease.lua', LUA_DIR), 'utf8'),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
