@@ -121,6 +121,37 @@ describe('a paused run and its retry budget (defect 8)', () => {
   });
 });
 
+describe('a paused run starts no new attempt, even one BullMQ starts at once (defect 8)', () => {
+  it('a retry without backoff is refused by the agent that takes it; the stage goes back to pending with its attempt counted', async () => {
+    h = await stack.harness({ reconcileIntervalMs: 3_600_000 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let first = true;
+    const { def, calls } = counting('flaky', () => true, async () => {
+      if (first) {
+        first = false;
+        await released;
+      }
+    });
+    await h.agent(def);
+    const noBackoff = { stages: [{ name: 's', agent: 'flaky', retry: { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 0 } } }] };
+    const run = await h.submit({ definition: noBackoff });
+    await h.waitStage(run.id, 's', 'running');
+    expect((await h.request('POST', `/v1/runs/${run.id}/pause`)).status).toBe(200);
+    release(); // attempt 1 fails; BullMQ puts attempt 2 straight back on the queue, where the agent takes it
+    const paused = await h.waitRun(run.id, (r) => stageOf(r).status === 'pending', 20_000);
+    expect(paused.status).toBe('paused');
+    expect(stageOf(paused).attempts).toBe(1);
+    expect(calls.n).toBe(1);
+    // Resume: attempt 2 runs as the stage's second attempt, then attempt 3, then the stage fails.
+    expect((await h.request('POST', `/v1/runs/${run.id}/resume`)).status).toBe(200);
+    const done = await h.waitRun(run.id, undefined, 20_000);
+    expect(stageOf(done)).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(calls.n).toBe(3);
+    expect(await stack.redis.command('ZCARD', h.keys.supersededJobs())).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('a stale "started" fact re-applied after a revision conflict (defect 7)', () => {
   it('changes nothing: one retry event per retry, and baton_stage_retries_total equals them', async () => {
     h = await stack.harness({ reconcileIntervalMs: 3_600_000 });

@@ -14,7 +14,7 @@ import {
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
 import { isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
-import { carriedAttempts, takeBack } from './control/pause.js';
+import { carriedAttempts, refusedWhilePaused, takeBack } from './control/pause.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -257,6 +257,7 @@ export type Outcome =
 export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; outcome: Outcome }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
   if (!cur) return null;
+  if (refusedWhilePaused(doc.status === 'paused', f.outcome)) return unqueueRefused(doc, f.stage, f.outcome.attempt, now);
   let outcome = f.outcome;
   if (outcome.ok) {
     const size = Buffer.byteLength(JSON.stringify(outcome.output) ?? 'null');
@@ -309,6 +310,17 @@ export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number; attem
   const d = draft(doc, now);
   if (made !== null) emitUnseenRetries(d, cur, f.stage, (cur.attemptBase ?? 0) + made + 1);
   takeBack(d, f.stage, made);
+  return d.done();
+}
+
+/** An agent refused a held job of the paused run: attempt `attempt` never ran (control/pause.ts). */
+function unqueueRefused(doc: RunDoc, stage: string, attempt: number, now: number): Transition {
+  const d = draft(doc, now);
+  const cur = stageState(doc, stage);
+  const used = Math.max(0, attempt - 1);
+  emitUnseenRetries(d, cur, stage, used + 1);
+  takeBack(d, stage, null);
+  stageState(d.doc, stage).attempts = used;
   return d.done();
 }
 

@@ -76,6 +76,20 @@ describe('pause keeps the attempts used', () => {
     expect(retries(fold(d, [started(1)])!.events)).toEqual([]);
   });
 
+  it('a held job an agent refused while the run is paused takes the stage back; the refused attempt is not counted', () => {
+    let d = fold(newRun(), [started(1)])!.doc;
+    d = pause(d, 2000).doc;
+    // Attempt 1 failed; BullMQ retried at once; the agent that took attempt 2 refused it (held).
+    const refused: JobFact = { kind: 'finished', outcome: { ok: false, error: { code: 'CANCELLED', message: 'held', retryable: false }, agentId: 'ag', attempt: 2, startedAt: 1, finishedAt: 2 } };
+    const t = fold(d, [refused])!;
+    expect(t.doc.stages.s).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(retries(t.events)).toEqual([1]);
+    expect(t.events.map((e) => e.type)).not.toContain('stage.failed');
+    // Not paused: a CANCELLED result is a failure as any other.
+    const running = fold(newRun(), [started(1)])!.doc;
+    expect(fold(running, [refused])!.doc.stages.s!.status).toBe('failed');
+  });
+
   it('a stage taken back before it ever started carries nothing; only a paused run is unqueued', () => {
     const fresh = newRun();
     expect(unqueue(fresh, { stage: 's', dispatch: 1, attemptsMade: 0 }, 2000)).toBeNull();

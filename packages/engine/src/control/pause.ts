@@ -33,3 +33,12 @@ export function takeBack(d: DraftLike, stage: string, attemptsMade: number | nul
  * taken back by a pause (a fresh or API-retried stage has none).
  */
 export const carriedAttempts = (prev: StageState): number => (prev.status === 'pending' ? prev.attempts : 0);
+
+/**
+ * While the run is paused its live jobs are held (superseded.ts): an agent that takes one refuses
+ * to start the handler and returns `CANCELLED`. Nothing else ends a live stage of a paused run with
+ * `CANCELLED` (the engine asks agents to abort only jobs it no longer wants, and those stages are
+ * not live), so such a result means the attempt never ran: the stage is taken back instead of failed.
+ */
+export const refusedWhilePaused = (paused: boolean, outcome: { ok: boolean; error?: { code: string } }): boolean =>
+  paused && !outcome.ok && outcome.error?.code === 'CANCELLED';
