@@ -14,7 +14,7 @@ import {
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
 import { isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
-import { carriedAttempts, refusedWhilePaused, takeBack } from './control/pause.js';
+import { carriedAttempts, holdLive, refusedWhileHeld, takeBack } from './control/pause.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -257,7 +257,7 @@ export type Outcome =
 export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; outcome: Outcome }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
   if (!cur) return null;
-  if (refusedWhilePaused(doc.status === 'paused', f.outcome)) return unqueueRefused(doc, f.stage, f.outcome.attempt, now);
+  if (refusedWhileHeld(cur, f.outcome)) return unqueueRefused(doc, f.stage, f.outcome.attempt, now);
   let outcome = f.outcome;
   if (outcome.ok) {
     const size = Buffer.byteLength(JSON.stringify(outcome.output) ?? 'null');
@@ -313,7 +313,10 @@ export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number; attem
   return d.done();
 }
 
-/** An agent refused a held job of the paused run: attempt `attempt` never ran (control/pause.ts). */
+/**
+ * An agent refused a held job (control/pause.ts): attempt `attempt` never ran. The stage goes back
+ * to `pending` with the attempts before it; settling queues it anew unless the run is still paused.
+ */
 function unqueueRefused(doc: RunDoc, stage: string, attempt: number, now: number): Transition {
   const d = draft(doc, now);
   const cur = stageState(doc, stage);
@@ -321,6 +324,7 @@ function unqueueRefused(doc: RunDoc, stage: string, attempt: number, now: number
   emitUnseenRetries(d, cur, stage, used + 1);
   takeBack(d, stage, null);
   stageState(d.doc, stage).attempts = used;
+  settle(d);
   return d.done();
 }
 
@@ -343,6 +347,7 @@ export function pause(doc: RunDoc, now: number): Transition {
   if (doc.status === 'paused') throw new EngineError('INVALID_STATE', `run ${doc.id} is already paused`);
   const d = draft(doc, now);
   d.doc.status = 'paused';
+  holdLive(d);
   d.emit({ type: 'run.paused' });
   return d.done();
 }

@@ -26,6 +26,11 @@ export const StageState = z.object({
    * Absent in documents written before it existed (= 0).
    */
   attemptBase: z.int().nonnegative().optional(),
+  /**
+   * The current dispatch was live while the run was paused, so its job was held (superseded.ts): a
+   * `CANCELLED` result for it, applied then or after the resume, is an agent refusing the held job.
+   */
+  held: z.boolean().optional(),
   agentId: z.string().nullable(),
   queuedAt: z.number().nullable(),
   startedAt: z.number().nullable(),

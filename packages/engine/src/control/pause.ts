@@ -36,9 +36,14 @@ export const carriedAttempts = (prev: StageState): number => (prev.status === 'p
 
 /**
  * While the run is paused its live jobs are held (superseded.ts): an agent that takes one refuses
- * to start the handler and returns `CANCELLED`. Nothing else ends a live stage of a paused run with
- * `CANCELLED` (the engine asks agents to abort only jobs it no longer wants, and those stages are
- * not live), so such a result means the attempt never ran: the stage is taken back instead of failed.
+ * to start the handler and returns `CANCELLED`. Pausing marks the live stages `held`; a `CANCELLED`
+ * result for a held dispatch — applied while paused or after the resume — means that attempt never
+ * ran: the stage is taken back (and queued anew once the run is not paused) instead of failed. The
+ * next dispatch is not held, so a handler that itself answers `CANCELLED` fails the stage then.
  */
-export const refusedWhilePaused = (paused: boolean, outcome: { ok: boolean; error?: { code: string } }): boolean =>
-  paused && !outcome.ok && outcome.error?.code === 'CANCELLED';
+export function holdLive(d: DraftLike): void {
+  for (const st of Object.values(d.doc.stages)) if (st.status === 'queued' || st.status === 'running') st.held = true;
+}
+
+export const refusedWhileHeld = (st: StageState, outcome: { ok: boolean; error?: { code: string } }): boolean =>
+  st.held === true && !outcome.ok && outcome.error?.code === 'CANCELLED';
