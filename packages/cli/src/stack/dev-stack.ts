@@ -30,6 +30,16 @@ Either install Redis:
 or point Baton at a Redis you already run (it needs maxmemory-policy noeviction):
   REDIS_URL=redis://127.0.0.1:6379 npx -y pnpm@10 demo`;
 
+/**
+ * How long the stack's processes may take to come up. Ready in about 2 s on an idle laptop; on a
+ * loaded CI host seven cold Node processes can take far longer, so the default is generous and
+ * BATON_STARTUP_TIMEOUT_MS overrides it.
+ */
+const startupTimeoutMs = (): number => {
+  const v = Number(process.env.BATON_STARTUP_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 120_000;
+};
+
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -113,7 +123,7 @@ export class DevStack {
       agent.start();
       this.children.push(agent);
     }
-    await waitUntil('the orchestrator', async () => (await fetch(`${this.url}/ready`)).ok, 30_000).catch((e: unknown) => {
+    await waitUntil('the orchestrator', async () => (await fetch(`${this.url}/ready`)).ok, startupTimeoutMs()).catch((e: unknown) => {
       throw new DevStackError(`${e instanceof Error ? e.message : String(e)}; see ${relative(process.cwd(), join(logs, 'orchestrator.log'))}`);
     });
     await waitUntil(
@@ -122,7 +132,7 @@ export class DevStack {
         const body = (await (await fetch(`${this.url}/v1/agents`)).json()) as { items: { type: string; liveness: string }[] };
         return DEV_AGENTS.every((a) => body.items.some((i) => i.type === a.type && i.liveness === 'alive'));
       },
-      30_000,
+      startupTimeoutMs(),
     );
   }
 
