@@ -13,8 +13,8 @@ import {
   type StageProgress,
 } from '@baton/contracts';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
-import { isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
-import { carriedAttempts, holdLive, refusedWhileHeld, takeBack } from './control/pause.js';
+import { emitUnseenRetries, isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
+import { carriedAttempts, holdLive, refusedWhileHeld, takeBack, takeBackRefused } from './control/pause.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -214,18 +214,6 @@ export function markStarted(doc: RunDoc, f: Started, now: number): Transition | 
   return d.done();
 }
 
-/**
- * Retries are observed from the job's state, so a quick retry (short backoff) can run before any
- * orchestrator sees the job delayed. Emit the retries the attempt number proves happened, so the
- * timeline and the retry counters do not depend on that race.
- */
-function emitUnseenRetries(d: Draft, cur: StageState, stage: string, attempt: number): void {
-  const retriedThrough = cur.status === 'queued' ? cur.attempts : Math.max(0, cur.attempts - 1);
-  for (let k = retriedThrough + 1; k < attempt; k++) {
-    d.emit({ type: 'stage.retrying', stage, attempt: k, error: `attempt ${k} failed and was retried before its failure was observed` });
-  }
-}
-
 /** An attempt failed and BullMQ scheduled another one. */
 export function markRetrying(doc: RunDoc, f: { stage: string; dispatch: number; attempt: number; error: string }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
@@ -308,22 +296,14 @@ export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number; attem
   const made = f.attemptsMade ?? null;
   if (cur.status !== 'queued' && made === null) return null;
   const d = draft(doc, now);
-  if (made !== null) emitUnseenRetries(d, cur, f.stage, (cur.attemptBase ?? 0) + made + 1);
   takeBack(d, f.stage, made);
   return d.done();
 }
 
-/**
- * An agent refused a held job (control/pause.ts): attempt `attempt` never ran. The stage goes back
- * to `pending` with the attempts before it; settling queues it anew unless the run is still paused.
- */
+/** An agent refused a held job: that attempt never ran (control/pause.ts); settled, it is queued anew unless paused. */
 function unqueueRefused(doc: RunDoc, stage: string, attempt: number, now: number): Transition {
   const d = draft(doc, now);
-  const cur = stageState(doc, stage);
-  const used = Math.max(0, attempt - 1);
-  emitUnseenRetries(d, cur, stage, used + 1);
-  takeBack(d, stage, null);
-  stageState(d.doc, stage).attempts = used;
+  takeBackRefused(d, stage, attempt);
   settle(d);
   return d.done();
 }

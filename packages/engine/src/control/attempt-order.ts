@@ -1,4 +1,5 @@
 import type { StageState } from '../run-doc.js';
+import type { DraftLike } from './draft.js';
 
 /**
  * The order of a stage's attempt facts (issue 13, defect 7). Facts about a job are read, then
@@ -24,3 +25,15 @@ export const retryingPosition = (attempt: number): number => 2 * attempt + 1;
 
 /** True when a fact at `position` describes an attempt state the stage has already left. */
 export const isStale = (st: StageState, position: number): boolean => position < stagePosition(st);
+
+/**
+ * Retries are observed from the job's state, so a quick retry (short backoff) can run before any
+ * orchestrator sees the job delayed. Emit the retries the attempt number proves happened, so the
+ * timeline and the retry counters do not depend on that race.
+ */
+export function emitUnseenRetries(d: DraftLike, cur: StageState, stage: string, attempt: number): void {
+  const retriedThrough = cur.status === 'queued' ? cur.attempts : Math.max(0, cur.attempts - 1);
+  for (let k = retriedThrough + 1; k < attempt; k++) {
+    d.emit({ type: 'stage.retrying', stage, attempt: k, error: `attempt ${k} failed and was retried before its failure was observed` });
+  }
+}

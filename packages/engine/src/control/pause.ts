@@ -1,4 +1,5 @@
 import type { StageState } from '../run-doc.js';
+import { emitUnseenRetries } from './attempt-order.js';
 import type { DraftLike } from './draft.js';
 
 /**
@@ -21,6 +22,7 @@ export const baseOf = (st: StageState): number => st.attemptBase ?? 0;
 export function takeBack(d: DraftLike, stage: string, attemptsMade: number | null): void {
   const st = d.doc.stages[stage]!;
   const used = attemptsMade === null ? st.attempts : baseOf(st) + attemptsMade;
+  if (attemptsMade !== null) emitUnseenRetries(d, { ...st }, stage, used + 1);
   st.status = 'pending';
   st.queuedAt = null;
   st.agentId = null;
@@ -47,3 +49,12 @@ export function holdLive(d: DraftLike): void {
 
 export const refusedWhileHeld = (st: StageState, outcome: { ok: boolean; error?: { code: string } }): boolean =>
   st.held === true && !outcome.ok && outcome.error?.code === 'CANCELLED';
+
+/** A held job was refused as attempt `attempt` (in the stage's count): it never ran, the ones before did. */
+export function takeBackRefused(d: DraftLike, stage: string, attempt: number): void {
+  const st = d.doc.stages[stage]!;
+  const used = Math.max(0, attempt - 1);
+  emitUnseenRetries(d, { ...st }, stage, used + 1);
+  takeBack(d, stage, null);
+  st.attempts = used;
+}
