@@ -102,6 +102,7 @@ export interface HistoryAudit {
 export function auditHistory(runId: string, history: readonly RunEvent[]): HistoryAudit {
   const dispatch = new Map<string, number>();
   const seen = new Map<string, number>();
+  let lives = 0;
   const out: HistoryAudit = { committed: new Set(), commits: 0, doubleCommits: [], duplicateTransitions: [] };
   for (const e of history) {
     let key: string | null = null;
@@ -111,8 +112,10 @@ export function auditHistory(runId: string, history: readonly RunEvent[]): Histo
       out.committed.add(e.stage);
       out.commits++;
     } else if (ONCE.has(e.type)) {
-      key = 'stage' in e ? `${e.type} ${e.stage}#${dispatch.get(e.stage) ?? 0}` : e.type;
+      // Run-level ones once per life of the run: a retry starts a new one (it may succeed again).
+      key = 'stage' in e ? `${e.type} ${e.stage}#${dispatch.get(e.stage) ?? 0}` : `${e.type}#${lives}`;
     }
+    if (e.type === 'run.retried') lives++;
     if (key) seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   for (const [key, n] of seen) {

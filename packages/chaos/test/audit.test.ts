@@ -34,6 +34,15 @@ describe('the audit of a run history', () => {
   });
 });
 
+describe('the audit of a retried run', () => {
+  it('accepts the run succeeding again after a retry, but not twice within one life', () => {
+    const ok = auditHistory(RUN, [queued('a', 1), succeeded('a'), { ...base, type: 'run.succeeded' }, { ...base, type: 'run.retried', fromStage: 'a', stages: ['a'] }, queued('a', 2), succeeded('a'), { ...base, type: 'run.succeeded' }]);
+    expect(ok.duplicateTransitions).toEqual([]);
+    const twice = auditHistory(RUN, [queued('a', 1), succeeded('a'), { ...base, type: 'run.succeeded' }, { ...base, type: 'run.succeeded' }]);
+    expect(twice.duplicateTransitions).toEqual([`${RUN} run.succeeded#0 2 times`]);
+  });
+});
+
 describe('the ledger', () => {
   it('counts extra executions of the same (run, stage, attempt) only', () => {
     const e = (stage: string, attempt: number, agentId: string) => ({ runId: RUN, stage, attempt, jobId: `${RUN}.${stage}.1`, agentId, pid: 1, at });
