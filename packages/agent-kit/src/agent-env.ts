@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { SCOPE_SUFFIX, secretScopesFromEnv, SecretScopeConfigError, type SecretScopes } from '@baton/contracts';
 import { ConfigError, EXIT_CONFIG, parseEnv } from '@baton/platform';
 
 export { ConfigError } from '@baton/platform';
@@ -57,6 +58,8 @@ export interface SdlcAgentConfig {
   childEnv: Record<string, string>;
   /** BATON_SECRET_* variables, by name (referenced from payloads by name only). */
   secrets: Record<string, string>;
+  /** BATON_SECRET_*_SCOPE: where each secret may go (an unscoped secret is used nowhere). */
+  secretScopes: SecretScopes;
   maxOutputBytes: number;
   gitTimeoutMs: number;
   gitIdentity: GitIdentity;
@@ -84,7 +87,14 @@ export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<
   const dataDir = abs(env.BATON_DATA_DIR);
   const extra = env.BATON_CHILD_ENV_ALLOW.split(',').map((s) => s.trim()).filter((s) => s && !s.startsWith('BATON_SECRET_'));
   const secrets: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) if (k.startsWith('BATON_SECRET_') && v !== undefined) secrets[k] = v;
+  for (const [k, v] of Object.entries(raw)) if (k.startsWith('BATON_SECRET_') && !k.endsWith(SCOPE_SUFFIX) && v !== undefined) secrets[k] = v;
+  let secretScopes: SecretScopes;
+  try {
+    secretScopes = secretScopesFromEnv(raw);
+  } catch (e: unknown) {
+    if (e instanceof SecretScopeConfigError) throw new ConfigError(e.problems);
+    throw e;
+  }
   const workRoot = join(abs(env.BATON_WORK_DIR ?? defaultWorkDir(dataDir)), agent);
   return {
     workRoot,
@@ -95,6 +105,7 @@ export function sdlcAgentConfig(agent: string, env: SdlcAgentEnv, raw: Readonly<
     dataDir,
     childEnv: pickEnv(raw, [...DEFAULT_ENV_ALLOWLIST, ...extra]),
     secrets,
+    secretScopes,
     maxOutputBytes: env.BATON_STEP_OUTPUT_MAX_BYTES,
     gitTimeoutMs: env.BATON_GIT_TIMEOUT_MS,
     gitIdentity: { name: env.BATON_GIT_AUTHOR_NAME, email: env.BATON_GIT_AUTHOR_EMAIL },

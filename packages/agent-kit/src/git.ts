@@ -88,7 +88,10 @@ export class Git {
   /** Runs `git <args>` in `cwd`; never throws (see `must`). */
   run(args: readonly string[], cwd: string, timeoutMs = this.opts.timeoutMs): Promise<CommandResult> {
     const withArgs = args[0] === 'push' ? ['push', NO_HOOKS_RECEIVE_PACK, ...args.slice(1)] : args;
-    return runCommand('git', ['-c', 'advice.detachedHead=false', '-c', 'init.defaultBranch=main', '-c', 'core.hooksPath=/dev/null', ...withArgs], {
+    // With a credential, redirects are not followed: git would answer the new host's 401 with the
+    // same secret, carrying it past its scope (BATON_SECRET_*_SCOPE).
+    const noRedirects = this.opts.credential ? ['-c', 'http.followRedirects=false'] : [];
+    return runCommand('git', ['-c', 'advice.detachedHead=false', '-c', 'init.defaultBranch=main', '-c', 'core.hooksPath=/dev/null', ...noRedirects, ...withArgs], {
       cwd,
       env: this.env,
       timeoutMs,

@@ -14,7 +14,7 @@ import type { StepContext } from './step.js';
  */
 export function gitFor(config: SdlcAgentConfig, ref: { url: string; credentialRef?: string | null | undefined; username?: string | null | undefined }, signal: AbortSignal, scratchDir: string): Promise<Git> {
   assertRepositoryAllowed(ref.url, config.allowLocalRepos);
-  const credential = gitCredential(ref, config.secrets);
+  const credential = gitCredential(ref, config);
   return Git.create({
     env: config.childEnv,
     identity: config.gitIdentity,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { EXIT } from './cli-context.js';
 import { registerAgents } from './commands/agents.js';
 import { registerKeys } from './commands/keys.js';
@@ -15,7 +15,9 @@ program
   .description('Operate Baton: the dev stack, runs, agents, queues, pipelines and API keys')
   .version('0.1.0')
   .option('--url <url>', 'orchestrator URL (env BATON_URL)', process.env.BATON_URL ?? 'http://127.0.0.1:3000')
-  .option('--api-key <key>', 'API key (env BATON_API_KEY)', process.env.BATON_API_KEY)
+  // A key on the command line is visible to every user of the host (`ps`): prefer the env var or a file.
+  .addOption(new Option('--api-key <key>', 'API key (visible in `ps`: prefer env BATON_API_KEY or --api-key-file)').env('BATON_API_KEY'))
+  .option('--api-key-file <path>', 'read the API key from this file (env BATON_API_KEY_FILE)', process.env.BATON_API_KEY_FILE)
   .option('--json', 'machine-readable output')
   .showHelpAfterError()
   .exitOverride((err) => {

@@ -25,5 +25,6 @@ export * from './version.js';
 export * from './artifacts.js';
 export * from './operations.js';
 export * from './auth.js';
+export * from './secret-scopes.js';
 export * from './dashboard.js';
 export * from './health.js';

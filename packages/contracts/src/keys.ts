@@ -44,6 +44,8 @@ export interface Keys {
   artifactGarbage(): string;
 
   pipelines(): string;
+  /** Hash: deployment app name -> the key id that owns it (the first key that deployed it). */
+  appOwners(): string;
   pipelineVersions(name: string): string;
 
   agents(): string;
@@ -98,6 +100,7 @@ export function keys(namespace = 'baton'): Keys {
     artifactGarbage: () => `${t}:artifacts:garbage`,
 
     pipelines: () => `${t}:pipelines`,
+    appOwners: () => `${t}:apps:owners`,
     pipelineVersions: (name) => `${t}:pipeline:${name}`,
 
     agents: () => `${t}:agents`,

@@ -1,5 +1,5 @@
 import { noopAgent } from '@baton/agent-noop';
-import type { ScaffoldOutput } from '@baton/contracts';
+import { secretScopesFromEnv, type ScaffoldOutput } from '@baton/contracts';
 import { useTestStack } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
 import { bareRepo, commitFiles, describeRun, git, headOf, scratch, stageOf, startSdlcAgents } from './sdlc-support.js';
@@ -74,11 +74,12 @@ describe('scaffold', () => {
   }, 60_000);
 
   it('refuses a credential reference the agent has no secret for, and never takes credentials in the URL', async () => {
-    const h = await stack.harness();
+    // The secret is declared (scoped to a host) on both sides, but the agent was not given its value.
+    const scopes = secretScopesFromEnv({ BATON_SECRET_GIT_TOKEN_SCOPE: 'urls=https://git.invalid/team/;role=admin' });
+    const h = await stack.harness({ secretScopes: scopes });
     const root = scratch(stack, 'sdlc-scaffold');
-    await startSdlcAgents(stack, h, root, ['scaffold']);
-    const repo = bareRepo(root, 'app');
-    const run = await h.waitRun((await h.submit(scaffoldStage({ name: 'app', template: 'ts-http-service', repository: repo.url, credentialRef: 'BATON_SECRET_GIT_TOKEN' }))).id, undefined, 30_000);
+    await startSdlcAgents(stack, h, root, ['scaffold'], { BATON_SECRET_GIT_TOKEN_SCOPE: 'urls=https://git.invalid/team/;role=admin' });
+    const run = await h.waitRun((await h.submit(scaffoldStage({ name: 'app', template: 'ts-http-service', repository: 'https://git.invalid/team/app.git', credentialRef: 'BATON_SECRET_GIT_TOKEN' }))).id, undefined, 30_000);
     expect(stageOf(run, 'scaffold').error).toMatchObject({ code: 'SECRET_NOT_SET', retryable: false });
     const inUrl = await h.waitRun((await h.submit(scaffoldStage({ name: 'app', template: 'ts-http-service', repository: 'https://user:hunter2@example.com/x.git' }))).id, undefined, 30_000);
     expect(stageOf(inUrl, 'scaffold').error).toMatchObject({ code: 'INVALID_INPUT' });

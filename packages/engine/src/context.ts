@@ -1,4 +1,4 @@
-import type { Keys } from '@baton/contracts';
+import type { Keys, SecretScopes } from '@baton/contracts';
 import type { ArtifactStore, RedisClient } from '@baton/platform';
 import type { Logger } from '@baton/platform';
 import type { AgentQueues } from './queues.js';
@@ -39,6 +39,14 @@ export interface EngineConfig {
   artifactGcGraceMs?: number;
   /** Acknowledge a new run only once Redis fsynced it to its AOF (`WAITAOF`, Redis >= 7.2; checked at start-up). */
   acceptFsync?: boolean;
+  /** Largest job envelope (a stage's resolved input plus upstream outputs): refused at submit when the input shows it, else the stage fails with STAGE_INPUT_TOO_LARGE. */
+  maxStageInputBytes: number;
+  /** All stages' resolved inputs of one run together, as far as they are known at submit. */
+  maxRunInputBytes: number;
+  /** Active (not finished) runs one API key may have; 0 = no cap. */
+  maxActiveRunsPerKey: number;
+  /** BATON_SECRET_*_SCOPE declarations: a secret without one is never accepted in a request. */
+  secretScopes: SecretScopes;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -53,6 +61,10 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   deadAgentRetentionMs: 3600 * 1000,
   acceptReplicas: 0,
   acceptReplicasTimeoutMs: 1000,
+  maxStageInputBytes: 1024 * 1024,
+  maxRunInputBytes: 8 * 1024 * 1024,
+  maxActiveRunsPerKey: 100,
+  secretScopes: new Map(),
 };
 
 /** The dependency bag every engine system receives. */

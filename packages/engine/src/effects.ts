@@ -47,7 +47,7 @@ const becameQueued = (prev: RunDoc, next: RunDoc) =>
 /** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */
 export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: string): Promise<void> {
   const st = doc.stages[stage]!;
-  const built = buildEnvelope(doc, stage);
+  const built = buildEnvelope(doc, stage, ctx.config.maxStageInputBytes);
   if ('error' in built) {
     const now = ctx.now();
     const outcome = { ok: false as const, error: built.error, agentId: null, attempt: 0, startedAt: null, finishedAt: now };

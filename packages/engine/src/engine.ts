@@ -1,4 +1,4 @@
-import type { Keys, RunListQuery, RunRequest } from '@baton/contracts';
+import type { Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
 import type { Decision } from './control/approval.js';
@@ -114,8 +114,9 @@ export class Engine {
     return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
   }
 
-  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null) {
-    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy);
+  /** `user`: who submits, for the secret scopes (null: unknown, so no secret may be named). */
+  submit(req: RunRequest, idempotencyKey?: string, createdBy: string | null = null, user: SecretUser | null = null) {
+    return submitRun(this.ctx, this.pipelines, (needed) => this.registry.knownTypesFor(needed), req, idempotencyKey, createdBy, user);
   }
   async get(runId: string) {
     return (await this.ctx.store.load(runId))?.doc ?? null;

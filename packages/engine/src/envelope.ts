@@ -1,4 +1,6 @@
 import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
+import { ENVELOPE_OVERHEAD_BYTES } from './admission/admission.js';
+import { jsonBytes, resolvedInputBytes } from './admission/input-size.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
@@ -6,11 +8,23 @@ import { stageDef, type RunDoc } from './run-doc.js';
  * and upstream outputs, plus the direct upstream outputs. Deterministic, so a re-dispatch after a
  * crash sends the same task.
  */
-export function buildEnvelope(doc: RunDoc, stage: string): { envelope: TaskEnvelope } | { error: StageError } {
+export function buildEnvelope(doc: RunDoc, stage: string, maxBytes = Number.POSITIVE_INFINITY): { envelope: TaskEnvelope } | { error: StageError } {
   const def = stageDef(doc, stage);
   const outputs: Record<string, JsonValue | undefined> = {};
   for (const [name, st] of Object.entries(doc.stages)) {
     if (st.status === 'succeeded') outputs[name] = st.output ?? null;
+  }
+  // Measured before it is built: a few references to a large value must not build a huge object.
+  const bytes = resolvedInputBytes(def.input, { input: doc.input, outputs }) + def.dependsOn.reduce((n, dep) => n + jsonBytes(outputs[dep] ?? null), 0) + ENVELOPE_OVERHEAD_BYTES;
+  if (bytes > maxBytes) {
+    return {
+      error: {
+        code: 'STAGE_INPUT_TOO_LARGE',
+        message: `stage "${stage}" job envelope would be ${bytes} bytes (at most ${maxBytes}): its resolved input and upstream outputs are too large`,
+        retryable: false,
+        details: { bytes, maxBytes },
+      },
+    };
   }
   const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs });
   if (missing.length > 0) {

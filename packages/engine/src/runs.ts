@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { validatePipeline, type PipelineDefinition, type RunRequest } from '@baton/contracts';
+import { validatePipeline, type PipelineDefinition, type RunRequest, type SecretUser } from '@baton/contracts';
+import { admitActiveRuns, admitSubmission } from './admission/admission.js';
+import { claimApps } from './admission/app-owners.js';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
 import { applyEffects, dispatchStage } from './effects.js';
@@ -64,6 +66,7 @@ export async function submitRun(
   req: RunRequest,
   idempotencyKey?: string,
   createdBy: string | null = null,
+  user: SecretUser | null = null,
 ): Promise<SubmitResult> {
   const idem = idempotencyKey
     ? // Scoped per API key: two callers choosing the same key never see each other's runs.
@@ -71,6 +74,9 @@ export async function submitRun(
     : null;
   for (let attempt = 0; ; attempt++) {
     const { pipeline, definition, check } = await resolvePipeline(pipelines, knownAgents, req, attempt > 0);
+    admitSubmission(ctx, definition, req.input, user);
+    if (attempt === 0) await admitActiveRuns(ctx, createdBy, idem?.keyHash ?? null);
+    await claimApps(ctx, definition, req.input, user);
     const now = ctx.now();
     const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy });
     const r = await ctx.store.create(t, idem, check);

@@ -75,6 +75,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // req.protocol (the session cookie's Secure flag) and req.ip (rate limits, audit) follow
+    // X-Forwarded-* only from the proxies BATON_TRUST_PROXY names.
+    trustProxy: opts.auth?.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Before any route: every documented route is checked and gets its error codes (openapi/route-rules.ts).

@@ -1,3 +1,4 @@
+import { secretScopesFromEnv, SecretScopeConfigError, type SecretScopes } from '@baton/contracts';
 import { ConfigError, LogEnv, RedisEnv } from '@baton/platform';
 import type { AuthConfig } from './auth/auth-config.js';
 import { z } from 'zod';
@@ -47,12 +48,20 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   /** Open server-sent event streams per actor (key, or client address without auth) and per process. */
   BATON_SSE_MAX_PER_ACTOR: int(10, 1),
   BATON_SSE_MAX: int(500, 1),
+  /** Reverse proxies whose X-Forwarded-Proto/-For are trusted: comma-separated addresses/CIDRs (or `loopback`). */
+  BATON_TRUST_PROXY: z.string().regex(/^[\w.:/,\s-]*$/, 'addresses, CIDRs or loopback').default(''),
   /** Comma-separated origins allowed to call the API from a browser (none by default). */
   BATON_CORS_ORIGINS: z.string().default(''),
   /** How long a dashboard session lasts at most (it also ends when the browser closes). */
   BATON_SESSION_TTL_HOURS: int(12, 1),
   /** Register the built-in pipelines at start-up. */
   BATON_BUILTIN_PIPELINES: z.enum(['true', 'false']).default('true'),
+  /** Largest job envelope (a stage's resolved input + upstream outputs), bytes: see README "Limits". */
+  BATON_MAX_STAGE_INPUT_BYTES: int(1024 * 1024, 1024),
+  /** All stages' resolved inputs of one run together (as far as known at submit), bytes. */
+  BATON_MAX_RUN_INPUT_BYTES: int(8 * 1024 * 1024, 1024),
+  /** Active runs per API key (0: no cap); past it `429 TOO_MANY_ACTIVE_RUNS`. */
+  BATON_MAX_ACTIVE_RUNS_PER_KEY: int(100, 0),
   /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
   BATON_REQUIRE_NOEVICTION: z.enum(['true', 'false']).default('false'),
 });
@@ -73,7 +82,20 @@ export function engineConfigFromEnv(env: OrchestratorEnv) {
     acceptReplicas: env.BATON_ACCEPT_REPLICAS,
     acceptReplicasTimeoutMs: env.BATON_ACCEPT_REPLICAS_TIMEOUT_MS,
     acceptFsync: env.BATON_ACCEPT_FSYNC === 'true',
+    maxStageInputBytes: env.BATON_MAX_STAGE_INPUT_BYTES,
+    maxRunInputBytes: env.BATON_MAX_RUN_INPUT_BYTES,
+    maxActiveRunsPerKey: env.BATON_MAX_ACTIVE_RUNS_PER_KEY,
   };
+}
+
+/** The BATON_SECRET_*_SCOPE declarations (the orchestrator never holds the secrets themselves). */
+export function secretScopesFromProcessEnv(raw: Readonly<Record<string, string | undefined>> = process.env): SecretScopes {
+  try {
+    return secretScopesFromEnv(raw);
+  } catch (e: unknown) {
+    if (e instanceof SecretScopeConfigError) throw new ConfigError(e.problems);
+    throw e;
+  }
 }
 
 export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
@@ -90,6 +112,7 @@ export function authConfigFromEnv(env: OrchestratorEnv): AuthConfig {
     streams: { perActor: env.BATON_SSE_MAX_PER_ACTOR, total: env.BATON_SSE_MAX },
     corsOrigins: env.BATON_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     sessionTtlMs: env.BATON_SESSION_TTL_HOURS * 3600 * 1000,
+    ...(env.BATON_TRUST_PROXY.trim() ? { trustProxy: env.BATON_TRUST_PROXY.trim() } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 export { buildApp } from './app.js';
 export { startOrchestrator, type Orchestrator, type OrchestratorOptions } from './orchestrator.js';
-export { OrchestratorEnv, authConfigFromEnv, engineConfigFromEnv, stageTargetsFromEnv } from './env.js';
+export { OrchestratorEnv, authConfigFromEnv, engineConfigFromEnv, secretScopesFromProcessEnv, stageTargetsFromEnv } from './env.js';
 export { DEFAULT_AUTH, type AuthConfig } from './auth/auth-config.js';
 export { PERMISSIONS, requirementFor } from './auth/permissions.js';
 export { registerRouteRules, routeProblems } from './openapi/route-rules.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
 import { bootProcess, checkEvictionPolicy, createRedis, describeRedisTarget, errorMessage, EXIT_CONFIG, redisConfigFromEnv } from '@baton/platform';
-import { authConfigFromEnv, engineConfigFromEnv, OrchestratorEnv, stageTargetsFromEnv } from './env.js';
+import { authConfigFromEnv, engineConfigFromEnv, OrchestratorEnv, secretScopesFromProcessEnv, stageTargetsFromEnv } from './env.js';
 import { startOrchestrator } from './orchestrator.js';
 
 const { env, log } = bootProcess('orchestrator', OrchestratorEnv);
@@ -31,7 +31,7 @@ if (env.BATON_REQUIRE_NOEVICTION === 'true') {
 const orchestrator = await startOrchestrator({
   redis: redisConfig,
   log,
-  engine: engineConfigFromEnv(env),
+  engine: { ...engineConfigFromEnv(env), secretScopes: configOrExit(() => secretScopesFromProcessEnv()) },
   bodyLimit: env.BATON_BODY_LIMIT,
   builtinPipelines: env.BATON_BUILTIN_PIPELINES === 'true',
   artifactDir: resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts')),

@@ -21,7 +21,7 @@ export function createDeploymentAgent(config: DeploymentConfig) {
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
         const git = await gitFor(config, input.repository, signal, ws.dir);
         const sha = await resolveTarget(git, input.repository, ws.dir);
-        const secrets = Object.entries(input.secretEnv).map(([k, ref]) => [k, resolveSecret(ref, config.secrets)]);
+        const secrets = Object.entries(input.secretEnv).map(([k, ref]) => [k, resolveSecret(ref, { kind: 'env', app: input.app }, config)]);
         const appEnv = { NODE_ENV: 'production', ...input.env, ...Object.fromEntries(secrets) };
         const out = await targets[input.target].deploy({ ctx, sha, git, ws, appEnv });
         log.info({ target: out.target, release: out.releaseId, url: out.url, healthy: out.health.ok, rolledBack: out.rolledBack }, 'deployment finished');

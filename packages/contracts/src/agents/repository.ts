@@ -39,7 +39,10 @@ export type CommitSha = z.infer<typeof CommitSha>;
  * variables prefixed `BATON_SECRET_` can be referenced, so a payload cannot read the agent's own
  * configuration (REDIS_PASSWORD, ...).
  */
-export const SecretRef = z.string().regex(/^BATON_SECRET_[A-Z0-9_]{1,64}$/, 'the name of a BATON_SECRET_* environment variable');
+export const SecretRef = z
+  .string()
+  .regex(/^BATON_SECRET_[A-Z0-9_]{1,64}$/, 'the name of a BATON_SECRET_* environment variable')
+  .refine((s) => !s.endsWith('_SCOPE'), 'a *_SCOPE variable declares a secret\'s scope; it is not a secret');
 export type SecretRef = z.infer<typeof SecretRef>;
 
 /**

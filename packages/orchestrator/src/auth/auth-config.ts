@@ -15,6 +15,11 @@ export interface AuthConfig {
   corsOrigins: string[];
   /** Lifetime of a dashboard session (the cookie itself ends with the browser session). */
   sessionTtlMs: number;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto are believed (Fastify `trustProxy`: comma-separated
+   * addresses/CIDRs, `loopback`); none by default, so a client cannot claim https or another address.
+   */
+  trustProxy?: string;
 }
 
 export const DEFAULT_AUTH: AuthConfig = {

@@ -33,12 +33,15 @@ export async function registerBullBoards(app: FastifyInstance, services: Service
     const board = createBullBoard({
       queues: await adapters(),
       serverAdapter: adapter,
-      options: { uiConfig: { boardTitle: readOnlyMode ? 'Baton queues (read-only)' : 'Baton queues (admin)', hideRedisDetails: false } },
+      // Redis version, port, memory and clients are for admins: the read-only board answers 403 for them.
+      options: { uiConfig: { boardTitle: readOnlyMode ? 'Baton queues (read-only)' : 'Baton queues (admin)', hideRedisDetails: readOnlyMode } },
     });
     // Errors of our own hooks (401, 403, 429) reach bull-board's error handler: answer them in our envelope.
+    // A 500's own message (Redis replies, stack details) goes to the log, never to the browser.
     adapter.setErrorHandler((err: Error) => {
       const d = describeError(err);
-      return { status: d.status as 500, body: { error: { code: d.code, message: d.status >= 500 && d.code === 'INTERNAL' ? err.message : d.message } } };
+      if (d.status >= 500) app.log.error({ err: err.message, board: basePath }, 'bull-board request failed');
+      return { status: d.status as 500, body: { error: { code: d.code, message: d.status >= 500 && d.code === 'INTERNAL' ? 'Internal error' : d.message } } };
     });
     let synced = Date.now();
     await app.register(

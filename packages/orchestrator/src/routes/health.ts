@@ -27,9 +27,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         await redis.ping();
         checks.redis = { ok: true, message: 'reachable' };
         const ev = await checkEvictionPolicy(redis);
+        // Baton's own sentence about the policy (no Redis reply text): what an operator's probe needs.
         checks.eviction = { ok: ev.ok, message: ev.message };
       } catch (e: unknown) {
-        checks.redis = { ok: false, message: `unreachable: ${errorMessage(e)}` };
+        // /ready is public: Redis's own error text (addresses, user names, ACL replies) goes to the log only.
+        app.log.warn({ err: errorMessage(e) }, 'readiness check: Redis unreachable');
+        checks.redis = { ok: false, message: 'unreachable (see the orchestrator log)' };
       }
       const ok = Object.values(checks).every((c) => c.ok) && checks.eviction !== undefined;
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks });

@@ -1,10 +1,10 @@
-import { RunEvent, TERMINAL_RUN_STATUSES } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
+import { RunEvent } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { described, EventStream } from '../openapi/components.js';
 import { ApiError } from '../plugins/errors.js';
 import { RunParams } from './runs.js';
+import { RunEventFeed } from './run-event-feed.js';
 import { openEventStream } from './sse.js';
 
 const PAGE = 500;
@@ -23,9 +23,13 @@ const EventHeaders = z.looseObject({
 /**
  * GET /v1/runs/:id/events — server-sent events: every past event, then live ones, ending after the
  * run's final event. Each SSE id is the Redis stream id, so a client resumes with Last-Event-ID.
+ * Every stream of the process shares one poller (RunEventFeed).
  */
 export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
   const { engine, notices } = app.baton;
+  // One poller for every event stream of this process (see run-event-feed.ts).
+  const feed = new RunEventFeed(engine, notices, app.log, { pollMs: POLL_MS, page: PAGE });
+  app.addHook('onClose', async () => feed.stop());
 
   app.get(
     '/v1/runs/:id/events',
@@ -51,45 +55,16 @@ export const runEventRoutes: FastifyPluginAsyncZod = async (app) => {
       const release = app.streamSlots.acquire(req);
       const res = openEventStream(reply);
       res.once('close', release).once('finish', release);
-
-      let closed = false;
-      let wake: (() => void) | null = null;
-      const poke = () => {
-        const w = wake;
-        wake = null;
-        w?.();
-      };
-      res.on('close', () => {
-        closed = true;
-        poke();
-      });
-      const unsubscribe = notices.on(runId, poke);
-      let last = req.headers['last-event-id'] ?? '0';
-      try {
-        while (!closed) {
-          // Read the status before the events: if the run was already over, its final event is in the stream.
-          const doc = await engine.get(runId);
-          for (;;) {
-            const batch = await engine.events(runId, last, PAGE);
-            for (const e of batch) {
-              const type = (JSON.parse(e.json) as { type?: string }).type ?? 'message';
-              res.write(`id: ${e.id}\nevent: ${type}\ndata: ${e.json}\n\n`);
-              last = e.id;
-            }
-            if (batch.length < PAGE || closed) break;
-          }
-          if (!doc || TERMINAL_RUN_STATUSES.has(doc.status)) break;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(poke, POLL_MS).unref();
-          });
-        }
-      } catch (e: unknown) {
-        req.log.warn({ runId, err: errorMessage(e) }, 'event stream ended by an error');
-      } finally {
-        unsubscribe();
-        res.end();
-      }
+      const unsubscribe = feed.subscribe(
+        runId,
+        req.headers['last-event-id'] ?? '0',
+        (e) => {
+          const type = (JSON.parse(e.json) as { type?: string }).type ?? 'message';
+          res.write(`id: ${e.id}\nevent: ${type}\ndata: ${e.json}\n\n`);
+        },
+        () => res.end(),
+      );
+      res.once('close', unsubscribe);
     },
   );
 };

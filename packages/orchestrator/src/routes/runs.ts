@@ -38,14 +38,15 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: SubmitHeaders,
         body: RunRequest,
         response: { 202: RunView },
-        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED'],
+        errors: ['INVALID_PIPELINE', 'PIPELINE_NOT_FOUND', 'IDEMPOTENCY_CONFLICT', 'IDEMPOTENCY_RUN_DELETED', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS', 'APP_NOT_OWNED'],
       },
       // The hot path: the reply is built by runView() from a stored run document (already typed and
       // schema-checked when loaded), so it is serialized as is instead of being re-validated by zod.
       serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async (req, reply) => {
-      const r = await engine.submit(req.body, req.headers['idempotency-key'], req.actor?.keyId ?? null);
+      const actor = req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null;
+      const r = await engine.submit(req.body, req.headers['idempotency-key'], req.actor?.keyId ?? null, actor);
       if (!r.created) void reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/runs/${r.doc.id}`).send(await view(r.doc));
     },
