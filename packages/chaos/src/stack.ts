@@ -175,7 +175,13 @@ export class ChaosStack {
     });
     const agent: AgentProcess = { id, proc, startedAt: Date.now(), killedAt: null };
     this.agents.set(id, agent);
-    await this.ready(proc, `agent ${id} ready`, () => proc.output().includes('"msg":"agent ready"'));
+    try {
+      await this.ready(proc, `agent ${id} ready`, () => proc.output().includes('"msg":"agent ready"'));
+    } catch (e: unknown) {
+      // Killed (or stopped) by the harness itself while starting: not a failure to start.
+      if (agent.killedAt !== null) return agent;
+      throw e;
+    }
     return agent;
   }
 
