@@ -31,7 +31,7 @@ export function gitFor(config: SdlcAgentConfig, ref: { url: string; credentialRe
 export function stepContextFor(
   config: SdlcAgentConfig,
   cwd: string,
-  stage: { signal: AbortSignal; artifacts: ArtifactWriter; log: KitLog },
+  stage: { signal: AbortSignal; artifacts: ArtifactWriter; log: KitLog; output?: { write(text: string): void } },
   extraEnv: Readonly<Record<string, string>> = {},
 ): StepContext {
   return {
@@ -44,6 +44,7 @@ export function stepContextFor(
     maxOutputBytes: config.maxOutputBytes,
     registry: config.processes,
     sandbox: config.sandbox,
+    ...(stage.output ? { output: stage.output } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface StepContext {
   writeDirs?: readonly string[];
   /** Where project commands run (see sandbox.ts). */
   sandbox: Sandbox;
+  /** The stage's live output (the runtime's `ctx.output`): each command's output, redacted, as it comes. */
+  output?: { write(text: string): void };
 }
 
 export interface StepRun {
@@ -71,6 +73,7 @@ export async function runStep(
     signal: ctx.signal,
     maxOutputBytes: ctx.maxOutputBytes,
     redact: ctx.redact,
+    ...(ctx.output ? { onOutput: (text: string) => ctx.output!.write(text) } : {}),
     ...(ctx.registry ? { registry: ctx.registry } : {}),
     ...(ctx.readDirs ? { readDirs: ctx.readDirs } : {}),
     ...(ctx.writeDirs ? { writeDirs: ctx.writeDirs } : {}),

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { EXIT } from './cli-context.js';
 import { registerAgents } from './commands/agents.js';
+import { registerBackup } from './commands/backup.js';
 import { registerKeys } from './commands/keys.js';
 import { registerPipelines } from './commands/pipelines.js';
 import { registerQueues } from './commands/queues.js';
@@ -9,11 +10,18 @@ import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
 
+const VERSION = '0.1.0';
+// `--version` is the CLI's version only as the first argument: after a command it is that command's
+// option (`pipelines show|export <name> --version 3`), which commander's program-wide flag would swallow.
+if (process.argv[2] === '--version') {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(EXIT.ok);
+}
 const program = new Command();
 program
   .name('baton')
   .description('Operate Baton: the dev stack, runs, agents, queues, pipelines and API keys')
-  .version('0.1.0')
+  .version(VERSION, '-V, --cli-version')
   .option('--url <url>', 'orchestrator URL (env BATON_URL)', process.env.BATON_URL ?? 'http://127.0.0.1:3000')
   // A key on the command line is visible to every user of the host (`ps`): prefer the env var or a file.
   .addOption(new Option('--api-key <key>', 'API key (visible in `ps`: prefer env BATON_API_KEY or --api-key-file)').env('BATON_API_KEY'))
@@ -31,5 +39,6 @@ registerAgents(program);
 registerQueues(program);
 registerPipelines(program);
 registerKeys(program);
+registerBackup(program);
 
 await program.parseAsync(process.argv);

@@ -5,6 +5,11 @@ import type {
   ApiKeyView,
   ArtifactList,
   AuditList,
+  BulkRunRequestInput,
+  BulkRunResponse,
+  ForkRequest,
+  StageLogEntry,
+  StageLogPage,
   CreatedKey,
   CreateKeyRequest,
   FleetDrain,
@@ -106,6 +111,21 @@ export class BatonClient {
     resume: (id: string): Promise<RunView> => this.call('resumeRun', { params: { id } }),
     /** Re-runs from `fromStage` (default: the failed stages), keeping upstream outputs. */
     retry: (id: string, body: { fromStage?: string } = {}): Promise<RunView> => this.call('retryRun', { params: { id }, body }),
+    /** A new run of the same pipeline version from `fromStage`, upstream stages copied with their recorded outputs (or overrides). */
+    fork: (id: string, body: ForkRequest): Promise<RunView> => this.call('forkRun', { params: { id }, body }),
+    /**
+     * Cancels / retries every run a filter matches (`dryRun: true` only counts). Pass an
+     * `idempotencyKey` to make repeating the call resume it: nothing is acted on twice.
+     */
+    bulkCancel: (body: BulkRunRequestInput, opts: { idempotencyKey?: string } = {}): Promise<BulkRunResponse> =>
+      this.call('bulkCancelRuns', { body, ...(opts.idempotencyKey ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}) }),
+    bulkRetry: (body: BulkRunRequestInput, opts: { idempotencyKey?: string } = {}): Promise<BulkRunResponse> =>
+      this.call('bulkRetryRuns', { body, ...(opts.idempotencyKey ? { headers: { 'idempotency-key': opts.idempotencyKey } } : {}) }),
+    /** A page of a stage dispatch's live log (`after`: the last entry id read; default: the current dispatch). */
+    logs: (id: string, stage: string, query: { dispatch?: number; after?: string; limit?: number } = {}): Promise<StageLogPage> =>
+      this.call('getStageLogPage', { params: { id, stage }, query }),
+    /** The live log as it is written, until the dispatch ends (reconnects with Last-Event-ID: nothing lost or repeated). */
+    followLogs: (id: string, stage: string, opts: StreamOptions & { dispatch?: number } = {}): AsyncGenerator<StageLogEntry> => this.followStageLogs(id, stage, opts),
     approve: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('approveStage', { params: { id, stage }, body }),
     reject: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('rejectStage', { params: { id, stage }, body }),
     /**
@@ -174,6 +194,11 @@ export class BatonClient {
   private async *followRun(id: string, opts: StreamOptions): AsyncGenerator<FollowedEvent> {
     const isEnd = (m: { data: string }) => TERMINAL_EVENTS.has(parseEvent(m.data).type);
     for await (const m of this.stream('streamRunEvents', { id }, opts, isEnd)) yield { id: m.id ?? '', event: parseEvent(m.data) };
+  }
+
+  private async *followStageLogs(id: string, stage: string, opts: StreamOptions & { dispatch?: number }): AsyncGenerator<StageLogEntry> {
+    const path = `${pathOf('streamStageLogs', { id, stage })}${opts.dispatch ? `?dispatch=${opts.dispatch}` : ''}`;
+    for await (const m of eventStream(this.transport, path, opts, (x) => x.event === 'end')) yield JSON.parse(m.data) as StageLogEntry;
   }
 
   private async *runChanges(opts: Omit<StreamOptions, 'lastEventId'>): AsyncGenerator<RunChangesEvent> {

@@ -1,3 +1,4 @@
+import { JsonValue } from './json.js';
 import { z } from 'zod';
 
 /** Roles, each including the ones before it. */
@@ -62,6 +63,8 @@ export const AuditEntry = z.object({
   /** The key id a request presented when it could not be authenticated (never the secret). */
   presentedKeyId: z.string().nullable(),
   ip: z.string(),
+  /** What a request did beyond its route, when it says (e.g. a bulk action's filter and counts). */
+  detail: z.record(z.string(), JsonValue).optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 

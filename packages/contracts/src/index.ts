@@ -28,3 +28,4 @@ export * from './auth.js';
 export * from './secret-scopes.js';
 export * from './dashboard.js';
 export * from './health.js';
+export * from './bulk.js';

@@ -36,6 +36,12 @@ export interface Keys {
   /** Runs of one version of a registered pipeline (sorted set by run id). */
   runsByPipelineVersion(pipeline: string, version: number): string;
   idempotency(keyHash: string): string;
+  /** A bulk action's progress under an Idempotency-Key (hash: run id -> the run's updatedAt when claimed). */
+  bulkOperation(keyHash: string): string;
+  /** The resolved input of each stage dispatch of a run (hash: `<stage>#<dispatch>` -> JSON). */
+  runInputs(runId: string): string;
+  /** The live log of one stage dispatch, every attempt of it (capped stream; deleted with the run). */
+  stageLog(runId: string, stage: string, dispatch: number): string;
   /** Artifact metadata of a run (hash: artifact id -> JSON). */
   runArtifacts(runId: string): string;
   /** Reference counts of content-addressed artifact files (hash: sha256 -> count). */
@@ -95,6 +101,9 @@ export function keys(namespace = 'baton'): Keys {
     runsByCreator: (keyId) => `${t}:runs:creator:${encodeURIComponent(keyId)}`,
     runsByPipelineVersion: (pipeline, version) => `${t}:runs:pipeline:${pipeline}:v${version}`,
     idempotency: (h) => `${t}:idem:${h}`,
+    bulkOperation: (h) => `${t}:bulk:${h}`,
+    runInputs: (id) => `${t}:run:${id}:inputs`,
+    stageLog: (id, stage, dispatch) => `${t}:run:${id}:log:${stage}:${dispatch}`,
     runArtifacts: (id) => `${t}:run:${id}:artifacts`,
     artifactRefs: () => `${t}:artifacts:refs`,
     artifactGarbage: () => `${t}:artifacts:garbage`,

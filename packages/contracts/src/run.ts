@@ -62,6 +62,11 @@ export const StageView = z.object({
   progress: StageProgress.nullable(),
   output: JsonValue.nullable(),
   error: StageError.nullable(),
+  /**
+   * The input the current dispatch received, `$from` references resolved (values under secret-looking
+   * keys redacted; above 16 KiB a preview with `truncated: true`). Only in GET /v1/runs/:id.
+   */
+  resolvedInput: z.object({ dispatch: z.int().positive(), input: JsonValue, truncated: z.boolean() }).nullable().optional(),
   /** Why a queued stage is not running, when the orchestrator can tell (e.g. no alive agent). */
   waitingReason: z.string().nullable().optional(),
   /** An approval stage's gate (who may decide, the message, the timeout); absent on agent stages. */
@@ -86,6 +91,10 @@ export const RunView = z.object({
   createdBy: z.string().nullable(),
   /** Stages waiting for a decision (approval gates), in definition order. */
   waitingOn: z.array(StageName).optional(),
+  /** The run this one was forked from, and the stage it re-executes from (null: not a fork). */
+  forkedFrom: z.object({ runId: RunId, fromStage: StageName }).nullable().optional(),
+  /** Runs forked from this one, oldest first. */
+  forks: z.array(RunId).optional(),
   stages: z.array(StageView),
 });
 export type RunView = z.infer<typeof RunView>;

@@ -61,7 +61,7 @@ describe('fuzzing every route with malformed requests', () => {
       }
     };
     const badId = () => encodeURIComponent(pick(nasty) || 'x');
-    const ROUTES: (() => { method: string; url: string; body?: boolean })[] = [
+    const ROUTES: (() => { method: string; url: string; body?: boolean; json?: unknown })[] = [
       () => ({ method: 'POST', url: '/v1/runs', body: true }),
       () => ({ method: 'GET', url: `/v1/runs?${pick(['cursor=', 'cursor=abc', 'limit=-1', 'limit=abc', 'limit=1&limit=2', 'status=nope', 'pipeline=' + 'p'.repeat(500), 'x=1', 'cursor=' + Buffer.from('run_zz').toString('base64url'), 'label=nocolon', 'label=a:1&label=' + 'b'.repeat(400), 'createdAfter=yesterday', 'createdBefore=2026-13-01T00:00:00Z', 'pipelineVersion=1', 'pipeline=demo&pipelineVersion=0', 'createdBy='])}` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}` }),
@@ -69,6 +69,10 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts` }),
       () => ({ method: 'GET', url: `/v1/runs/${badId()}/artifacts/${badId()}` }),
       () => ({ method: pick(['POST', 'PUT']), url: `/v1/runs/${badId()}/${pick(['cancel', 'pause', 'resume', 'retry'])}`, body: int(2) === 0 }),
+      () => ({ method: 'POST', url: `/v1/runs/${badId()}/fork`, body: true }),
+      () => ({ method: 'GET', url: `/v1/runs/${badId()}/stages/${pick(['a', '..', '%00', 'x'.repeat(100)])}/logs${pick(['', '/page'])}?${pick(['after=x', 'limit=0', 'dispatch=-1', 'dispatch=x', 'y=1'])}` }),
+      () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry', 'nope'])}`, body: true }),
+      () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry'])}`, json: pick([{ filter: {} }, { filter: { label: 'a:b' }, limit: pick([0, -1, 100_000, 'x']) }, { filter: { status: 'nope' } }, { filter: { pipelineVersion: 1 } }, { filter: { label: 'a:b' }, dryRun: 'yes' }, { filter: { label: 'a:b' }, extra: 1 }, { filter: { createdAfter: 'yesterday' } }]) }),
       () => ({ method: 'POST', url: `/v1/runs/${badId()}/stages/${pick(['gate', '', '..', 'a'.repeat(200), '%00'])}/${pick(['approve', 'reject'])}`, body: int(2) === 0 }),
       () => ({ method: 'POST', url: `/v1/agents/${badId()}/${pick(['drain', 'restart'])}`, body: int(2) === 0 }),
       () => ({ method: pick(['GET', 'POST']), url: `/v1/fleets/${badId()}/drain` }),
@@ -110,7 +114,7 @@ describe('fuzzing every route with malformed requests', () => {
       if (i === Math.floor(REQUESTS / 5)) heapAfterWarmup = heap();
       const route = pick(ROUTES)();
       const headers = pick(headerSets)();
-      const body = route.body ? badBody() : null;
+      const body = route.json !== undefined ? { payload: JSON.stringify(route.json), type: 'application/json' } : route.body ? badBody() : null;
       const res = await h.app.inject({
         method: route.method as 'GET',
         url: route.url,

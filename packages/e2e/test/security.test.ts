@@ -149,6 +149,11 @@ describe('authentication and roles', () => {
         await call('POST', `/v1/runs/${id}/cancel`, admin);
         return { method: 'POST', url: `/v1/runs/${id}/retry` };
       },
+      'GET /v1/runs/:id/stages/:stage/logs': async () => ({ method: 'GET', url: `/v1/runs/${doneRun}/stages/r/logs`, stream: true }),
+      'GET /v1/runs/:id/stages/:stage/logs/page': async () => ({ method: 'GET', url: `/v1/runs/${doneRun}/stages/r/logs/page` }),
+      'POST /v1/runs/:id/fork': async () => ({ method: 'POST', url: `/v1/runs/${doneRun}/fork`, body: { fromStage: 'r' } }),
+      'POST /v1/runs/bulk/cancel': async () => ({ method: 'POST', url: '/v1/runs/bulk/cancel', body: { filter: { label: 'nothing:here' } } }),
+      'POST /v1/runs/bulk/retry': async () => ({ method: 'POST', url: '/v1/runs/bulk/retry', body: { filter: { label: 'nothing:here' }, dryRun: true } }),
       // A fresh run waiting at a gate that lets any key from submitter up decide (the admin submitted it).
       'POST /v1/runs/:id/stages/:stage/approve': async () => ({ method: 'POST', url: `/v1/runs/${await gated()}/stages/gate/approve`, body: { comment: 'ok' } }),
       'POST /v1/runs/:id/stages/:stage/reject': async () => ({ method: 'POST', url: `/v1/runs/${await gated()}/stages/gate/reject` }),

@@ -3,6 +3,7 @@ import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
 import { buildEnvelope } from './envelope.js';
+import { recordResolvedInput } from './resolved-inputs.js';
 import { mutateRun, type Committed } from './mutate.js';
 import { markFinished, unqueue } from './reducer.js';
 import { stageDef, type RunDoc } from './run-doc.js';
@@ -56,6 +57,7 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
     return;
   }
   const jobId = jobIdFor(doc.id, stage, st.dispatch);
+  recordResolvedInput(ctx, doc.id, stage, st.dispatch, built.envelope.input);
   await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage), st.attemptBase ?? 0);
   ctx.log.debug({ runId: doc.id, stage, jobId }, 'stage dispatched');
 }

@@ -1,6 +1,10 @@
-import type { Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
+import type { BulkRunRequest, ForkRequest, Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
+import { forkRunFrom } from './fork.js';
+import { currentResolvedInputs } from './resolved-inputs.js';
+import type { RunDoc } from './run-doc.js';
+import { bulkRuns, type BulkAction, type BulkOptions } from './bulk.js';
 import type { Decision } from './control/approval.js';
 import { removeSupersededJobs } from './superseded.js';
 import { requireWaitAof } from './accept-fsync.js';
@@ -135,6 +139,18 @@ export class Engine {
   }
   retry(runId: string, fromStage?: string) {
     return retryRun(this.ctx, runId, fromStage);
+  }
+  /** The resolved input of each stage's current dispatch (resolved-inputs.ts). */
+  resolvedInputs(doc: RunDoc) {
+    return currentResolvedInputs(this.ctx, doc);
+  }
+  /** A new run of the same pipeline version from `fromStage`, upstream outputs copied (fork.ts). */
+  fork(runId: string, req: ForkRequest, createdBy: string | null = null, user: SecretUser | null = null) {
+    return forkRunFrom(this.ctx, runId, req, createdBy, user);
+  }
+  /** Cancels or retries every run a filter matches (bulk.ts). */
+  bulk(action: BulkAction, req: BulkRunRequest, opts?: BulkOptions) {
+    return bulkRuns(this.ctx, action, req, opts);
   }
   /** Approves or rejects a waiting approval stage (throws FORBIDDEN when the actor may not). */
   decide(runId: string, f: Decision) {

@@ -17,3 +17,8 @@ export { applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
 export { mutateRun } from './mutate.js';
 export { removeSupersededJobs } from './superseded.js';
+export { BULK_COUNT_CAP, type BulkAction, type BulkOptions } from './bulk.js';
+export { capResolvedInput, redactSecrets, RESOLVED_INPUT_MAX_BYTES, type ResolvedInput } from './resolved-inputs.js';
+export { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupHeader, BackupKey } from './backup/format.js';
+export { backupLines, snapshotNamespace } from './backup/snapshot.js';
+export { parseBackup, restoreNamespace } from './backup/restore.js';

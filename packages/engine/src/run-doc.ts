@@ -62,6 +62,10 @@ export const RunDoc = z.object({
   /** API key id of the submitter (null when auth is disabled). */
   createdBy: z.string().nullable().default(null),
   stages: z.record(z.string(), StageState),
+  /** The run this one was forked from (POST /v1/runs/:id/fork), and at which stage. */
+  forkedFrom: z.object({ runId: z.string(), fromStage: z.string() }).nullable().optional(),
+  /** Runs forked from this one, oldest first. */
+  forks: z.array(z.string()).optional(),
 });
 export type RunDoc = z.infer<typeof RunDoc>;
 

@@ -30,6 +30,8 @@ import { runChangeRoutes } from './routes/run-changes.js';
 import { sessionRoutes } from './routes/session.js';
 import { runEventRoutes } from './routes/run-events.js';
 import { runRoutes } from './routes/runs.js';
+import { bulkRunRoutes } from './routes/bulk-runs.js';
+import { stageLogRoutes } from './routes/stage-logs.js';
 import { approvalRoutes } from './routes/approvals.js';
 import type { Services } from './services.js';
 import { StreamSlots } from './routes/stream-slots.js';
@@ -127,6 +129,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(healthRoutes);
   if (auth.metrics !== 'internal') await app.register(metricsRoutes(registry));
   await app.register(runRoutes);
+  await app.register(bulkRunRoutes);
+  await app.register(stageLogRoutes);
   await app.register(approvalRoutes);
   await app.register(runEventRoutes);
   await app.register(artifactRoutes);

@@ -11,3 +11,4 @@ export { runView, runSummary } from './views.js';
 export { BUILTIN_PIPELINES } from './builtin-pipelines.js';
 export { RunNoticeHub } from './run-notice-hub.js';
 export * from './triggers/index.js';
+export { backupLines, BackupError, parseBackup, restoreNamespace, snapshotNamespace } from '@baton/engine';

@@ -1,10 +1,10 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { waitingStages, waitingUntil, type RunDoc } from '@baton/engine';
+import { waitingStages, waitingUntil, type ResolvedInput, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of a run (API responses), from the engine's document. */
-export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView {
+export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>, resolved?: Record<string, ResolvedInput>): RunView {
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
     const waitingReason =
@@ -26,10 +26,11 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>): RunView 
       output: st.output,
       error: st.error,
       waitingReason,
+      ...(resolved ? { resolvedInput: resolved[def.name] ?? null } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), stages };
+  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {

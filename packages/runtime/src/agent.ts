@@ -19,6 +19,7 @@ import { artifactWriter, type ArtifactConfig } from './artifacts.js';
 import { ControlListener } from './control-listener.js';
 import type { AgentDefinition } from './define-agent.js';
 import { Heartbeat } from './heartbeat.js';
+import { LiveLogWriter } from './live-log.js';
 import { TaskRunner } from './task-runner.js';
 import { watchWorker } from './watch-worker.js';
 
@@ -155,6 +156,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     abortGraceMs: opts.abortGraceMs ?? 5000,
     onActiveChange: (active) => hb.update({ active }),
     superseded: async (jobId) => (await command.zscore(keys.supersededJobs(), supersededMember(def.type, jobId))) !== null,
+    liveLog: (runId, stage, dispatch, attempt, taskLog) => new LiveLogWriter(command, keys.stageLog(runId, stage, dispatch), attempt, taskLog),
     artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
     onFinished: (outcome, seconds) => metrics.taskFinished(outcome, seconds),
   });

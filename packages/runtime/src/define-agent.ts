@@ -2,6 +2,7 @@ import type { JsonValue, Labels, StageProgress } from '@baton/contracts';
 import type { Logger } from '@baton/platform';
 import type { z } from 'zod';
 import type { ArtifactWriter } from './artifacts.js';
+import type { LiveLog } from './live-log.js';
 
 /** What a handler gets for one task. */
 export interface TaskContext<I> {
@@ -22,6 +23,8 @@ export interface TaskContext<I> {
   /** Outputs of the stages this one depends on (null for a tolerated failure). */
   upstream: Record<string, JsonValue | null>;
   labels: Labels;
+  /** The stage's live output: lines written here are streamed to GET /v1/runs/:id/stages/:stage/logs as they come. */
+  output: LiveLog;
   /** Stores logs, reports and screenshots with the run (served by GET /v1/runs/:id/artifacts). */
   artifacts: ArtifactWriter;
 }

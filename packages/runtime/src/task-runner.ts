@@ -13,6 +13,7 @@ import { WaitingError, type Job } from 'bullmq';
 import type { AgentDefinition, TaskContext } from './define-agent.js';
 import type { TaskOutcome } from './agent-metrics.js';
 import type { ArtifactWriter } from './artifacts.js';
+import type { LiveLogWriter } from './live-log.js';
 import { StageFailure } from './errors.js';
 
 type AbortKind = 'cancelled' | 'timeout' | 'shutdown';
@@ -31,6 +32,8 @@ export interface TaskRunnerDeps {
   abortGraceMs: number;
   /** Called whenever the set of running tasks changes. */
   onActiveChange: (jobIds: string[]) => void;
+  /** Makes the live log of one attempt (none: output is dropped). */
+  liveLog?: (runId: string, stage: string, dispatch: number, attempt: number, log: () => Logger) => LiveLogWriter;
   /** Makes the artifact writer for one task. */
   artifacts: (runId: string, stage: string) => ArtifactWriter;
   /** Whether the run no longer wants this job (checked before the handler starts: such a job is never executed). */
@@ -139,6 +142,8 @@ export class TaskRunner {
     const timer = setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs);
     const info = this.deps.log.isLevelEnabled('info');
     if (info) taskLog().info('task started');
+    const live = this.deps.liveLog?.(task.runId, task.stage, task.dispatch, attempt, taskLog) ?? null;
+    let liveOutcome = 'failed';
     try {
       const ctx: TaskContext<unknown> = {
         input: input.data,
@@ -157,6 +162,7 @@ export class TaskRunner {
         upstream: task.upstream,
         labels: task.labels,
         artifacts: this.deps.artifacts(task.runId, task.stage),
+        output: live ?? { write: () => undefined, redact: () => undefined },
       };
       const outcome = await this.runHandler(ctx, t);
 
@@ -172,6 +178,7 @@ export class TaskRunner {
         }
         if (info) taskLog().info({ durationMs: Date.now() - Date.parse(startedAt) }, 'task succeeded');
         this.finished('succeeded', startedAt);
+        liveOutcome = 'succeeded';
         return { ...base, ok: true, output: out.data as JsonValue, finishedAt: new Date().toISOString() };
       }
 
@@ -193,6 +200,7 @@ export class TaskRunner {
       return fail(error);
     } finally {
       clearTimeout(timer);
+      await live?.close(liveOutcome);
       this.active.delete(job.id!);
       this.deps.onActiveChange(this.activeIds());
       if (this.active.size === 0) {

@@ -94,7 +94,7 @@ export function createE2eAgent(config: E2eConfig) {
         const dir = ws.path('repo');
         const repository = await checkoutCommit(git, input.repository, dir);
         const pkg = await readPackageJson(dir);
-        const sctx = await prepareProject(config, stepContextFor(config, dir, { signal, artifacts, log }), pkg, { timeoutMs: input.installTimeoutMs });
+        const sctx = await prepareProject(config, stepContextFor(config, dir, { signal, artifacts, log, output: ctx.output }), pkg, { timeoutMs: input.installTimeoutMs });
         progress({ percent: 10, message: `checked out ${repository.sha.slice(0, 12)}` });
 
         const install = await installDependencies(sctx, pkg, { mode: input.install, command: input.installCommand, timeoutMs: input.installTimeoutMs });

@@ -48,7 +48,7 @@ export function createIntegrationAgent(config: IntegrationConfig) {
     ...integrationSpec,
     // Process groups a crashed predecessor on this host left running are stopped before the first task.
     onStart: ({ log }) => reapOrphans(config, log).then(() => undefined),
-    async handler({ input, runId, stage, attempt, signal, log, progress, artifacts }): Promise<IntegrationOutput> {
+    async handler({ input, runId, stage, attempt, signal, log, progress, artifacts, output: liveOutput }): Promise<IntegrationOutput> {
       await reapOrphans(config, log);
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
         const { url } = input.repository;
@@ -62,7 +62,7 @@ export function createIntegrationAgent(config: IntegrationConfig) {
         await fetchRunCommit(git, repo, input, runSha);
         const source = input.repository.branch ?? runSha.slice(0, 12);
         const message = input.message ?? `Merge ${source} into ${target}\n\nBaton-Run: ${runId}\n`;
-        const sctx = stepContextFor(config, repo, { signal, artifacts, log }, input.postMerge.env);
+        const sctx = stepContextFor(config, repo, { signal, artifacts, log, output: liveOutput }, input.postMerge.env);
         progress({ percent: 15, message: `fetched ${source} (${runSha.slice(0, 12)})` });
 
         const output = (o: Pick<IntegrationOutput, 'mergeSha' | 'previousTargetSha' | 'createdTarget' | 'alreadyMerged' | 'resolvedConflicts' | 'pushAttempts' | 'postMerge'>): IntegrationOutput => ({

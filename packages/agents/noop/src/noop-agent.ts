@@ -33,12 +33,19 @@ function shouldFail(input: NoopInput, attempt: number): { code: string; message:
 /** The noop agent: sleeps for input.ms (reporting progress), fails when told to, echoes its input. */
 export const noopAgent = defineAgent({
   ...noopSpec,
-  async handler({ input, signal, attempt, upstream, progress, runId, stage, jobId, agentId }) {
+  async handler({ input, signal, attempt, upstream, progress, runId, stage, jobId, agentId, output }) {
     const startedAt = new Date().toISOString();
     const entry = { runId, stage, attempt, jobId, agentId, pid: process.pid };
     // The model test checks that no attempt starts after its run was cancelled or paused.
     recordExecution(noopEnv.BATON_NOOP_LEDGER, { ...entry, at: startedAt, startedAt, phase: 'start' });
     if (input.cpuMs > 0) burnCpu(input.cpuMs);
+    if (input.print) {
+      if (input.print.secret) output.redact(input.print.secret);
+      for (let i = 1; i <= input.print.lines; i++) {
+        output.write(`line ${i} of ${input.print.lines}${input.print.secret ? ` token=${input.print.secret}` : ''}\n`);
+        if (input.print.everyMs > 0) await sleep(input.print.everyMs, signal, input.ignoreAbort);
+      }
+    }
     const steps = input.ms >= 1000 ? 4 : 1;
     for (let i = 0; i < steps; i++) {
       await sleep(input.ms / steps, signal, input.ignoreAbort);

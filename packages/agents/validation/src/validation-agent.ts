@@ -50,7 +50,7 @@ export function createValidationAgent(config: ValidationConfig) {
     ...validationSpec,
     // Process groups a crashed predecessor on this host left running are stopped before the first task.
     onStart: ({ log }) => reapOrphans(config, log).then(() => undefined),
-    async handler({ input, runId, stage, attempt, signal, log, progress, artifacts }): Promise<ValidationOutput> {
+    async handler({ input, runId, stage, attempt, signal, log, progress, artifacts, output }): Promise<ValidationOutput> {
       await reapOrphans(config, log);
       return withWorkspace(config.workRoot, `${runId}-${stage}-a${attempt}`, { keepOnFailure: config.keepFailedWorkspaces, log }, async (ws) => {
         const git = await gitFor(config, input.repository, signal, ws.dir);
@@ -61,7 +61,7 @@ export function createValidationAgent(config: ValidationConfig) {
         progress({ percent: 10, message: `checked out ${repository.sha.slice(0, 12)}` });
 
         const pkg = await readPackageJson(dir);
-        const sctx = await prepareProject(config, stepContextFor(config, dir, { signal, artifacts, log }, input.env), pkg, { timeoutMs: input.installTimeoutMs });
+        const sctx = await prepareProject(config, stepContextFor(config, dir, { signal, artifacts, log, output }, input.env), pkg, { timeoutMs: input.installTimeoutMs });
         const install = await installDependencies(sctx, pkg, { mode: input.install, command: input.installCommand, timeoutMs: input.installTimeoutMs });
         progress({ percent: 35, message: 'dependencies installed' });
 

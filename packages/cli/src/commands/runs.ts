@@ -2,9 +2,11 @@ import type { BatonClient } from '@baton/client';
 import type { RunView } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { action, client, EXIT, output } from '../cli-context.js';
+import { action, client, EXIT, output, UsageError } from '../cli-context.js';
 import { followRun } from '../follow.js';
 import { stageTable, statusText } from '../render.js';
+import { registerBulkRuns } from './runs-bulk.js';
+import { registerRunLogs } from './runs-logs.js';
 import { addRunFilterOptions, runFilterOf, type RunFilterOptions } from '../run-filter-options.js';
 
 const since = (iso: string | null, until: string | null) => {
@@ -64,6 +66,14 @@ export function registerRuns(program: Command): void {
       );
   act('cancel', 'cancel a run (running stages are aborted)', (api, id, o) => api.runs.cancel(id, o.reason ? { reason: o.reason } : {})).option('--reason <text>');
   act('retry', 're-run from a stage (default: the failed ones), keeping upstream outputs', (api, id, o) => api.runs.retry(id, o.from ? { fromStage: o.from } : {})).option('--from <stage>');
+  act('fork', 'a new run of the same pipeline version from a stage, upstream outputs copied', (api, id, o) => {
+    if (!o.from) throw new UsageError('--from <stage> is required');
+    return api.runs.fork(id, { fromStage: o.from, ...(o.input ? { inputOverrides: JSON.parse(o.input) as Record<string, never> } : {}) });
+  })
+    .option('--from <stage>', 'the first stage to execute again')
+    .option('--input <json>', 'input fields replacing the parent run\'s (JSON object)');
   act('pause', 'no new stage starts; running ones finish', (api, id) => api.runs.pause(id));
   act('resume', 'resume a paused run', (api, id) => api.runs.resume(id));
+  registerBulkRuns(runs);
+  registerRunLogs(runs);
 }

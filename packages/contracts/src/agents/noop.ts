@@ -22,6 +22,11 @@ export const NoopInput = z
     ignoreAbort: z.boolean().default(false),
     fail: z.union([z.boolean(), NoopFailure]).default(false),
     echo: JsonValue.optional(),
+    /** Print `lines` lines of live output, one every `everyMs`, before sleeping; `secret` is registered for redaction and printed in each. */
+    print: z
+      .object({ lines: z.int().min(1).max(100_000), everyMs: z.int().min(0).max(60_000).default(0), secret: z.string().max(200).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type NoopInput = z.infer<typeof NoopInput>;

@@ -70,6 +70,8 @@ export const runPage: Page = (root, params) => {
       h('div.toolbar', {}, h('h1.mono', {}, r.id), h('span', { id: 'run-status' }, pill(r.status)), r.pipeline.version !== null ? h('a', { href: `/ui/pipelines/${r.pipeline.name}?version=${r.pipeline.version}` }, `${r.pipeline.name} v${r.pipeline.version}`) : h('span.muted', {}, 'inline definition'),
         Object.entries(r.labels).map(([k, v]) => h('span.label', {}, `${k}=${v}`))),
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
+      r.forkedFrom ? h('p', { 'data-testid': 'forked-from' }, 'forked from ', h('a.mono', { href: `/ui/runs/${r.forkedFrom.runId}` }, r.forkedFrom.runId), ` at stage ${r.forkedFrom.fromStage}`) : null,
+      r.forks && r.forks.length > 0 ? h('p', { 'data-testid': 'forks' }, 'forks: ', r.forks.map((id) => [h('a.mono', { href: `/ui/runs/${id}` }, id), ' '])) : null,
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
     );
     actions.replaceChildren();

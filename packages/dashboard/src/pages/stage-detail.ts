@@ -63,7 +63,18 @@ export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, 
         )
       : null,
     s.error ? h('div.state.error', {}, h('strong', {}, s.error.code), ` ${s.error.message}${s.error.retryable ? ' (retryable)' : ''}`) : null,
-    h('div.cols', {}, h('div', {}, h('h3', {}, 'Input (as defined; $from resolved at dispatch)'), jsonBlock(s.input ?? {})), h('div', {}, h('h3', {}, 'Output'), s.output === null ? h('p.muted', {}, 'none yet') : jsonBlock(s.output))),
+    h(
+      'div.cols',
+      {},
+      h('div', {}, h('h3', {}, 'Input (as defined)'), jsonBlock(s.input ?? {})),
+      h(
+        'div',
+        { 'data-testid': 'resolved-input' },
+        h('h3', {}, s.resolvedInput ? `Input received (dispatch ${s.resolvedInput.dispatch}, $from resolved${s.resolvedInput.truncated ? ', truncated' : ''})` : 'Input received'),
+        s.resolvedInput ? jsonBlock(s.resolvedInput.input) : h('p.muted', {}, 'not dispatched yet'),
+      ),
+      h('div', {}, h('h3', {}, 'Output'), s.output === null ? h('p.muted', {}, 'none yet') : jsonBlock(s.output)),
+    ),
     h('h3', {}, `Logs and artifacts (${mine.length})`),
     mine.length ? mine.map(artifactView) : h('p.muted', {}, 'This stage stored no logs or artifacts.'),
   );

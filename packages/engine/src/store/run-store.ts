@@ -156,12 +156,14 @@ export class RunStore {
     const { doc } = run;
     const ops = new OpList([this.keys.run(doc.id), this.keys.runArtifacts(doc.id), this.keys.artifactRefs(), this.keys.artifactGarbage()])
       .del(this.keys.runEvents(doc.id))
+      .del(this.keys.runInputs(doc.id))
       .zrem(this.keys.runsByCreated(), doc.id)
       .zrem(this.keys.runsByStatus(doc.status), doc.id)
       .zrem(this.keys.runsByPipeline(doc.pipeline.name), doc.id)
       .zrem(this.keys.runsActive(), doc.id)
       .zrem(this.keys.runsFinished(), doc.id);
     for (const index of staticIndexKeys(this.keys, doc)) ops.zrem(index, doc.id);
+    for (const [stage, st] of Object.entries(doc.stages)) for (let d = 1; d <= st.dispatch; d++) ops.del(this.keys.stageLog(doc.id, stage, d));
     const r = (await callScript(this.redis, 'batonDeleteRun', ops.keys, [run.rev, ops.json(), `,${[...TERMINAL_RUN_STATUSES].join(',')},`])) as number;
     return r === 1;
   }

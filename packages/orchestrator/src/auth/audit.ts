@@ -1,7 +1,14 @@
-import { AuditEntry, type Keys } from '@baton/contracts';
+import { AuditEntry, type JsonValue, type Keys } from '@baton/contracts';
 import { errorMessage, RedisBatcher, type RedisClient } from '@baton/platform';
 import type { FastifyInstance } from 'fastify';
 import { DeniedAuditThrottle } from './denied-audit.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by a route to say what it did in its audit entry (e.g. a bulk action's filter and counts). */
+    auditDetail: Record<string, JsonValue> | null;
+  }
+}
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DENIED = new Set([401, 403, 429]);
@@ -31,6 +38,7 @@ export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys:
   };
   // Unauthenticated denied requests are summarised past a per-address budget (auth/denied-audit.ts).
   const denied = new DeniedAuditThrottle(write, deniedPerMinute);
+  app.decorateRequest('auditDetail', null);
 
   app.addHook('onResponse', (req, reply, done) => {
     if (READ_METHODS.has(req.method) && !DENIED.has(reply.statusCode)) return done();
@@ -45,6 +53,7 @@ export function registerAuditLog(app: FastifyInstance, redis: RedisClient, keys:
       actor: req.actor,
       presentedKeyId: req.presentedKeyId,
       ip: req.ip,
+      ...(req.auditDetail ? { detail: req.auditDetail } : {}),
     };
     if (entry.outcome === 'denied' && entry.actor === null) denied.offer(entry);
     else write(entry);

@@ -1,4 +1,4 @@
-import { CancelRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
+import { CancelRequest, ForkRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { described } from '../openapi/components.js';
@@ -67,7 +67,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const doc = await engine.get(req.params.id);
       if (!doc) throw new ApiError('RUN_NOT_FOUND', `no run ${req.params.id}`);
-      return view(doc);
+      return runView(doc, await engine.registry.aliveTypes(), await engine.resolvedInputs(doc));
     },
   );
 
@@ -121,5 +121,26 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => view(await engine.retry(req.params.id, req.body?.fromStage)),
+  );
+
+  app.post(
+    '/v1/runs/:id/fork',
+    {
+      bodyLimit: 1024 * 1024,
+      schema: {
+        operationId: 'forkRun',
+        tags,
+        summary: 'Start a new run of the same pipeline version from a stage, upstream stages copied with their recorded outputs (or overrides)',
+        params: RunParams,
+        body: ForkRequest,
+        response: { 202: RunView },
+        errors: ['RUN_NOT_FOUND', 'INVALID_STATE', 'SECRET_SCOPE_DENIED', 'STAGE_INPUT_TOO_LARGE', 'TOO_MANY_ACTIVE_RUNS', 'APP_NOT_OWNED'],
+      },
+    },
+    async (req, reply) => {
+      const actor = req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null;
+      const doc = await engine.fork(req.params.id, req.body, req.actor?.keyId ?? null, actor);
+      return reply.code(202).header('location', `/v1/runs/${doc.id}`).send(await view(doc));
+    },
   );
 };

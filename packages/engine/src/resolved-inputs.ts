@@ -1,0 +1,63 @@
+import type { JsonValue } from '@baton/contracts';
+import { errorMessage } from '@baton/platform';
+import type { EngineContext } from './context.js';
+import type { RunDoc } from './run-doc.js';
+
+/**
+ * The input each dispatch of a stage actually received (its `$from` references resolved), kept
+ * beside the run document in one hash per run (`Keys.runInputs`, field `<stage>#<dispatch>`) and
+ * deleted with it. Attempts within a dispatch share one task, so one record covers them. Values
+ * under secret-looking keys are replaced, and a large input is cut to a preview.
+ */
+
+/** Bytes of JSON kept per resolved input; above, a preview of the first RESOLVED_INPUT_PREVIEW bytes. */
+export const RESOLVED_INPUT_MAX_BYTES = 16 * 1024;
+const RESOLVED_INPUT_PREVIEW = 2048;
+const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|credential|authorization|private[-_]?key/i;
+export const REDACTED = '[redacted]';
+
+export interface ResolvedInput {
+  dispatch: number;
+  input: JsonValue;
+  truncated: boolean;
+}
+
+/** A copy with the value of every secret-looking key replaced. */
+export function redactSecrets(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(redactSecrets);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEY.test(k) ? REDACTED : redactSecrets(x);
+    return out;
+  }
+  return v;
+}
+
+export function capResolvedInput(dispatch: number, input: JsonValue): ResolvedInput {
+  const redacted = redactSecrets(input);
+  const json = JSON.stringify(redacted);
+  if (Buffer.byteLength(json) <= RESOLVED_INPUT_MAX_BYTES) return { dispatch, input: redacted, truncated: false };
+  return { dispatch, input: { preview: Buffer.from(json).subarray(0, RESOLVED_INPUT_PREVIEW).toString('utf8'), bytes: Buffer.byteLength(json) }, truncated: true };
+}
+
+const field = (stage: string, dispatch: number) => `${stage}#${dispatch}`;
+
+/** Records a dispatch's resolved input (not awaited by dispatch: a lost record costs only the view). */
+export function recordResolvedInput(ctx: EngineContext, runId: string, stage: string, dispatch: number, input: JsonValue): void {
+  ctx.redis
+    .hset(ctx.keys.runInputs(runId), field(stage, dispatch), JSON.stringify(capResolvedInput(dispatch, input)))
+    .catch((e: unknown) => ctx.log.warn({ runId, stage, err: errorMessage(e) }, 'could not record the resolved input'));
+}
+
+/** The resolved input of each stage's current dispatch (stages never dispatched are absent). */
+export async function currentResolvedInputs(ctx: EngineContext, doc: RunDoc): Promise<Record<string, ResolvedInput>> {
+  const wanted = Object.entries(doc.stages).filter(([, st]) => st.dispatch > 0);
+  if (wanted.length === 0) return {};
+  const values = await ctx.redis.hmget(ctx.keys.runInputs(doc.id), ...wanted.map(([name, st]) => field(name, st.dispatch)));
+  const out: Record<string, ResolvedInput> = {};
+  wanted.forEach(([name], i) => {
+    const json = values[i];
+    if (json) out[name] = JSON.parse(json) as ResolvedInput;
+  });
+  return out;
+}

@@ -1,0 +1,51 @@
+import { BulkRunRequest, BulkRunResponse } from '@baton/contracts';
+import type { BulkAction } from '@baton/engine';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { described } from '../openapi/components.js';
+
+const BulkHeaders = z.looseObject({
+  'idempotency-key': described(
+    z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional(),
+    'Repeating the call with the same key resumes it: runs an earlier call already acted on are skipped with `ALREADY_DONE`, so each run is acted on exactly once even if an orchestrator died mid-call.',
+  ),
+});
+
+const tags = ['runs'];
+const SUMMARY: Record<BulkAction, string> = {
+  cancel: 'Cancel every run a filter matches (at most `limit` per call)',
+  retry: 'Retry every finished run a filter matches from its failed stages (at most `limit` per call)',
+};
+
+/** POST /v1/runs/bulk/{cancel,retry}: the filter of GET /v1/runs, a dry run, per-run results, one audit entry. */
+export const bulkRunRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { engine } = app.baton;
+  for (const action of ['cancel', 'retry'] as const) {
+    app.post(
+      `/v1/runs/bulk/${action}`,
+      {
+        bodyLimit: 64 * 1024,
+        schema: {
+          operationId: action === 'cancel' ? 'bulkCancelRuns' : 'bulkRetryRuns',
+          tags,
+          summary: SUMMARY[action],
+          headers: BulkHeaders,
+          body: BulkRunRequest,
+          response: { 200: BulkRunResponse },
+          errors: ['IDEMPOTENCY_CONFLICT'],
+        },
+      },
+      async (req) => {
+        const idempotencyKey = req.headers['idempotency-key'];
+        const r = await engine.bulk(action, req.body, { ...(idempotencyKey ? { idempotencyKey } : {}), scope: req.actor?.keyId ?? null });
+        req.auditDetail = { action, filter: req.body.filter, dryRun: r.dryRun, matched: r.matched, done: r.done, skipped: r.skipped };
+        return r;
+      },
+    );
+  }
+};
