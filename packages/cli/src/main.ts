@@ -9,6 +9,8 @@ import { registerQueues } from './commands/queues.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
+import { registerTriggers } from './commands/triggers.js';
+import { registerSchedules } from './commands/schedules.js';
 
 const VERSION = '0.1.0';
 // `--version` is the CLI's version only as the first argument: after a command it is that command's
@@ -39,6 +41,8 @@ registerAgents(program);
 registerQueues(program);
 registerPipelines(program);
 registerKeys(program);
+registerTriggers(program);
+registerSchedules(program);
 registerBackup(program);
 
 await program.parseAsync(process.argv);

@@ -30,6 +30,15 @@ import type {
   RunView,
   SessionCreated,
   Whoami,
+  TriggerList,
+  TriggerDetail,
+  TriggerView,
+  ScheduleList,
+  ScheduleView,
+  NotificationList,
+  NotificationView,
+  NotificationDelivery,
+  NotificationDeliveryList,
 } from '@baton/contracts';
 import { BatonApiError } from './errors.js';
 import { OPERATIONS, pathOf, type OperationId } from './operations.js';
@@ -182,6 +191,33 @@ export class BatonClient {
   readonly audit = {
     list: (query: { limit?: number; cursor?: string } = {}): Promise<AuditList> => this.call('listAuditEntries', { query }),
     pages: (query: { limit?: number; cursor?: string } = {}): AsyncGenerator<AuditList> => pagesOf((cursor) => this.audit.list({ ...query, cursor }), query.cursor),
+  };
+
+  readonly triggers = {
+    list: (): Promise<TriggerList> => this.call('listTriggers'),
+    get: (name: string): Promise<TriggerDetail> => this.call('getTrigger', { params: { name } }),
+    /** The definition as `PUT /v1/triggers/:name` takes it (see the OpenAPI document). */
+    put: (name: string, definition: unknown): Promise<TriggerView> => this.call('putTrigger', { params: { name }, body: definition }),
+    delete: (name: string): Promise<void> => this.call('deleteTrigger', { params: { name } }),
+  };
+
+  readonly schedules = {
+    list: (): Promise<ScheduleList> => this.call('listSchedules'),
+    get: (name: string): Promise<ScheduleView> => this.call('getSchedule', { params: { name } }),
+    put: (name: string, definition: unknown): Promise<ScheduleView> => this.call('putSchedule', { params: { name }, body: definition }),
+    delete: (name: string): Promise<void> => this.call('deleteSchedule', { params: { name } }),
+    pause: (name: string): Promise<ScheduleView> => this.call('pauseSchedule', { params: { name } }),
+    resume: (name: string): Promise<ScheduleView> => this.call('resumeSchedule', { params: { name } }),
+  };
+
+  readonly notifications = {
+    list: (): Promise<NotificationList> => this.call('listNotifications'),
+    get: (name: string): Promise<NotificationView> => this.call('getNotification', { params: { name } }),
+    put: (name: string, definition: unknown): Promise<NotificationView> => this.call('putNotification', { params: { name }, body: definition }),
+    delete: (name: string): Promise<void> => this.call('deleteNotification', { params: { name } }),
+    deliveries: (name: string, query: { status?: 'pending' | 'delivered' | 'failed'; limit?: number } = {}): Promise<NotificationDeliveryList> =>
+      this.call('listNotificationDeliveries', { params: { name }, query }),
+    redeliver: (name: string, deliveryId: string): Promise<NotificationDelivery> => this.call('redeliverNotification', { params: { name, deliveryId } }),
   };
 
   readonly session = {

@@ -43,6 +43,23 @@ export const OPERATIONS = {
   whoami: ['GET', '/v1/whoami'],
   createSession: ['POST', '/v1/session'],
   deleteSession: ['DELETE', '/v1/session'],
+  receiveHook: ['POST', '/v1/hooks/:name'],
+  listTriggers: ['GET', '/v1/triggers'],
+  getTrigger: ['GET', '/v1/triggers/:name'],
+  putTrigger: ['PUT', '/v1/triggers/:name'],
+  deleteTrigger: ['DELETE', '/v1/triggers/:name'],
+  listSchedules: ['GET', '/v1/schedules'],
+  getSchedule: ['GET', '/v1/schedules/:name'],
+  putSchedule: ['PUT', '/v1/schedules/:name'],
+  deleteSchedule: ['DELETE', '/v1/schedules/:name'],
+  pauseSchedule: ['POST', '/v1/schedules/:name/pause'],
+  resumeSchedule: ['POST', '/v1/schedules/:name/resume'],
+  listNotifications: ['GET', '/v1/notifications'],
+  getNotification: ['GET', '/v1/notifications/:name'],
+  putNotification: ['PUT', '/v1/notifications/:name'],
+  deleteNotification: ['DELETE', '/v1/notifications/:name'],
+  listNotificationDeliveries: ['GET', '/v1/notifications/:name/deliveries'],
+  redeliverNotification: ['POST', '/v1/notifications/:name/deliveries/:deliveryId/redeliver'],
 } as const satisfies Record<string, readonly ['GET' | 'POST' | 'PUT' | 'DELETE', string]>;
 
 export type OperationId = keyof typeof OPERATIONS;

@@ -64,6 +64,9 @@ export const STAGE_ERRORS = {
   STAGE_INPUT_TOO_LARGE: { retryable: false, message: "The stage's resolved input (job envelope) exceeds the size limit" },
   APPROVAL_REJECTED: { retryable: false, message: 'An approver rejected the stage' },
   APPROVAL_TIMEOUT: { retryable: false, message: 'Nobody decided on the approval stage within its timeoutMs' },
+  FOR_EACH_NOT_A_LIST: { retryable: false, message: 'The forEach $from of a fan-out stage did not resolve to a list' },
+  FOR_EACH_TOO_MANY_ITEMS: { retryable: false, message: 'The fan-out list has more items than the stage allows (forEach.maxItems)' },
+  CONCURRENCY_KEY_UNRESOLVED: { retryable: false, message: 'The concurrency key did not resolve to a usable value' },
   NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 

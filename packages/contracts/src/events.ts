@@ -24,6 +24,11 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...stage, type: z.literal('stage.failed'), error: StageError }),
   z.object({ ...stage, type: z.literal('stage.skipped'), reason: z.string() }),
   z.object({ ...stage, type: z.literal('stage.cancelled') }),
+  z.object({ ...stage, type: z.literal('stage.items'), total: z.int().nonnegative(), maxParallel: z.int().positive() }),
+  z.object({ ...stage, type: z.literal('stage.item.started'), item: z.int().nonnegative(), agentId: z.string().nullable(), attempt: z.int() }),
+  z.object({ ...stage, type: z.literal('stage.item.retrying'), item: z.int().nonnegative(), attempt: z.int(), error: z.string() }),
+  z.object({ ...stage, type: z.literal('stage.item.succeeded'), item: z.int().nonnegative(), durationMs: z.int().nullable() }),
+  z.object({ ...stage, type: z.literal('stage.item.failed'), item: z.int().nonnegative(), error: StageError }),
   z.object({ ...stage, type: z.literal('stage.waiting'), message: z.string(), until: z.string().nullable() }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;

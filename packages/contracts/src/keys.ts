@@ -61,6 +61,12 @@ export interface Keys {
   /** The rolling drain of an agent type, while one runs (JSON). */
   fleetDrain(agentType: string): string;
 
+  /** Holders of a concurrency key value (zset: "<runId>|<scope>" -> time taken). */
+  concurrencyHolders(key: string): string;
+  /** Runs waiting for a concurrency key value (zset: "<runId>|<scope>" -> run creation time, FIFO). */
+  concurrencyWaiters(key: string): string;
+  /** Every concurrency key value in use (zset), for the repair pass. */
+  concurrencyKeys(): string;
   metrics(): string;
   lease(name: string): string;
   /** An API key record (hash). */
@@ -75,6 +81,24 @@ export interface Keys {
   session(tokenHash: string): string;
 
   runNotices(): string;
+
+  /** Webhook triggers (hash: name -> stored trigger JSON). */
+  triggers(): string;
+  /** The latest deliveries of a trigger (capped list, newest first). */
+  triggerDeliveries(name: string): string;
+  /** Schedules (hash: name -> definition JSON). */
+  schedules(): string;
+  /** Schedule progress (hash: name -> { lastTick, lastRunId, lastOutcome } JSON). */
+  scheduleState(): string;
+  /** Notification subscriptions (hash: name -> definition JSON). */
+  notifications(): string;
+  /** The notification outbox: notable run events, written in the same commit as their transition (stream). */
+  notificationOutbox(): string;
+  /** BullMQ queue of notification deliveries (not an agent type: agent types cannot contain "_"). */
+  notificationQueue(): string;
+  /** Delivery records of a subscription (hash: delivery id -> JSON) and their order (zset by time). */
+  notificationDeliveries(name: string): string;
+  notificationDeliveryOrder(name: string): string;
 }
 
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
@@ -127,12 +151,28 @@ export function keys(namespace = 'baton'): Keys {
     session: (h) => `${t}:session:${h}`,
 
     runNotices: () => `${t}:notify:runs`,
+
+    triggers: () => `${t}:triggers`,
+    triggerDeliveries: (name) => `${t}:trigger:${name}:deliveries`,
+    schedules: () => `${t}:schedules`,
+    scheduleState: () => `${t}:schedules:state`,
+    notifications: () => `${t}:notifications`,
+    notificationOutbox: () => `${t}:notifications:outbox`,
+    notificationQueue: () => '_notifications',
+    notificationDeliveries: (name) => `${t}:notification:${name}:deliveries`,
+    notificationDeliveryOrder: (name) => `${t}:notification:${name}:delivery-order`,
+    concurrencyHolders: (key) => `${t}:cc:holders:${key}`,
+    concurrencyWaiters: (key) => `${t}:cc:waiters:${key}`,
+    concurrencyKeys: () => `${t}:cc:keys`,
   };
 }
 
-/** Job ids: `<runId>.<stage>.<dispatch>` (BullMQ forbids ':' in custom ids). */
-export function jobIdFor(runId: string, stage: string, dispatch: number): string {
-  return `${runId}.${stage}.${dispatch}`;
+/**
+ * Job ids: `<runId>.<stage>.<dispatch>`, and `<runId>.<stage>.<dispatch>.<item>` for the items of a
+ * fan-out stage (BullMQ forbids ':' in custom ids).
+ */
+export function jobIdFor(runId: string, stage: string, dispatch: number, item: number | null = null): string {
+  return item === null ? `${runId}.${stage}.${dispatch}` : `${runId}.${stage}.${dispatch}.${item}`;
 }
 
 /** A job's member in the superseded-jobs set (`Keys.supersededJobs`). */
@@ -140,7 +180,7 @@ export function supersededMember(agentType: string, jobId: string): string {
   return `${agentType}|${jobId}`;
 }
 
-export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number } | null {
-  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})$/.exec(jobId);
-  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]) } : null;
+export function parseJobId(jobId: string): { runId: string; stage: string; dispatch: number; item: number | null } | null {
+  const m = /^(run_[0-9A-HJKMNP-TV-Z]{26})\.([a-z][a-z0-9_-]{0,39})\.([1-9][0-9]{0,8})(?:\.(0|[1-9][0-9]{0,4}))?$/.exec(jobId);
+  return m ? { runId: m[1]!, stage: m[2]!, dispatch: Number(m[3]), item: m[4] === undefined ? null : Number(m[4]) } : null;
 }

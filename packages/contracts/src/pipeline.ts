@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ApprovalSpec, APPROVAL_AGENT } from './approval.js';
+import { ConcurrencySpec } from './concurrency.js';
+import { ForEachSpec } from './for-each.js';
 import { JsonObject } from './json.js';
 import { AgentType, PipelineName, StageName } from './names.js';
 
@@ -31,10 +33,15 @@ export const StageDefinition = z
     agent: AgentType.default(APPROVAL_AGENT),
     /** Makes the stage an approval gate instead of a job (see approval.ts). */
     approval: ApprovalSpec.optional(),
+    /** Runs the stage once per item of a list computed upstream (see for-each.ts). */
+    forEach: ForEachSpec.optional(),
+    /** At most `limit` runs hold this stage's key value at once (see concurrency.ts). */
+    concurrency: ConcurrencySpec.optional(),
     dependsOn: z.array(StageName).max(64).default([]),
     /**
      * Static JSON, in which any object of the form `{ "$from": "<path>", "default"?: any }` is replaced
-     * at dispatch time. Paths: `input`, `input.a.b`, `stages.<name>.output`, `stages.<name>.output.a.0`.
+     * at dispatch time. Paths: `input`, `input.a.b`, `stages.<name>.output`, `stages.<name>.output.a.0`,
+     * and in a fan-out stage (`forEach`) `item` and `item.a.b` (the current item).
      * A stage may only reference stages it (transitively) depends on.
      */
     input: JsonObject.default({}),
@@ -49,6 +56,8 @@ export type StageDefinitionInput = z.input<typeof StageDefinition>;
 export const PipelineDefinition = z
   .object({
     description: z.string().max(1000).optional(),
+    /** At most `limit` runs of this key value are active at once, whole runs (see concurrency.ts). */
+    concurrency: ConcurrencySpec.optional(),
     stages: z.array(StageDefinition).min(1).max(100),
   })
   .strict();

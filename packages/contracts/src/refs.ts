@@ -3,7 +3,9 @@ import type { JsonValue } from './json.js';
 /** A parsed `$from` reference. */
 export type InputRef =
   | { source: 'input'; path: string[] }
-  | { source: 'stage'; stage: string; path: string[] };
+  | { source: 'stage'; stage: string; path: string[] }
+  /** The current item of a fan-out stage (`item`, `item.a.b`). */
+  | { source: 'item'; path: string[] };
 
 const SEGMENT = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -12,10 +14,11 @@ export function parseRef(ref: string): InputRef | { error: string } {
   const parts = ref.split('.');
   if (parts.some((p) => !SEGMENT.test(p))) return { error: `"${ref}" has an empty or invalid segment` };
   if (parts[0] === 'input') return { source: 'input', path: parts.slice(1) };
+  if (parts[0] === 'item') return { source: 'item', path: parts.slice(1) };
   if (parts[0] === 'stages' && parts.length >= 3 && parts[2] === 'output') {
     return { source: 'stage', stage: parts[1]!, path: parts.slice(3) };
   }
-  return { error: `"${ref}" must start with "input" or "stages.<stage>.output"` };
+  return { error: `"${ref}" must start with "input", "item" or "stages.<stage>.output"` };
 }
 
 export function isRefObject(v: unknown): v is { $from: string; default?: JsonValue } {
@@ -53,6 +56,8 @@ function walk(value: JsonValue | undefined, path: string[]): JsonValue | undefin
 export interface ResolveContext {
   input: JsonValue;
   outputs: Record<string, JsonValue | undefined>;
+  /** The current item, in a fan-out stage (undefined elsewhere: `item` references resolve to nothing). */
+  item?: JsonValue;
 }
 
 /**
@@ -68,6 +73,7 @@ export function resolveRefs(template: JsonValue, ctx: ResolveContext): { value: 
       let got: JsonValue | undefined;
       if ('error' in ref) got = undefined;
       else if (ref.source === 'input') got = walk(ctx.input, ref.path);
+      else if (ref.source === 'item') got = walk(ctx.item, ref.path);
       else got = walk(ctx.outputs[ref.stage], ref.path);
       if (got === undefined) {
         if (v.default !== undefined) return v.default;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalSpec } from './approval.js';
 import { StageError } from './errors.js';
+import { ForEachView } from './for-each.js';
 import { JsonObject, JsonValue } from './json.js';
 import { AgentType, Labels, PipelineName, RunId, StageName } from './names.js';
 import { PipelineDefinition } from './pipeline.js';
@@ -71,6 +72,8 @@ export const StageView = z.object({
   waitingReason: z.string().nullable().optional(),
   /** An approval stage's gate (who may decide, the message, the timeout); absent on agent stages. */
   approval: ApprovalSpec.optional(),
+  /** A fan-out stage's items (absent on other stages, and before the list is known). */
+  items: ForEachView.optional(),
   /** When a waiting approval stage times out (absent when it waits forever or is not waiting). */
   waitingUntil: z.string().nullable().optional(),
 });

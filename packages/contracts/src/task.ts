@@ -17,6 +17,8 @@ export const TaskEnvelope = z.object({
   upstream: z.record(z.string(), JsonValue.nullable()),
   timeoutMs: z.int().positive(),
   labels: Labels,
+  /** Set on the jobs of a fan-out stage: which item this job runs (its index and value). */
+  item: z.object({ index: z.int().nonnegative(), value: JsonValue }).optional(),
 });
 export type TaskEnvelope = z.infer<typeof TaskEnvelope>;
 

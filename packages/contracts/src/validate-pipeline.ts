@@ -1,7 +1,14 @@
 import { APPROVAL_AGENT } from './approval.js';
 import type { ApiIssue } from './errors.js';
 import type { PipelineDefinition } from './pipeline.js';
+import { keyPlaceholders, type ConcurrencySpec } from './concurrency.js';
 import { collectRefs, parseRef } from './refs.js';
+
+/** The references a concurrency key uses, with where they are. */
+function keyRefs(spec: ConcurrencySpec, at: (string | number)[]): { path: (string | number)[]; ref: unknown }[] {
+  if (typeof spec.key !== 'string') return [{ path: [...at, 'key', '$from'], ref: spec.key.$from }];
+  return keyPlaceholders(spec.key).map((ref) => ({ path: [...at, 'key'], ref }));
+}
 
 /** Names of stages in dependency order (every stage after all it depends on). Assumes no cycles. */
 export function topologicalOrder(def: PipelineDefinition): string[] {
@@ -116,20 +123,41 @@ export function validatePipeline(def: PipelineDefinition, knownAgents: ReadonlyS
 
   def.stages.forEach((s, i) => {
     const upstream = upstreamOf(def, s.name);
-    for (const { at, ref } of collectRefs(s.input)) {
-      const path = ['stages', i, 'input', ...at, '$from'];
+    const refs: { path: (string | number)[]; ref: unknown; itemAllowed: boolean }[] = collectRefs(s.input).map(({ at, ref }) => ({
+      path: ['stages', i, 'input', ...at, '$from'],
+      ref,
+      itemAllowed: s.forEach !== undefined,
+    }));
+    if (s.concurrency !== undefined) for (const r of keyRefs(s.concurrency, ['stages', i, 'concurrency'])) refs.push({ ...r, itemAllowed: false });
+    if (s.forEach !== undefined) {
+      refs.push({ path: ['stages', i, 'forEach', '$from'], ref: s.forEach.$from, itemAllowed: false });
+      if (s.approval !== undefined) issues.push({ path: ['stages', i, 'forEach'], message: 'an approval stage cannot fan out' });
+    }
+    for (const { path, ref, itemAllowed } of refs) {
       if (typeof ref !== 'string') {
         issues.push({ path, message: '$from must be a string' });
         continue;
       }
       const parsed = parseRef(ref);
       if ('error' in parsed) issues.push({ path, message: parsed.error });
-      else if (parsed.source === 'stage' && !names.has(parsed.stage)) {
+      else if (parsed.source === 'item' && !itemAllowed) {
+        issues.push({
+          path,
+          message: s.forEach === undefined ? `"${ref}" refers to the current item, but stage "${s.name}" has no forEach` : `forEach.$from cannot refer to the item it produces`,
+        });
+      } else if (parsed.source === 'stage' && !names.has(parsed.stage)) {
         issues.push({ path, message: `references unknown stage "${parsed.stage}"` });
       } else if (parsed.source === 'stage' && !upstream.has(parsed.stage)) {
         issues.push({ path, message: `references stage "${parsed.stage}", which "${s.name}" does not depend on` });
       }
     }
   });
+  if (def.concurrency !== undefined) {
+    for (const { path, ref } of keyRefs(def.concurrency, ['concurrency'])) {
+      const parsed = typeof ref === 'string' ? parseRef(ref) : { error: '$from must be a string' };
+      if ('error' in parsed) issues.push({ path, message: parsed.error });
+      else if (parsed.source !== 'input') issues.push({ path, message: `a pipeline's concurrency key may only use the run input ("input.<path>"), not "${String(ref)}"` });
+    }
+  }
   return issues;
 }

@@ -33,7 +33,11 @@ describe('findJsonProblem', () => {
 describe('job ids', () => {
   it('round-trip and reject foreign ids', () => {
     const id = jobIdFor('run_01M7Y673N5R6MF5373N0YQW6N1', 'build-2', 3);
-    expect(parseJobId(id)).toEqual({ runId: 'run_01M7Y673N5R6MF5373N0YQW6N1', stage: 'build-2', dispatch: 3 });
+    expect(parseJobId(id)).toEqual({ runId: 'run_01M7Y673N5R6MF5373N0YQW6N1', stage: 'build-2', dispatch: 3, item: null });
+    const item = jobIdFor('run_01M7Y673N5R6MF5373N0YQW6N1', 'build-2', 3, 17);
+    expect(item).toBe('run_01M7Y673N5R6MF5373N0YQW6N1.build-2.3.17');
+    expect(parseJobId(item)).toEqual({ runId: 'run_01M7Y673N5R6MF5373N0YQW6N1', stage: 'build-2', dispatch: 3, item: 17 });
+    expect(parseJobId('run_01M7Y673N5R6MF5373N0YQW6N1.build.1.01')).toBeNull();
     expect(parseJobId('42')).toBeNull();
     expect(parseJobId('run_01M7Y673N5R6MF5373N0YQW6N1.build.0')).toBeNull();
   });

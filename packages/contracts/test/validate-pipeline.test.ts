@@ -57,7 +57,7 @@ describe('validatePipeline', () => {
     const byPath = Object.fromEntries(issues.map((i) => [i.path.join('.'), i.message]));
     expect(byPath).toEqual({
       'stages.2.input.p.$from': 'references stage "b", which "c" does not depend on',
-      'stages.2.input.q.0.$from': '"bogus.path" must start with "input" or "stages.<stage>.output"',
+      'stages.2.input.q.0.$from': '"bogus.path" must start with "input", "item" or "stages.<stage>.output"',
       'stages.2.input.r.$from': 'references unknown stage "x"',
     });
   });

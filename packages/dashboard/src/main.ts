@@ -5,6 +5,7 @@ import { fleetPage } from './pages/fleet.js';
 import { loginView } from './pages/login.js';
 import { pipelinePage, pipelinesPage } from './pages/pipelines.js';
 import { queuesPage } from './pages/queues.js';
+import { automationPage } from './pages/automation.js';
 import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
 import { leave, render, route, startRouter } from './router.js';
@@ -16,12 +17,14 @@ route('/ui/fleet', 'fleet', fleetPage);
 route('/ui/queues', 'queues', queuesPage);
 route('/ui/pipelines', 'pipelines', pipelinesPage);
 route('/ui/pipelines/:name', 'pipelines', pipelinePage);
+route('/ui/automation', 'automation', automationPage);
 
 const NAV: [string, string][] = [
   ['runs', '/ui/runs'],
   ['fleet', '/ui/fleet'],
   ['queues', '/ui/queues'],
   ['pipelines', '/ui/pipelines'],
+  ['automation', '/ui/automation'],
 ];
 
 const banner = h('div.banner', { role: 'status', hidden: true });

@@ -18,6 +18,15 @@ export interface Lane {
   /** Each time the stage was put on its queue (first dispatch, API retries, resumes). */
   queued: number[];
   attempts: Attempt[];
+  /** A fan-out stage's items: the span of each item's last attempt (from the item events). */
+  items: ItemSpan[];
+}
+
+export interface ItemSpan {
+  item: number;
+  start: number;
+  end: number | null;
+  outcome: 'running' | 'succeeded' | 'failed';
 }
 
 export interface Timeline {
@@ -51,7 +60,7 @@ export function depths(stages: Pick<StageView, 'name' | 'dependsOn'>[]): Map<str
  */
 export function buildTimeline(run: RunView, events: RunEvent[], now: number): Timeline {
   const d = depths(run.stages);
-  const lanes = new Map<string, Lane>(run.stages.map((s) => [s.name, { stage: s, depth: d.get(s.name) ?? 0, queued: [], attempts: [] }]));
+  const lanes = new Map<string, Lane>(run.stages.map((s) => [s.name, { stage: s, depth: d.get(s.name) ?? 0, queued: [], attempts: [], items: [] }]));
   const close = (lane: Lane, at: number, outcome: AttemptOutcome, error: string | null = null) => {
     const open = lane.attempts.at(-1);
     if (open && open.end === null) Object.assign(open, { end: at, outcome, error });
@@ -81,6 +90,19 @@ export function buildTimeline(run: RunView, events: RunEvent[], now: number): Ti
       case 'stage.cancelled':
         close(lane, at, 'cancelled');
         break;
+      case 'stage.item.started':
+        lane.items = lane.items.filter((i) => i.item !== e.item);
+        lane.items.push({ item: e.item, start: at, end: null, outcome: 'running' });
+        break;
+      case 'stage.item.succeeded':
+      case 'stage.item.failed': {
+        const outcome = e.type === 'stage.item.succeeded' ? 'succeeded' : 'failed';
+        const span = lane.items.find((i) => i.item === e.item && i.end === null);
+        // A short item's result is often applied before any "started" notice: draw it from its duration.
+        if (span) Object.assign(span, { end: at, outcome });
+        else lane.items.push({ item: e.item, start: at - (e.type === 'stage.item.succeeded' ? (e.durationMs ?? 0) : 0), end: at, outcome });
+        break;
+      }
       default:
         break;
     }

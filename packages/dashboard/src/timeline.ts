@@ -27,6 +27,10 @@ function laneRow(lane: Lane, tl: Timeline, now: number, selected: boolean, selec
     const title = `attempt ${a.attempt} · ${a.outcome} · ${duration(end - a.start)}${a.agentId ? ` · ${a.agentId}` : ''}${a.error ? `\n${a.error}` : ''}`;
     track.append(bar(`att-${a.outcome}`, a.start, end, tl, title, lane.attempts.length > 1 ? `#${a.attempt}` : ''));
   }
+  for (const i of lane.items) {
+    const end = i.end ?? (s.status === 'running' || s.status === 'queued' ? now : (i.start + 1));
+    track.append(bar(`item-span att-${i.outcome}`, i.start, end, tl, `item ${i.item} · ${i.outcome} · ${duration(end - i.start)}`));
+  }
   const retries = lane.attempts.filter((a) => a.outcome === 'retrying').length;
   return h(
     'div.lane',
@@ -37,7 +41,7 @@ function laneRow(lane: Lane, tl: Timeline, now: number, selected: boolean, selec
       h('span.depth', { title: 'dependency level: stages on one level may run side by side' }, `L${lane.depth}`),
       h('span.stage-name', {}, s.name),
       h('span', { class: `dot st-${s.status}`, title: s.status, 'data-status': s.status }),
-      h('span.muted', {}, ` ${s.agent} · ${s.attempts}/${s.maxAttempts}${retries ? ` · ${retries} retr${retries === 1 ? 'y' : 'ies'}` : ''}`),
+      h('span.muted', {}, ` ${s.agent} · ${s.items ? `${s.items.counts.succeeded + s.items.counts.failed}/${s.items.total} items` : `${s.attempts}/${s.maxAttempts}`}${retries ? ` · ${retries} retr${retries === 1 ? 'y' : 'ies'}` : ''}`),
     ),
     track,
   );

@@ -18,6 +18,25 @@ type WithoutRun<T> = T extends unknown ? Omit<T, 'runId'> : never;
 const ev = (e: WithoutRun<RunEvent>) => ({ runId: 'r', ...e }) as RunEvent;
 
 describe('timeline model', () => {
+  it("draws a fan-out stage's items from the item events (the last attempt of each)", () => {
+    const r = run([stage('build', [], { startedAt: at(1), finishedAt: at(6) })]);
+    const events = [
+      ev({ type: 'stage.item.started', stage: 'build', at: at(1), item: 0, agentId: 'a1', attempt: 1 }),
+      ev({ type: 'stage.item.started', stage: 'build', at: at(1), item: 1, agentId: 'a1', attempt: 1 }),
+      ev({ type: 'stage.item.succeeded', stage: 'build', at: at(2), item: 1, durationMs: 1000 }),
+      ev({ type: 'stage.item.retrying', stage: 'build', at: at(3), item: 0, attempt: 1, error: 'x' }),
+      ev({ type: 'stage.item.started', stage: 'build', at: at(4), item: 0, agentId: 'a2', attempt: 2 }),
+      ev({ type: 'stage.item.failed', stage: 'build', at: at(5), item: 0, error: { code: 'BAD', message: 'bad', retryable: false } }),
+      ev({ type: 'stage.item.succeeded', stage: 'build', at: at(6), item: 2, durationMs: 500 }),
+    ];
+    const lane = buildTimeline(r, events, T0 + 20_000).lanes[0]!;
+    expect(lane.items).toEqual([
+      { item: 1, start: T0 + 1000, end: T0 + 2000, outcome: 'succeeded' },
+      { item: 0, start: T0 + 4000, end: T0 + 5000, outcome: 'failed' },
+      { item: 2, start: T0 + 5500, end: T0 + 6000, outcome: 'succeeded' },
+    ]);
+  });
+
   it('levels a diamond: parallel branches share a level', () => {
     const d = depths([stage('a', []), stage('b', ['a']), stage('c', ['a']), stage('d', ['b', 'c']), stage('e', ['a', 'd'])]);
     expect(Object.fromEntries(d)).toEqual({ a: 0, b: 1, c: 1, d: 2, e: 3 });

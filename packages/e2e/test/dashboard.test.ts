@@ -102,6 +102,36 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => 
     await screenshot(page, 'queues');
   });
 
+  it('shows the items of a fan-out stage, with its failures', async () => {
+    const h = await stack.harness();
+    await h.agent(noopAgent, { concurrency: 4 });
+    const definition = {
+      stages: [
+        { name: 'plan', agent: 'noop', input: { echo: { pkgs: ['a', 'b', 'c', 'd', 'e'] } } },
+        {
+          name: 'build',
+          agent: 'noop',
+          dependsOn: ['plan'],
+          forEach: { $from: 'stages.plan.output.echo.pkgs', maxParallel: 2, onItemFailure: 'continue' },
+          input: { ms: 100, echo: { $from: 'item' }, fail: { retryable: false, code: 'BAD_ITEM', untilAttempt: 1 } },
+        },
+      ],
+    };
+    const run = await h.submit({ definition });
+    const { page } = await open(h, `/ui/runs/${run.id}`);
+    await runStatus(page, 'succeeded');
+    await page.locator('.lane[data-stage="build"] .bar.item-span.att-failed').nth(4).waitFor();
+    await expect(page.locator('.lane[data-stage="build"] .bar.item-span').count()).resolves.toBe(5);
+    await expect(page.locator('.lane[data-stage="build"] .lane-label').textContent()).resolves.toContain('5/5 items');
+    await page.locator('.lane[data-stage="build"]').click();
+    const detail = page.locator('[data-stage-detail="build"]');
+    await detail.locator('.fan-out[data-items="5"]').waitFor();
+    await expect(detail.locator('.items .item.st-failed').count()).resolves.toBe(5);
+    await expect(detail.locator('.fan-out').textContent()).resolves.toContain('5 items, at most 2 at once');
+    await expect(detail.locator('.fan-out ol.attempts li').first().textContent()).resolves.toContain('item 0: BAD_ITEM');
+    await screenshot(page, 'fan-out');
+  });
+
   it('cancels a running run from its page', async () => {
     const h = await stack.harness();
     await h.agent(noopAgent);

@@ -22,7 +22,11 @@ function prng(seed: number): () => number {
 
 describe('fuzzing every route with malformed requests', () => {
   it(`answers ${REQUESTS} malformed requests without a 5xx, enqueues nothing and does not grow memory without bound`, async () => {
-    const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 1_000_000, windowMs: 60_000 } }, bodyLimit: 256 * 1024 });
+    const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP, rateLimit: { max: 1_000_000, windowMs: 60_000 } }, bodyLimit: 256 * 1024, secrets: { BATON_SECRET_FUZZ: 'f'.repeat(32) } });
+    // A trigger whose hook route the fuzzer calls with bad signatures (issue 17).
+    const admin = { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' };
+    expect((await h.app.inject({ method: 'PUT', url: '/v1/pipelines/fz', headers: admin, payload: JSON.stringify({ stages: [{ name: 's', agent: 'noop' }] }) })).statusCode).toBe(201);
+    expect((await h.app.inject({ method: 'PUT', url: '/v1/triggers/fz', headers: admin, payload: JSON.stringify({ source: 'github', secret: { env: 'BATON_SECRET_FUZZ' }, pipeline: 'fz' }) })).statusCode).toBe(201);
     const rnd = prng(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const int = (n: number) => Math.floor(rnd() * n);
@@ -90,6 +94,14 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: pick(['GET', 'PUT']), url: `/ui/${pick(['bull', 'bull-admin'])}/api/queues/${badId()}/${pick(['pause', 'resume', badId()])}` }),
       () => ({ method: pick(['POST', 'PUT', 'DELETE']), url: `/ui/${pick(['runs', 'js/main.js', badId()])}` }),
       () => ({ method: 'GET', url: `/${badId()}/${badId()}` }),
+      // Triggers, schedules, notifications (issue 17).
+      () => ({ method: 'PUT', url: `/v1/${pick(['triggers', 'schedules', 'notifications'])}/${pick([badId(), 'ok-name'])}`, body: true }),
+      () => ({ method: pick(['GET', 'DELETE']), url: `/v1/${pick(['triggers', 'schedules', 'notifications'])}/${badId()}` }),
+      () => ({ method: 'POST', url: `/v1/schedules/${badId()}/${pick(['pause', 'resume'])}` }),
+      () => ({ method: 'GET', url: `/v1/notifications/${badId()}/deliveries?${pick(['status=nope', 'limit=0', 'limit=x', 'x=1'])}` }),
+      () => ({ method: 'POST', url: `/v1/notifications/${badId()}/deliveries/${badId()}/redeliver` }),
+      () => ({ method: 'GET', url: `/v1/${pick(['triggers', 'schedules', 'notifications'])}?${pick(['x=1', 'a[]=b'])}` }),
+      () => ({ method: 'POST', url: `/v1/hooks/${pick(['fz', badId()])}`, body: true }),
     ];
     const headerSets: (() => Record<string, string>)[] = [
       () => ({ authorization: `Bearer ${BOOTSTRAP}` }),
@@ -98,6 +110,8 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ authorization: `Bearer ${BOOTSTRAP}`, 'x-request-id': pick(['', 'a'.repeat(500), '<script>']) }),
       () => ({ authorization: pick(['Bearer', 'Basic abc', `Bearer bk_${'0'.repeat(12)}_${'A'.repeat(43)}`, 'Bearer '.repeat(50), 'x'.repeat(8000)]) }),
       () => ({ 'x-api-key': pick(['', 'bk_', 'bk_zzzzzzzzzzzz_short']) }),
+      // A webhook delivery with a forged or broken signature.
+      () => ({ 'x-github-event': pick(['push', 'pull_request', '']), 'x-github-delivery': pick(['d-1', '', 'x'.repeat(500)]), 'x-hub-signature-256': pick(['', 'sha256=', `sha256=${'0'.repeat(64)}`, 'md5=abc', 'sha256=zz']) }),
     ];
 
     setFlagsFromString('--expose-gc');

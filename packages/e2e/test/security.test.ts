@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import { AGENT_RECORD_TTL_MS, PROTOCOL_VERSION, type ApiErrorBody, type ArtifactList, type CreatedKey, type RunView } from '@baton/contracts';
-import { DEFAULT_AUTH, PERMISSIONS, startOrchestrator, type AuthConfig } from '@baton/orchestrator';
+import { DEFAULT_AUTH, PERMISSIONS, signTimestamped, startOrchestrator, type AuthConfig } from '@baton/orchestrator';
 import { noopAgent } from '@baton/agent-noop';
 import { keys } from '@baton/contracts';
 import { createLogger, RedisEnv, redisConfigFromEnv } from '@baton/platform';
@@ -16,6 +16,7 @@ import { z } from 'zod';
 
 const stack = useTestStack();
 const BOOTSTRAP = `boot-${'k'.repeat(40)}`;
+const HOOK_SECRET = 'hook-secret-'.padEnd(40, 'h');
 /** The secret part of `bk_<12 hex id>_<secret>` (base64url: it may itself contain "_"). */
 const secretOf = (key: string) => key.slice('bk_000000000000_'.length);
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
@@ -57,6 +58,11 @@ function roleFromIssue(route: string): string {
   if (method === 'GET' && (path === '/' || path === '/ui' || path.startsWith('/ui/'))) return 'public';
   if (path === '/v1/whoami' || path === '/v1/session') return 'viewer';
   if (['/health', '/ready', '/metrics'].includes(path) || path.startsWith('/docs')) return 'public';
+  // Webhook deliveries (issue 17): the signature is the credential, no API key.
+  if (route === 'POST /v1/hooks/:name') return 'public';
+  // Triggers, schedules and notifications: read by any role, defined by admins (they hold secrets and start runs),
+  // schedules paused/resumed and deliveries redelivered by operators.
+  if (/^\/v1\/(triggers|schedules|notifications)/.test(path) && (method === 'PUT' || method === 'DELETE')) return 'admin';
   if (path.startsWith('/v1/keys') || path === '/v1/audit' || (method === 'PUT' && path.startsWith('/v1/pipelines'))) return 'admin'; // keys, pipelines
   if (method === 'GET') return 'viewer'; // read
   if (route === 'POST /v1/runs' || route === 'POST /v1/runs/:id/cancel') return 'submitter'; // submit, cancel own runs
@@ -70,7 +76,7 @@ describe('authentication and roles', () => {
   });
 
   it('answer exactly 401, 403 or 2xx for every identity on every route, and audit every mutating or denied request', async () => {
-    const h = await stack.harness({}, { auth: auth() });
+    const h = await stack.harness({}, { auth: auth(), secrets: { BATON_SECRET_HOOK: HOOK_SECRET } });
     h.headers = bearer(BOOTSTRAP);
     await h.agent(reporter);
     let audited = 0;
@@ -83,6 +89,12 @@ describe('authentication and roles', () => {
         ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
       });
       if (method !== 'GET' || [401, 403, 429].includes(res.statusCode)) audited++;
+      return res;
+    };
+    // A webhook delivery: a signed raw body (the API key, if any, is ignored).
+    const rawCall = async (url: string, headers: Record<string, string>, payload: string) => {
+      const res = await h.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload });
+      audited++;
       return res;
     };
     const admin = bearer(BOOTSTRAP);
@@ -117,8 +129,21 @@ describe('authentication and roles', () => {
     await fakeAgent(h, 'fake-1', 'fakeagent');
     await fakeAgent(h, 'fleet-get-1', 'fleet-get');
     await call('POST', '/v1/fleets/fleet-get/drain', admin);
+    // Triggers, schedules and notifications to read, pause and redeliver.
+    expect((await call('PUT', '/v1/pipelines/hooked', admin, { stages: [{ name: 's', agent: 'noop' }] })).statusCode).toBe(201);
+    const trigger = () => ({ source: 'generic', secret: { env: 'BATON_SECRET_HOOK' }, pipeline: 'hooked' });
+    const schedule = { cron: '0 0 1 1 *', pipeline: 'hooked' };
+    const notification = { events: ['run.failed'], target: { type: 'slack', url: 'http://127.0.0.1:9/nowhere' } };
+    await call('PUT', '/v1/triggers/t-read', admin, trigger());
+    await call('PUT', '/v1/schedules/s-read', admin, schedule);
+    await call('PUT', '/v1/notifications/n-read', admin, notification);
+    await call('PUT', '/v1/notifications/n-dead', admin, { ...notification, events: ['run.cancelled'] });
+    const cancelled = json<RunView>(await call('POST', '/v1/runs', admin, { pipeline: 'hooked' })).id;
+    await call('POST', `/v1/runs/${cancelled}/cancel`, admin);
+    const deliveryId = await waitFor(async () => json<{ items: { deliveryId: string }[] }>(await call('GET', '/v1/notifications/n-dead/deliveries', admin)).items[0]?.deliveryId, { what: 'a delivery to redeliver' });
+    const hookBody = JSON.stringify({ ref: 'refs/heads/main' });
 
-    type Req = { method: string; url: string; body?: unknown; stream?: boolean };
+    type Req = { method: string; url: string; body?: unknown; stream?: boolean; raw?: string; headers?: Record<string, string> };
     const ROUTES: Record<string, (who: Identity) => Promise<Req>> = {
       'GET /health': async () => ({ method: 'GET', url: '/health' }),
       'GET /ready': async () => ({ method: 'GET', url: '/ready' }),
@@ -184,6 +209,35 @@ describe('authentication and roles', () => {
       '* /ui/bull/*': async () => ({ method: 'PUT', url: '/ui/bull/api/queues/reporter/pause' }),
       'GET /ui/bull-admin/*': async () => ({ method: 'GET', url: '/ui/bull-admin/api/queues' }),
       '* /ui/bull-admin/*': async () => ({ method: 'PUT', url: '/ui/bull-admin/api/queues/reporter/resume' }),
+      'POST /v1/hooks/:name': async () => ({ method: 'POST', url: '/v1/hooks/t-read', raw: hookBody, headers: { 'x-baton-event': 'push', 'x-baton-delivery': `d-${++n}`, 'x-baton-signature': signTimestamped(HOOK_SECRET, hookBody, Date.now() / 1000) } }),
+      'GET /v1/triggers': async () => ({ method: 'GET', url: '/v1/triggers' }),
+      'GET /v1/triggers/:name': async () => ({ method: 'GET', url: '/v1/triggers/t-read' }),
+      'PUT /v1/triggers/:name': async () => ({ method: 'PUT', url: `/v1/triggers/t-${++n}`, body: trigger() }),
+      'DELETE /v1/triggers/:name': async () => {
+        const name = `t-${++n}`;
+        await call('PUT', `/v1/triggers/${name}`, admin, trigger());
+        return { method: 'DELETE', url: `/v1/triggers/${name}` };
+      },
+      'GET /v1/schedules': async () => ({ method: 'GET', url: '/v1/schedules' }),
+      'GET /v1/schedules/:name': async () => ({ method: 'GET', url: '/v1/schedules/s-read' }),
+      'PUT /v1/schedules/:name': async () => ({ method: 'PUT', url: `/v1/schedules/s-${++n}`, body: schedule }),
+      'DELETE /v1/schedules/:name': async () => {
+        const name = `s-${++n}`;
+        await call('PUT', `/v1/schedules/${name}`, admin, schedule);
+        return { method: 'DELETE', url: `/v1/schedules/${name}` };
+      },
+      'POST /v1/schedules/:name/pause': async () => ({ method: 'POST', url: '/v1/schedules/s-read/pause' }),
+      'POST /v1/schedules/:name/resume': async () => ({ method: 'POST', url: '/v1/schedules/s-read/resume' }),
+      'GET /v1/notifications': async () => ({ method: 'GET', url: '/v1/notifications' }),
+      'GET /v1/notifications/:name': async () => ({ method: 'GET', url: '/v1/notifications/n-read' }),
+      'PUT /v1/notifications/:name': async () => ({ method: 'PUT', url: `/v1/notifications/n-${++n}`, body: notification }),
+      'DELETE /v1/notifications/:name': async () => {
+        const name = `n-${++n}`;
+        await call('PUT', `/v1/notifications/${name}`, admin, notification);
+        return { method: 'DELETE', url: `/v1/notifications/${name}` };
+      },
+      'GET /v1/notifications/:name/deliveries': async () => ({ method: 'GET', url: '/v1/notifications/n-dead/deliveries' }),
+      'POST /v1/notifications/:name/deliveries/:deliveryId/redeliver': async () => ({ method: 'POST', url: `/v1/notifications/n-dead/deliveries/${deliveryId}/redeliver` }),
     };
     // A never-ending stream (SSE) is called over a socket: its status, then hang up.
     const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -204,7 +258,11 @@ describe('authentication and roles', () => {
       const needed = route === 'GET /metrics' ? 'public' : PERMISSIONS[route]!;
       for (const who of IDENTITIES) {
         const req = await prepare(who);
-        const res = req.stream ? await streamStatus(req.url, ids[who]) : await call(req.method, req.url, ids[who], req.body);
+        const res = req.stream
+          ? await streamStatus(req.url, ids[who])
+          : req.raw !== undefined
+            ? await rawCall(req.url, { ...ids[who], ...req.headers }, req.raw)
+            : await call(req.method, req.url, ids[who], req.body);
         const allowed = route === '* /ui/bull/*' ? '405' : '2xx';
         const expected = needed === 'public' ? allowed : !(who in ROLE_RANK) ? '401' : ROLE_RANK[who]! >= ROLE_RANK[needed]! ? allowed : '403';
         // Redirects (/ and /ui to /ui/) count as success.

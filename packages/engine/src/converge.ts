@@ -1,9 +1,9 @@
-import { jobIdFor, TERMINAL_RUN_STATUSES } from '@baton/contracts';
+import { TERMINAL_RUN_STATUSES } from '@baton/contracts';
 import type { EngineContext } from './context.js';
-import { dispatchStage, unqueueWaiting } from './effects.js';
+import { dispatchJob, unqueueJob, unqueueWaiting } from './effects.js';
 import { applyJob } from './job-applier.js';
-import { mutateRun } from './mutate.js';
-import { unqueue } from './reducer.js';
+import { liveJobs } from './jobs.js';
+import { retryWaitingSlots } from './slots.js';
 import { counterField } from './store/counters.js';
 
 /**
@@ -17,33 +17,37 @@ export async function convergeRun(ctx: EngineContext, runId: string): Promise<nu
   if (!loaded || TERMINAL_RUN_STATUSES.has(loaded.doc.status)) return 0;
   const { doc, rev } = loaded;
   let repairs = 0;
-  for (const def of doc.definition.stages) {
-    const st = doc.stages[def.name]!;
-    if (st.status !== 'queued' && st.status !== 'running') continue;
-    const jobId = jobIdFor(doc.id, def.name, st.dispatch);
-    const progress = await ctx.queues.progress(def.agent, jobId);
+  if (doc.slots && (await retryWaitingSlots(ctx, doc)) > 0) {
+    ctx.count(counterField('engine_reconciler_repairs_total', { kind: 'slot-grant' }));
+    return 1; // the run moved on; the next pass looks at its jobs
+  }
+  for (const job of liveJobs(doc)) {
+    const { jobId, agent } = job;
+    const st = doc.stages[job.stage]!;
+    const progress = await ctx.queues.progress(agent, jobId);
     if (progress === 'not-started') continue; // waiting for an agent: nothing to repair
-    const state = progress === 'missing' ? 'unknown' : await ctx.queues.state(def.agent, jobId);
+    const state = progress === 'missing' ? 'unknown' : await ctx.queues.state(agent, jobId);
     if (state === 'completed' || state === 'failed' || state === 'active' || state === 'delayed') {
-      if (await applyJob(ctx, def.agent, jobId)) {
+      if (await applyJob(ctx, agent, jobId)) {
         ctx.count(counterField('engine_reconciler_repairs_total', { kind: 'missed-notice' }));
         repairs++;
       }
       continue;
     }
     if (state !== 'unknown') continue; // waiting for an agent: nothing to repair
-    const since = st.startedAt ?? st.queuedAt ?? doc.updatedAt;
+    // An item is queued by a later commit than its stage: the document's last change bounds its age.
+    const since = job.item === null ? (st.startedAt ?? st.queuedAt ?? doc.updatedAt) : doc.updatedAt;
     if (ctx.now() - since < ctx.config.repairGraceMs) continue; // may still be being enqueued
     // The job is missing. Re-read the run: if it moved on, the job was consumed and its result
     // applied between our two reads, and re-adding it would run the stage twice.
     const again = await ctx.store.load(runId);
     if (!again || again.rev !== rev) return repairs;
     if (doc.status === 'paused') {
-      if (st.status === 'queued') await mutateRun(ctx, runId, (d, now) => unqueue(d, { stage: def.name, dispatch: st.dispatch }, now));
+      if (job.status === 'queued') await unqueueJob(ctx, runId, job);
       continue;
     }
-    ctx.log.warn({ runId, stage: def.name, jobId, status: st.status }, 'stage job missing; dispatching it again');
-    await dispatchStage(ctx, doc, def.name);
+    ctx.log.warn({ runId, stage: job.stage, item: job.item, jobId, status: job.status }, 'stage job missing; dispatching it again');
+    await dispatchJob(ctx, doc, job);
     ctx.count(counterField('engine_reconciler_repairs_total', { kind: 'redispatch' }));
     repairs++;
   }

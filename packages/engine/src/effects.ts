@@ -1,20 +1,21 @@
 import { jobIdFor } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
+import { itemFinished, unqueueItem } from './control/for-each.js';
 import { sendControl } from './control.js';
 import { buildEnvelope } from './envelope.js';
+import { addedJobs, droppedJobs, liveJobs, type LiveJob } from './jobs.js';
 import { recordResolvedInput } from './resolved-inputs.js';
 import { mutateRun, type Committed } from './mutate.js';
-import { markFinished, unqueue } from './reducer.js';
+import { slotEffects } from './slots.js';
+import { markFinished, markItem, unqueue } from './reducer.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
-const live = (s: string) => s === 'queued' || s === 'running';
-
 /**
- * Makes the queues follow a committed transition: adds jobs for newly queued stages, removes (or
- * cancels, when an agent holds them) jobs of stages that are no longer live, and takes queued jobs
- * off the queue when the run is paused. Failures are logged, not thrown: the state is already
- * committed, and the reconciler repairs whatever this could not do.
+ * Makes the queues follow a committed transition: adds jobs for newly queued stages (and fan-out
+ * items), removes (or cancels, when an agent holds them) jobs that are no longer live, and takes
+ * queued jobs off the queue when the run is paused. Failures are logged, not thrown: the state is
+ * already committed, and the reconciler repairs whatever this could not do.
  */
 export async function applyEffects(ctx: EngineContext, c: Committed): Promise<void> {
   const prev = c.prev.doc;
@@ -24,22 +25,16 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
     work.push(fn().catch((e: unknown) => ctx.log.warn({ runId: next.id, stage, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry')));
   // All at once (one write on the auto-pipelined connection); new jobs are issued first, so the next
   // stage's agent can start while the finished job is being removed.
-  for (const def of next.definition.stages) {
-    const a = prev.stages[def.name]!;
-    const b = next.stages[def.name]!;
-    if (b.status !== 'queued' || b.dispatch === a.dispatch) continue;
-    attempt(def.name, () => dispatchStage(ctx, next, def.name));
-  }
-  for (const def of next.definition.stages) {
-    const a = prev.stages[def.name]!;
-    const b = next.stages[def.name]!;
-    if (!live(a.status) || (live(b.status) && b.dispatch === a.dispatch)) continue;
-    attempt(def.name, () => disposeJob(ctx, def.agent, jobIdFor(next.id, def.name, a.dispatch), `stage is ${b.status}`));
+  for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job));
+  for (const job of droppedJobs(prev, next)) {
+    const status = next.stages[job.stage]?.status ?? 'gone';
+    attempt(job.stage, () => disposeJob(ctx, job.agent, job.jobId, `stage is ${status}`));
   }
   await Promise.all(work);
   // A paused run starts no new attempt: take back what waits for an agent now, whether the pause
   // itself was just committed or a retry was (a stage in a retry's backoff), not on a later repair pass.
   if (next.status === 'paused' && (prev.status !== 'paused' || becameQueued(prev, next))) await unqueueWaiting(ctx, next);
+  if (prev.slots !== undefined || next.slots !== undefined) await slotEffects(ctx, prev, next);
 }
 
 const becameQueued = (prev: RunDoc, next: RunDoc) =>
@@ -48,18 +43,26 @@ const becameQueued = (prev: RunDoc, next: RunDoc) =>
 /** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */
 export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: string): Promise<void> {
   const st = doc.stages[stage]!;
-  const built = buildEnvelope(doc, stage, ctx.config.maxStageInputBytes);
+  await dispatchJob(ctx, doc, { stage, agent: stageDef(doc, stage).agent, dispatch: st.dispatch, item: null, jobId: jobIdFor(doc.id, stage, st.dispatch), status: 'queued' });
+}
+
+/** Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot be resolved. */
+export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<void> {
+  const { stage, dispatch, item } = job;
+  const built = buildEnvelope(doc, stage, item, ctx.config.maxStageInputBytes);
   if ('error' in built) {
     const now = ctx.now();
     const outcome = { ok: false as const, error: built.error, agentId: null, attempt: 0, startedAt: null, finishedAt: now };
-    const committed = await mutateRun(ctx, doc.id, (d, t) => markFinished(d, { stage, dispatch: st.dispatch, outcome }, t));
+    const committed = await mutateRun(ctx, doc.id, (d, t) =>
+      item === null ? markFinished(d, { stage, dispatch, outcome }, t) : markItem(d, (x) => itemFinished(x, { stage, dispatch, item, outcome }), t),
+    );
     if (committed) await applyEffects(ctx, committed);
     return;
   }
-  const jobId = jobIdFor(doc.id, stage, st.dispatch);
-  recordResolvedInput(ctx, doc.id, stage, st.dispatch, built.envelope.input);
-  await ctx.queues.add(built.envelope, jobId, stageDef(doc, stage), st.attemptBase ?? 0);
-  ctx.log.debug({ runId: doc.id, stage, jobId }, 'stage dispatched');
+  // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
+  if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
+  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
+  ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
 }
 
 /** Removes a job that is no longer wanted; asks the agent holding it to abort when it is running. */
@@ -71,6 +74,12 @@ export async function disposeJob(ctx: EngineContext, agentType: string, jobId: s
   }
 }
 
+/** Takes a queued job of a paused run back: its stage (or item) returns to `pending` until resume. */
+export async function unqueueJob(ctx: EngineContext, runId: string, job: LiveJob, attemptsMade: number | null = null): Promise<void> {
+  const { stage, dispatch, item } = job;
+  await mutateRun(ctx, runId, (d, now) => (item === null ? unqueue(d, { stage, dispatch, attemptsMade }, now) : markItem(d, (x) => unqueueItem(x, { stage, dispatch, item }), now)));
+}
+
 /**
  * Pause: jobs still waiting for an agent (never started, or in a retry's backoff) are taken back
  * and their stages go back to `pending`, keeping the attempts they used (control/pause.ts); they
@@ -79,20 +88,17 @@ export async function disposeJob(ctx: EngineContext, agentType: string, jobId: s
  * as any other), so a pause never makes a stage run again.
  */
 export async function unqueueWaiting(ctx: EngineContext, doc: RunDoc): Promise<void> {
-  for (const def of doc.definition.stages) {
-    const st = doc.stages[def.name]!;
-    if (st.status !== 'queued' && st.status !== 'running') continue;
-    const jobId = jobIdFor(doc.id, def.name, st.dispatch);
+  for (const job of liveJobs(doc)) {
+    if (job.status !== 'queued' && (job.item !== null || job.status !== 'running')) continue;
     try {
-      const r = await ctx.queues.takeBack(def.agent, jobId);
+      const r = await ctx.queues.takeBack(job.agent, job.jobId);
       // Held by an agent, or finished: its result is applied as any other (its completion event,
       // the sweeper, the repair pass); the job stays until then.
       if (r.outcome === 'active' || r.outcome === 'completed' || r.outcome === 'failed') continue;
-      if (r.outcome === 'missing' && st.status !== 'queued') continue;
-      const attemptsMade = r.outcome === 'removed' ? r.attemptsMade : null;
-      await mutateRun(ctx, doc.id, (d, now) => unqueue(d, { stage: def.name, dispatch: st.dispatch, attemptsMade }, now));
+      if (r.outcome === 'missing' && job.status !== 'queued') continue;
+      await unqueueJob(ctx, doc.id, job, r.outcome === 'removed' ? r.attemptsMade : null);
     } catch (e: unknown) {
-      ctx.log.warn({ runId: doc.id, stage: def.name, err: errorMessage(e) }, 'could not unqueue stage; the reconciler will retry');
+      ctx.log.warn({ runId: doc.id, stage: job.stage, err: errorMessage(e) }, 'could not unqueue stage; the reconciler will retry');
     }
   }
 }

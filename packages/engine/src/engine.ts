@@ -6,6 +6,7 @@ import { currentResolvedInputs } from './resolved-inputs.js';
 import type { RunDoc } from './run-doc.js';
 import { bulkRuns, type BulkAction, type BulkOptions } from './bulk.js';
 import type { Decision } from './control/approval.js';
+import { repairSlots } from './slots.js';
 import { removeSupersededJobs } from './superseded.js';
 import { requireWaitAof } from './accept-fsync.js';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineContext } from './context.js';
@@ -88,7 +89,7 @@ export class Engine {
 
   /** One full reconcile pass; `guard` runs before each action and throws to stop the pass. */
   private async reconcilePass(guard: () => Promise<void>): Promise<void> {
-    const repairs = (await reconcileActiveRuns(this.ctx, 8, guard)) + (await expireDueApprovals(this.ctx, guard)) + (await removeSupersededJobs(this.ctx, 500, guard));
+    const repairs = (await reconcileActiveRuns(this.ctx, 8, guard)) + (await expireDueApprovals(this.ctx, guard)) + (await removeSupersededJobs(this.ctx, 500, guard)) + (await guard(), await repairSlots(this.ctx));
     const deleted = await enforceRetentionFully(this.ctx, 2000, 500, guard);
     const files = await collectArtifactGarbage(this.ctx, 200, guard);
     await guard();
@@ -115,7 +116,7 @@ export class Engine {
   /** Runs one reconcile pass now (tests, and `baton` operator tooling). */
   async reconcileNow(): Promise<number> {
     await sweepFinishedJobs(this.ctx, await this.registry.knownTypes());
-    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx));
+    return (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx)) + (await repairSlots(this.ctx));
   }
 
   /** `user`: who submits, for the secret scopes (null: unknown, so no secret may be named). */

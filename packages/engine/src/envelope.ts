@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
 import { ENVELOPE_OVERHEAD_BYTES } from './admission/admission.js';
 import { jsonBytes, resolvedInputBytes } from './admission/input-size.js';
+import { itemsOf } from './control/for-each.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
@@ -8,14 +9,24 @@ import { stageDef, type RunDoc } from './run-doc.js';
  * and upstream outputs, plus the direct upstream outputs. Deterministic, so a re-dispatch after a
  * crash sends the same task.
  */
-export function buildEnvelope(doc: RunDoc, stage: string, maxBytes = Number.POSITIVE_INFINITY): { envelope: TaskEnvelope } | { error: StageError } {
+export function buildEnvelope(doc: RunDoc, stage: string, item: number | null = null, maxBytes = Number.POSITIVE_INFINITY): { envelope: TaskEnvelope } | { error: StageError } {
   const def = stageDef(doc, stage);
+  let current: { index: number; value: JsonValue } | undefined;
+  if (item !== null) {
+    const list = itemsOf(doc, stage);
+    if ('error' in list) return list;
+    current = { index: item, value: list.items[item] ?? null };
+  }
   const outputs: Record<string, JsonValue | undefined> = {};
   for (const [name, st] of Object.entries(doc.stages)) {
     if (st.status === 'succeeded') outputs[name] = st.output ?? null;
   }
   // Measured before it is built: a few references to a large value must not build a huge object.
-  const bytes = resolvedInputBytes(def.input, { input: doc.input, outputs }) + def.dependsOn.reduce((n, dep) => n + jsonBytes(outputs[dep] ?? null), 0) + ENVELOPE_OVERHEAD_BYTES;
+  const bytes =
+    resolvedInputBytes(def.input, { input: doc.input, outputs, item: current?.value }) +
+    def.dependsOn.reduce((n, dep) => n + jsonBytes(outputs[dep] ?? null), 0) +
+    jsonBytes(current?.value) +
+    ENVELOPE_OVERHEAD_BYTES;
   if (bytes > maxBytes) {
     return {
       error: {
@@ -26,12 +37,12 @@ export function buildEnvelope(doc: RunDoc, stage: string, maxBytes = Number.POSI
       },
     };
   }
-  const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs });
+  const { value, missing } = resolveRefs(def.input, { input: doc.input, outputs, item: current?.value });
   if (missing.length > 0) {
     return {
       error: {
         code: 'INPUT_RESOLUTION_FAILED',
-        message: `stage "${stage}" input references resolved to nothing: ${missing.join(', ')} (add a "default" or fix the upstream output)`,
+        message: `stage "${stage}"${item === null ? '' : ` (item ${item})`} input references resolved to nothing: ${missing.join(', ')} (add a "default" or fix the upstream output)`,
         retryable: false,
         details: { missing },
       },
@@ -51,6 +62,7 @@ export function buildEnvelope(doc: RunDoc, stage: string, maxBytes = Number.POSI
       upstream,
       timeoutMs: def.timeoutMs,
       labels: doc.labels,
+      ...(current ? { item: current } : {}),
     },
   };
 }

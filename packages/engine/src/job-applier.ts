@@ -74,7 +74,7 @@ async function commitFacts(
   finished: boolean,
   preloaded?: LoadedRun | null,
 ): Promise<boolean> {
-  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now), preloaded);
+  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now, ids.item), preloaded);
   if (committed) {
     await applyEffects(ctx, committed);
     return true;

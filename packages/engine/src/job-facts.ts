@@ -1,7 +1,8 @@
 import { checkAgentProtocol, StageProgress, TaskResult, type StageError } from '@baton/contracts';
 import type { Job } from 'bullmq';
 import type { JobStateName } from './queues.js';
-import { markFinished, markProgress, markRetrying, markStarted, type Outcome, type Transition } from './reducer.js';
+import { itemFinished, itemRetrying, itemStarted } from './control/for-each.js';
+import { markFinished, markItem, markProgress, markRetrying, markStarted, type Outcome, type Transition } from './reducer.js';
 import { baseOf } from './control/pause.js';
 import type { RunDoc } from './run-doc.js';
 
@@ -77,12 +78,35 @@ function inStageTerms(doc: RunDoc, stage: string, dispatch: number, f: JobFact):
   return { ...f, attempt: f.attempt + base };
 }
 
-/** Applies facts in order to a run document; null when none of them changes anything. */
-export function applyFacts(doc: RunDoc, stage: string, dispatch: number, jobFacts: JobFact[], now: number): Transition | null {
+/** A fact about one fan-out item (progress of items is not tracked). */
+function itemFact(doc: RunDoc, stage: string, dispatch: number, item: number, f: JobFact, now: number): Transition | null {
+  const at = { stage, dispatch, item };
+  switch (f.kind) {
+    case 'finished':
+      return markItem(doc, (d) => itemFinished(d, { ...at, outcome: f.outcome }), now);
+    case 'started':
+      return markItem(doc, (d) => itemStarted(d, { ...at, agentId: f.agentId, attempt: f.attempt, startedAt: f.startedAt }), now);
+    case 'retrying':
+      return markItem(doc, (d) => itemRetrying(d, { ...at, attempt: f.attempt, error: f.error }), now);
+    case 'progress':
+      return null;
+  }
+}
+
+/**
+ * Applies facts in order to a run document; null when none of them changes anything. `item` is
+ * the item index for a fan-out item's job.
+ */
+export function applyFacts(doc: RunDoc, stage: string, dispatch: number, jobFacts: JobFact[], now: number, item: number | null = null): Transition | null {
   let cur = null as Transition | null;
-  for (const f of jobFacts.map((jf) => inStageTerms(doc, stage, dispatch, jf))) {
+  for (const f of jobFacts.map((jf) => (item === null ? inStageTerms(doc, stage, dispatch, jf) : jf))) {
     const base: RunDoc = cur?.doc ?? doc;
     let t: Transition | null;
+    if (item !== null) {
+      t = itemFact(base, stage, dispatch, item, f, now);
+      if (t) cur = { doc: t.doc, events: [...(cur?.events ?? []), ...t.events] };
+      continue;
+    }
     switch (f.kind) {
       case 'finished':
         t = markFinished(base, { stage, dispatch, outcome: f.outcome }, now);

@@ -31,6 +31,7 @@ export async function mutateRun(
     const r = await ctx.store.commit(prev, transition);
     if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition };
     if (r.reason === 'missing') return null;
+    if (r.reason === 'slot-busy') throw new Error(`run ${runId}: a transition took a concurrency slot outside grantSlot (slots.ts)`);
     await new Promise((res) => setTimeout(res, Math.random() * Math.min(50, 2 * (i + 1))));
   }
   throw new Error(`run ${runId}: gave up after ${MAX_TRIES} conflicting commits`);

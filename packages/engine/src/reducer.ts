@@ -15,6 +15,9 @@ import {
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
 import { emitUnseenRetries, isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
 import { carriedAttempts, holdLive, refusedWhileHeld, takeBack, takeBackRefused } from './control/pause.js';
+import { gate, grant, noteHolder, releaseSlots } from './control/concurrency.js';
+import type { DraftLike } from './control/draft.js';
+import { cancelItems, fill, forEachOf, startFanOut } from './control/for-each.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -126,8 +129,10 @@ function settle(d: Draft): void {
   }
 
   if (doc.status !== 'paused') {
+    let finishedAtOnce = false;
     for (const name of ordered(doc)) {
       const st = stageState(doc, name);
+      if (st.fanOut && (st.status === 'queued' || st.status === 'running')) fill(d, name); // after a resume
       if (st.status !== 'pending') continue;
       const deps = stageDef(doc, name).dependsOn.map((dep) => stageState(doc, dep).status);
       if (deps.some((s) => !TERMINAL_STAGE_STATUSES.has(s))) continue;
@@ -137,14 +142,27 @@ function settle(d: Draft): void {
         d.emit({ type: 'stage.skipped', stage: name, reason: 'an upstream stage did not run' });
         continue;
       }
-      if (stageDef(doc, name).approval) startWaiting(d, name);
+      if (stageDef(doc, name).approval) {
+        startWaiting(d, name);
+        continue;
+      }
+      const slots = gate(d, name);
+      if (slots === 'failed') finishedAtOnce = true;
+      if (slots !== 'go') continue;
+      if (forEachOf(doc, name)) finishedAtOnce = startFanOut(d, name, st.dispatch + 1) || finishedAtOnce;
       else queueStage(d, name);
+    }
+    // A fan-out over an empty (or unusable) list finished as it started: settle what that unblocks.
+    if (finishedAtOnce) {
+      settle(d);
+      return;
     }
   }
 
   const all = Object.values(doc.stages);
   if (all.every((s) => TERMINAL_STAGE_STATUSES.has(s.status))) finishRun(d, 'succeeded', null, null);
   syncRunWaiting(d);
+  releaseSlots(d);
 }
 
 function queueStage(d: Draft, name: string): void {
@@ -165,6 +183,7 @@ function finishRun(d: Draft, status: 'succeeded' | 'failed' | 'cancelled', error
       if (st.status === 'skipped') d.emit({ type: 'stage.skipped', stage: name, reason: reason ?? 'the run finished' });
       else d.emit({ type: 'stage.cancelled', stage: name });
     } else if (st.status === 'queued' || st.status === 'running' || st.status === 'waiting') {
+      cancelItems(st);
       st.status = 'cancelled';
       st.finishedAt = d.now;
       d.emit({ type: 'stage.cancelled', stage: name });
@@ -176,6 +195,7 @@ function finishRun(d: Draft, status: 'succeeded' | 'failed' | 'cancelled', error
   if (status === 'succeeded') d.emit({ type: 'run.succeeded' });
   else if (status === 'failed') d.emit({ type: 'run.failed', error: error! });
   else d.emit({ type: 'run.cancelled', reason: doc.cancelReason });
+  releaseSlots(d);
 }
 
 /** The stage state a job-driven fact applies to, or null when the fact is stale. */
@@ -278,6 +298,22 @@ export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; 
   if (d.doc.status === 'queued') {
     d.doc.status = 'running';
     d.doc.startedAt = d.doc.startedAt ?? now;
+  }
+  settle(d);
+  return d.done();
+}
+
+/**
+ * A fact about one item of a fan-out stage, applied by `fn` (one of control/for-each.ts's
+ * transitions, which returns false when the fact changes nothing).
+ */
+export function markItem(doc: RunDoc, fn: (d: DraftLike) => boolean, now: number): Transition | null {
+  const d = draft(doc, now);
+  if (!fn(d)) return null;
+  if (d.doc.status === 'queued') {
+    d.doc.status = 'running';
+    d.doc.startedAt = now;
+    d.emit({ type: 'run.started' });
   }
   settle(d);
   return d.done();
@@ -390,4 +426,18 @@ export function expireApprovals(doc: RunDoc, now: number): Transition | null {
   if (expired.length === 0) return null;
   settle(d);
   return d.done();
+}
+
+/** A concurrency slot of the run was granted (control/concurrency.ts); the commit takes it or is refused. */
+export function grantSlot(doc: RunDoc, scope: string, now: number): Transition | null {
+  const d = draft(doc, now);
+  if (!grant(d, scope)) return null;
+  settle(d);
+  return d.done();
+}
+
+/** A grant was refused: remember who holds the key, for the waiting reason. */
+export function noteSlotHolder(doc: RunDoc, scope: string, holder: string | null, now: number): Transition | null {
+  const d = draft(doc, now);
+  return noteHolder(d, scope, holder) ? d.done() : null;
 }

@@ -38,8 +38,33 @@ export const StageState = z.object({
   progress: StageProgress.nullable(),
   output: JsonValue.nullable(),
   error: StageError.nullable(),
+  /** A fan-out stage's items, once its list is known (control/for-each.ts). */
+  fanOut: z
+    .object({
+      /** One character per item (ITEM_STATE): p pending, q queued, r running, s succeeded, f failed, c cancelled. */
+      s: z.string(),
+      /** Attempts started per item. */
+      a: z.array(z.int().nonnegative()),
+      /** Item outputs in order (null until an item succeeds); moved to the stage's output when it finishes. */
+      out: z.array(JsonValue).nullable(),
+      /** Errors of the items that failed for good, by item index. */
+      err: z.record(z.string(), StageError),
+    })
+    .optional(),
 });
 export type StageState = z.infer<typeof StageState>;
+
+export const SlotState = z.object({
+  /** The resolved key value. */
+  key: z.string(),
+  limit: z.int().positive(),
+  status: z.enum(['waiting', 'held']),
+  /** While waiting: a run holding the key when it was last tried (for the waiting reason). */
+  heldBy: z.string().nullable(),
+  /** While waiting: the stages that wait for this slot (they go back to pending once it is held). */
+  stages: z.array(z.string()),
+});
+export type SlotState = z.infer<typeof SlotState>;
 
 /**
  * The whole state of a run, stored as one JSON document (plus a revision counter) in the run's
@@ -62,6 +87,11 @@ export const RunDoc = z.object({
   /** API key id of the submitter (null when auth is disabled). */
   createdBy: z.string().nullable().default(null),
   stages: z.record(z.string(), StageState),
+  /**
+   * Concurrency slots the run waits for or holds, by scope (`$run` for the pipeline's key, else the
+   * stage's name); see control/concurrency.ts. Taken and released in the same commit as this document.
+   */
+  slots: z.record(z.string(), SlotState).optional(),
   /** The run this one was forked from (POST /v1/runs/:id/fork), and at which stage. */
   forkedFrom: z.object({ runId: z.string(), fromStage: z.string() }).nullable().optional(),
   /** Runs forked from this one, oldest first. */
@@ -90,7 +120,7 @@ export function readDoc(json: string): RunDoc {
 export function copyDoc(doc: RunDoc): RunDoc {
   const stages: RunDoc['stages'] = {};
   for (const [name, st] of Object.entries(doc.stages)) stages[name] = { ...st };
-  return { ...doc, stages };
+  return { ...doc, stages, ...(doc.slots ? { slots: { ...doc.slots } } : {}) };
 }
 
 export function stageDef(doc: RunDoc, name: string) {

@@ -4,7 +4,9 @@ import { admitActiveRuns, admitSubmission } from './admission/admission.js';
 import { claimApps } from './admission/app-owners.js';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
-import { applyEffects, dispatchStage } from './effects.js';
+import { applyEffects, dispatchJob } from './effects.js';
+import { liveJobs } from './jobs.js';
+import { retryWaitingSlots } from './slots.js';
 import { EngineError } from './engine-error.js';
 import { newRunId } from './ids.js';
 import { mutateRun } from './mutate.js';
@@ -128,12 +130,18 @@ async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { 
 }
 
 async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {
-  for (const [name, st] of Object.entries(t.doc.stages)) {
-    if (st.status !== 'queued') continue;
+  if (t.doc.slots) {
     try {
-      await dispatchStage(ctx, t.doc, name);
+      await retryWaitingSlots(ctx, t.doc);
     } catch (e: unknown) {
-      ctx.log.warn({ runId: t.doc.id, stage: name, err: e instanceof Error ? e.message : String(e) }, 'could not dispatch stage; the reconciler will retry');
+      ctx.log.warn({ runId: t.doc.id, err: e instanceof Error ? e.message : String(e) }, 'could not ask for a concurrency slot; the reconciler will retry');
+    }
+  }
+  for (const job of liveJobs(t.doc)) {
+    try {
+      await dispatchJob(ctx, t.doc, job);
+    } catch (e: unknown) {
+      ctx.log.warn({ runId: t.doc.id, stage: job.stage, err: e instanceof Error ? e.message : String(e) }, 'could not dispatch stage; the reconciler will retry');
     }
   }
 }

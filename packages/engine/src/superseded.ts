@@ -3,6 +3,7 @@ import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
 import { unguarded, type PassGuard } from './lease.js';
+import { droppedJobs, finishedJobIds } from './jobs.js';
 import type { RunDoc } from './run-doc.js';
 
 /**
@@ -13,23 +14,16 @@ import type { RunDoc } from './run-doc.js';
  * they are gone, whatever the run's status.
  */
 
-const live = (s: string) => s === 'queued' || s === 'running';
-
 /**
- * Jobs `prev -> next` supersedes. A stage that ended `succeeded` or `failed` ended by its own job's
- * result, so its job is finished already and is not recorded.
+ * Jobs `prev -> next` supersedes (stage jobs and fan-out item jobs alike, see jobs.ts). A stage or
+ * item that ended `succeeded` or `failed` ended by its own job's result, so its job is finished
+ * already and is not recorded.
  */
 export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
-  const out: string[] = [];
-  for (const def of next.definition.stages) {
-    const a = prev.stages[def.name];
-    const b = next.stages[def.name];
-    if (!a || !b || !live(a.status)) continue;
-    if (live(b.status) && b.dispatch === a.dispatch) continue;
-    if (b.dispatch === a.dispatch && (b.status === 'succeeded' || b.status === 'failed')) continue;
-    out.push(supersededMember(def.agent, jobIdFor(next.id, def.name, a.dispatch)));
-  }
-  return out;
+  const dropped = droppedJobs(prev, next);
+  if (dropped.length === 0) return [];
+  const finished = finishedJobIds(next);
+  return dropped.filter((j) => !finished.has(j.jobId)).map((j) => supersededMember(j.agent, j.jobId));
 }
 
 /**
@@ -47,7 +41,7 @@ export function heldJobs(doc: RunDoc): Set<string> {
   if (doc.status !== 'paused') return out;
   for (const def of doc.definition.stages) {
     const st = doc.stages[def.name];
-    if (st && live(st.status)) out.add(supersededMember(def.agent, jobIdFor(doc.id, def.name, st.dispatch)));
+    if (st && (st.status === 'queued' || st.status === 'running')) out.add(supersededMember(def.agent, jobIdFor(doc.id, def.name, st.dispatch)));
   }
   return out;
 }

@@ -33,6 +33,11 @@ import { runRoutes } from './routes/runs.js';
 import { bulkRunRoutes } from './routes/bulk-runs.js';
 import { stageLogRoutes } from './routes/stage-logs.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { hookRoutes } from './routes/hooks.js';
+import { triggerRoutes } from './routes/triggers.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { TriggerStore } from './triggers/trigger-store.js';
 import type { Services } from './services.js';
 import { StreamSlots } from './routes/stream-slots.js';
 
@@ -105,7 +110,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   if (auth.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: auth.corsOrigins,
-      methods: ['GET', 'POST', 'PUT'],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key', 'x-request-id', 'last-event-id'],
       exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'location'],
       maxAge: 600,
@@ -141,6 +146,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(sessionRoutes(auth, sessions));
   await app.register(runChangeRoutes);
   await app.register(queueThroughputRoutes);
+  const triggers = new TriggerStore(services.redis, services.keys);
+  await app.register(triggerRoutes(triggers, services.secrets));
+  await app.register(hookRoutes(triggers, services.secrets));
+  await app.register(scheduleRoutes);
+  await app.register(notificationRoutes);
   await registerDashboard(app);
   await registerBullBoards(app, services);
   return { app, processRegistry, fleetRegistry };

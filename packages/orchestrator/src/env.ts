@@ -64,6 +64,15 @@ export const OrchestratorEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_MAX_ACTIVE_RUNS_PER_KEY: int(100, 0),
   /** Refuse to start unless Redis has maxmemory-policy noeviction (production). */
   BATON_REQUIRE_NOEVICTION: z.enum(['true', 'false']).default('false'),
+  /** Notification deliveries: attempts before a delivery is dead-lettered, and the first retry delay (doubling). */
+  /** How often each orchestrator re-reads the schedule definitions (ticks themselves are timers, not polls). */
+  BATON_SCHEDULE_RELOAD_MS: int(5000, 100),
+  BATON_NOTIFY_ATTEMPTS: int(8, 1),
+  BATON_NOTIFY_BACKOFF_MS: int(1000, 10),
+  /** How long a notification receiver may take to answer. */
+  BATON_NOTIFY_TIMEOUT_MS: int(10_000, 100),
+  /** Lock of a delivery in progress: a dead orchestrator's delivery is retried by another after it lapses. */
+  BATON_NOTIFY_LOCK_MS: int(30_000, 1000),
 });
 export type OrchestratorEnv = z.infer<typeof OrchestratorEnv>;
 
@@ -123,4 +132,19 @@ export function stageTargetsFromEnv(env: OrchestratorEnv): Record<string, number
       .map((kv) => kv.split('='))
       .map(([k, v]) => [k!, Number(v)]),
   );
+}
+
+/**
+ * The BATON_SECRET_* variables (webhook trigger and notification secrets are stored as references
+ * to them; Redis never holds the values). Read from the raw environment: they are not in the schema.
+ */
+export function secretsFromEnv(raw: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  // `BATON_SECRET_<NAME>_SCOPE` declares where an agent may send a secret (contracts/secret-scopes.ts); it is not a secret itself.
+  for (const [k, v] of Object.entries(raw)) if (/^BATON_SECRET_[A-Z0-9_]{1,64}$/.test(k) && !k.endsWith('_SCOPE') && v) out[k] = v;
+  return out;
+}
+
+export function notifyConfigFromEnv(env: OrchestratorEnv) {
+  return { attempts: env.BATON_NOTIFY_ATTEMPTS, backoffMs: env.BATON_NOTIFY_BACKOFF_MS, timeoutMs: env.BATON_NOTIFY_TIMEOUT_MS, lockMs: env.BATON_NOTIFY_LOCK_MS };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
 import { bootProcess, checkEvictionPolicy, createRedis, describeRedisTarget, errorMessage, EXIT_CONFIG, redisConfigFromEnv } from '@baton/platform';
-import { authConfigFromEnv, engineConfigFromEnv, OrchestratorEnv, secretScopesFromProcessEnv, stageTargetsFromEnv } from './env.js';
+import { authConfigFromEnv, engineConfigFromEnv, notifyConfigFromEnv, OrchestratorEnv, secretScopesFromProcessEnv, secretsFromEnv, stageTargetsFromEnv } from './env.js';
 import { startOrchestrator } from './orchestrator.js';
 
 const { env, log } = bootProcess('orchestrator', OrchestratorEnv);
@@ -38,6 +38,9 @@ const orchestrator = await startOrchestrator({
   ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_HOST } : {}),
   stageTargets: stageTargetsFromEnv(env),
   auth: configOrExit(() => authConfigFromEnv(env)),
+  secrets: secretsFromEnv(),
+  scheduleReloadMs: env.BATON_SCHEDULE_RELOAD_MS,
+  notify: notifyConfigFromEnv(env),
 });
 const address = await orchestrator.app.listen({ host: env.BATON_HOST, port: env.BATON_PORT });
 log.info({ address }, 'orchestrator listening');

@@ -7,6 +7,13 @@ import type { AuthConfig } from './auth/auth-config.js';
 import { buildApp } from './app.js';
 import { BUILTIN_PIPELINES } from './builtin-pipelines.js';
 import { RunNoticeHub } from './run-notice-hub.js';
+import { ScheduleStore } from './schedules/schedule-store.js';
+import { Scheduler } from './schedules/scheduler.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_NOTIFY, deliveryQueue, startDeliveryWorker, type NotifyConfig } from './notifications/delivery-worker.js';
+import { NotificationStore } from './notifications/notification-store.js';
+import { OutboxRelay } from './notifications/outbox-relay.js';
 
 export interface OrchestratorOptions {
   redis: RedisConfig;
@@ -24,6 +31,12 @@ export interface OrchestratorOptions {
   auth?: AuthConfig;
   /** See AppOptions.strictErrorDocs. */
   strictErrorDocs?: boolean;
+  /** BATON_SECRET_* values (see env.ts secretsFromEnv). */
+  secrets?: Record<string, string>;
+  /** See BATON_SCHEDULE_RELOAD_MS. */
+  scheduleReloadMs?: number;
+  /** Notification delivery: attempts, first backoff, receiver timeout. */
+  notify?: NotifyConfig;
 }
 
 export interface Orchestrator {
@@ -74,8 +87,21 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
 
   const notices = new RunNoticeHub(runSubscriber, keys);
   await notices.start();
+  const scheduler = new Scheduler(new ScheduleStore(redis, keys), engine, log.child({ component: 'scheduler' }), opts.scheduleReloadMs ?? 5000);
+  await scheduler.start();
+
+  // Notifications: outbox entries (written with each transition) -> delivery queue -> receivers.
+  const notifyCfg = opts.notify ?? DEFAULT_NOTIFY;
+  const notificationStore = new NotificationStore(redis, keys);
+  const notificationQueue = deliveryQueue(redis, keys, notifyCfg);
+  const workerConnection = createRedis(opts.redis, 'blocking', 'baton-orchestrator-notify', log);
+  const notifyLog = log.child({ component: 'notifications' });
+  const deliveryWorker = startDeliveryWorker(workerConnection, keys, notificationStore, opts.secrets ?? {}, notifyCfg, notifyLog);
+  const outboxReader = createRedis(opts.redis, 'blocking', 'baton-orchestrator-outbox', log);
+  const relay = new OutboxRelay(outboxReader, redis, keys, notificationStore, notificationQueue, `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, notifyLog);
+  await relay.start();
   const { app, processRegistry, fleetRegistry } = await buildApp(
-    { engine, redis, keys, notices, log },
+    { engine, redis, keys, notices, log, secrets: opts.secrets ?? {}, scheduler, notifications: { store: notificationStore, queue: notificationQueue } },
     {
       ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
       processMetricsElsewhere: opts.metricsPort !== undefined,
@@ -98,6 +124,11 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
       closing ??= (async () => {
         await app.close();
         await metricsServer?.close();
+        await scheduler.stop();
+        await relay.stop();
+        await deliveryWorker.close();
+        await notificationQueue.close();
+        await workerConnection.quit().catch(() => workerConnection.disconnect());
         await notices.stop();
         await engine.stop();
         // The engine closed `subscriber` (its job-event reader) when it stopped.

@@ -1,5 +1,5 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { waitingStages, waitingUntil, type ResolvedInput, type RunDoc } from '@baton/engine';
+import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type ResolvedInput, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -8,7 +8,7 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>, resolved?
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
     const waitingReason =
-      st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : null;
+      st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : slotWaitingReason(doc, def.name);
     return {
       name: def.name,
       agent: def.agent,
@@ -27,10 +27,13 @@ export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>, resolved?
       error: st.error,
       waitingReason,
       ...(resolved ? { resolvedInput: resolved[def.name] ?? null } : {}),
+      ...(def.forEach && st.fanOut ? { items: forEachView(doc, def.name) } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
     };
   });
-  return { ...runSummary(doc), input: doc.input, waitingOn: waitingStages(doc), forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
+  // Stages waiting for a concurrency slot are not waiting for a decision (their waitingReason says why).
+  const waitingOn = waitingStages(doc).filter((n) => slotWaitingReason(doc, n) === null);
+  return { ...runSummary(doc), input: doc.input, waitingOn, forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {

@@ -23,6 +23,10 @@ export interface TaskContext<I> {
   /** Outputs of the stages this one depends on (null for a tolerated failure). */
   upstream: Record<string, JsonValue | null>;
   labels: Labels;
+  /** In a fan-out stage (`forEach`): the item this job runs; undefined elsewhere. */
+  item?: JsonValue;
+  /** In a fan-out stage: the item's index in the list; undefined elsewhere. */
+  itemIndex?: number;
   /** The stage's live output: lines written here are streamed to GET /v1/runs/:id/stages/:stage/logs as they come. */
   output: LiveLog;
   /** Stores logs, reports and screenshots with the run (served by GET /v1/runs/:id/artifacts). */

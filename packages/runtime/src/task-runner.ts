@@ -161,6 +161,7 @@ export class TaskRunner {
         agentId,
         upstream: task.upstream,
         labels: task.labels,
+        ...(task.item ? { item: task.item.value, itemIndex: task.item.index } : {}),
         artifacts: this.deps.artifacts(task.runId, task.stage),
         output: live ?? { write: () => undefined, redact: () => undefined },
       };

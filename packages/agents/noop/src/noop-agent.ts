@@ -33,7 +33,7 @@ function shouldFail(input: NoopInput, attempt: number): { code: string; message:
 /** The noop agent: sleeps for input.ms (reporting progress), fails when told to, echoes its input. */
 export const noopAgent = defineAgent({
   ...noopSpec,
-  async handler({ input, signal, attempt, upstream, progress, runId, stage, jobId, agentId, output }) {
+  async handler({ input, signal, attempt, upstream, progress, runId, stage, jobId, agentId, output, item }) {
     const startedAt = new Date().toISOString();
     const entry = { runId, stage, attempt, jobId, agentId, pid: process.pid };
     // The model test checks that no attempt starts after its run was cancelled or paused.
@@ -54,6 +54,6 @@ export const noopAgent = defineAgent({
     recordExecution(noopEnv.BATON_NOOP_LEDGER, { ...entry, at: new Date().toISOString(), startedAt });
     const failure = shouldFail(input, attempt);
     if (failure) throw new StageFailure(failure.code, failure.message, { retryable: failure.retryable });
-    return { echo: input.echo ?? null, upstream: Object.keys(upstream).sort(), sleptMs: input.ms, attempt };
+    return { echo: input.echo ?? null, upstream: Object.keys(upstream).sort(), sleptMs: input.ms, attempt, ...(item === undefined ? {} : { item }) };
   },
 });

@@ -37,6 +37,8 @@ export const NoopOutput = z.object({
   upstream: z.array(z.string()),
   sleptMs: z.int(),
   attempt: z.int(),
+  /** In a fan-out stage: the item it ran (`ctx.item`). */
+  item: JsonValue.optional(),
 });
 export type NoopOutput = z.infer<typeof NoopOutput>;
 

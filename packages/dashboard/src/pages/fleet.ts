@@ -8,10 +8,10 @@ import { act, errorState } from './errors.js';
 const REFRESH_MS = 2000;
 const LIVENESS = ['alive', 'draining', 'deaf', 'stale', 'dead'] as const;
 
-/** Job ids are `<runId>.<stage>.<dispatch>` (contracts/keys.ts; only types are imported in the browser). */
+/** Job ids are `<runId>.<stage>.<dispatch>[.<item>]` (contracts/keys.ts; only types are imported in the browser). */
 function parseJobId(jobId: string): { runId: string; stage: string } | null {
-  const m = /^(run_[0-9A-Z]{26})\.([a-z][a-z0-9_-]*)\.\d+$/.exec(jobId);
-  return m ? { runId: m[1]!, stage: m[2]! } : null;
+  const m = /^(run_[0-9A-Z]{26})\.([a-z][a-z0-9_-]*)\.\d+(\.(\d+))?$/.exec(jobId);
+  return m ? { runId: m[1]!, stage: m[4] === undefined ? m[2]! : `${m[2]!}[${m[4]}]` } : null;
 }
 
 function task(jobId: string): HTMLElement {

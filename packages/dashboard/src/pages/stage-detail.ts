@@ -25,6 +25,26 @@ function artifactView(a: ArtifactMeta): HTMLElement {
   return row;
 }
 
+const ITEM_STATES = { p: 'pending', q: 'queued', r: 'running', s: 'succeeded', f: 'failed', c: 'cancelled' } as const;
+
+/** A fan-out stage's items: counts, one square per item (by state), and the failures. */
+function itemsView(items: NonNullable<StageView['items']>): HTMLElement {
+  const c = items.counts;
+  const summary = `${items.total} items, at most ${items.maxParallel} at once: ${c.succeeded} succeeded, ${c.running} running, ${c.queued} queued, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled`;
+  const squares = [...items.states].map((ch, i) => {
+    const state = ITEM_STATES[ch as keyof typeof ITEM_STATES] ?? 'pending';
+    return h(`span.item.st-${state}`, { title: `item ${i}: ${state}`, 'data-item': String(i) });
+  });
+  return h(
+    'div.fan-out',
+    { 'data-items': String(items.total) },
+    h('h3', {}, 'Items (fan-out)'),
+    h('p.muted', {}, summary),
+    h('div.items', {}, squares),
+    items.failures.length ? h('ol.attempts', {}, items.failures.map((f) => h('li', {}, `item ${f.item}: `, h('strong', {}, f.code), ` ${f.message}`))) : null,
+  );
+}
+
 /** One stage: status, timings, attempts, input (as defined), output, error, logs and artifacts, retry-from-here. */
 export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, artifacts: ArtifactMeta[], changed: () => void): HTMLElement {
   const status = h('span.action-status');
@@ -62,6 +82,7 @@ export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, 
           lane.attempts.map((a) => h('li', {}, `attempt ${a.attempt}: ${a.outcome} after ${duration((a.end ?? Date.now()) - a.start)}${a.agentId ? ` on ${a.agentId}` : ''}`, a.error ? h('div.error-text', {}, a.error) : null)),
         )
       : null,
+    s.items ? itemsView(s.items) : null,
     s.error ? h('div.state.error', {}, h('strong', {}, s.error.code), ` ${s.error.message}${s.error.retryable ? ' (retryable)' : ''}`) : null,
     h(
       'div.cols',

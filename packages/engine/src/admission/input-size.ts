@@ -6,7 +6,7 @@ import { isRefObject, parseRef, type JsonValue } from '@baton/contracts';
  * `input.big`, found by measuring `input.big` once. References to stage outputs that are not known
  * (at submit) count as nothing, so the result is a lower bound there and exact at dispatch.
  */
-export function resolvedInputBytes(template: JsonValue, ctx: { input: JsonValue; outputs: Record<string, JsonValue | undefined> }): number {
+export function resolvedInputBytes(template: JsonValue, ctx: { input: JsonValue; outputs: Record<string, JsonValue | undefined>; item?: JsonValue }): number {
   const measured = new Map<string, number | undefined>();
   const refBytes = (v: { $from: string; default?: JsonValue }): number | undefined => {
     if (measured.has(v.$from)) return measured.get(v.$from) ?? (v.default !== undefined ? jsonBytes(v.default) : undefined);
@@ -14,6 +14,7 @@ export function resolvedInputBytes(template: JsonValue, ctx: { input: JsonValue;
     let got: JsonValue | undefined;
     if ('error' in ref) got = undefined;
     else if (ref.source === 'input') got = walk(ctx.input, ref.path);
+    else if (ref.source === 'item') got = walk(ctx.item, ref.path);
     else got = walk(ctx.outputs[ref.stage], ref.path);
     const n = got === undefined ? undefined : jsonBytes(got);
     measured.set(v.$from, n);

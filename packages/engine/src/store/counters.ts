@@ -113,6 +113,13 @@ export function metricDeltas(doc: RunDoc, events: RunEvent[]): MetricDeltas {
       case 'stage.retrying':
         inc(counterField('stage_retries_total', { agent: agentOf(e.stage) }));
         break;
+      case 'stage.item.succeeded':
+      case 'stage.item.failed':
+        inc(counterField('fanout_items_finished_total', { agent: agentOf(e.stage), outcome: e.type === 'stage.item.succeeded' ? 'succeeded' : 'failed' }));
+        break;
+      case 'stage.item.retrying':
+        inc(counterField('fanout_item_retries_total', { agent: agentOf(e.stage) }));
+        break;
       default:
         break;
     }

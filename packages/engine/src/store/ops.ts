@@ -2,7 +2,9 @@
  * Builds the write-operation lists the run scripts apply (see lua/apply-ops.include.lua).
  * Keys are collected into a KEYS array and referenced by 1-based index.
  */
-export type Op = ['zadd', number, number, string] | ['zrem', number, string] | ['xadd', number, number, string] | ['hincrby', number, string, number] | ['hincrbyfloat', number, string, number] | ['del', number];
+export type Op = ['zadd', number, number, string] | ['zrem', number, string] | ['xadd', number, number, string] | ['hincrby', number, string, number] | ['hincrbyfloat', number, string, number] | ['del', number]
+  | ['take', number, number, number, string, number]
+  | ['release', number, number, string];
 
 export class OpList {
   readonly keys: string[];
@@ -47,6 +49,15 @@ export class OpList {
   }
   del(key: string): this {
     this.ops.push(['del', this.k(key)]);
+    return this;
+  }
+  /** Takes a concurrency slot; the whole commit is refused when the key already has `limit` holders. */
+  take(holders: string, waiters: string, limit: number, member: string, score: number): this {
+    this.ops.push(['take', this.k(holders), this.k(waiters), limit, member, score]);
+    return this;
+  }
+  release(holders: string, waiters: string, member: string): this {
+    this.ops.push(['release', this.k(holders), this.k(waiters), member]);
     return this;
   }
   json(): string {

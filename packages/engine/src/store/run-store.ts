@@ -6,6 +6,8 @@ import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
 import { HELD_SCORE, heldJobs, supersededJobs } from '../superseded.js';
+import { notableEvents, OUTBOX_MAX_LEN } from '../outbox/notable-events.js';
+import { slotWrites } from './slot-writes.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
 
 export interface LoadedRun {
@@ -35,7 +37,7 @@ export type CreateResult =
   /** The pipeline version the run was built from is no longer current (or gone): nothing was written. */
   | { created: false; stale: true };
 
-export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' };
+export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
 
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
@@ -144,6 +146,7 @@ export class RunStore {
       args: [prev.rev, JSON.stringify(t.doc), ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
     });
     if (rev === -1) return { ok: false, reason: 'conflict' };
+    if (rev === -2) return { ok: false, reason: 'slot-busy' };
     if (rev === 0) return { ok: false, reason: 'missing' };
     return { ok: true, rev };
   }
@@ -190,7 +193,10 @@ export class RunStore {
     for (const member of heldAfter) if (!heldBefore.has(member)) ops.zadd(k.supersededJobs(), HELD_SCORE, member);
     // After the releases: a job superseded by this very commit stays recorded.
     if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
+    slotWrites(ops, k, prev, next);
     for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));
+    // The notification outbox (orchestrator/src/notifications): in this same commit, never lost after it.
+    for (const entry of notableEvents(next, t.events)) ops.xadd(k.notificationOutbox(), OUTBOX_MAX_LEN, JSON.stringify(entry));
     const m = metricDeltas(next, t.events);
     for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);
     for (const [field, x] of m.floats) ops.hincrbyfloat(k.metrics(), field, x);

@@ -16,6 +16,7 @@ const SCRIPTS = {
   batonPutPipeline: load('put-pipeline'),
   batonTakeBackJob: readFileSync(new URL('take-back-job.lua', LUA_DIR), 'utf8'),
   batonRenewLease: readFileSync(new URL('renew-lease.lua', LUA_DIR), 'utf8'),
+  batonReleaseStaleSlot: load('release-stale-slot'),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

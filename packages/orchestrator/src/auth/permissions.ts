@@ -70,6 +70,25 @@ export const PERMISSIONS: Record<string, Requirement> = {
   'POST /v1/keys': 'admin',
   'POST /v1/keys/:id/revoke': 'admin',
   'GET /v1/audit': 'admin',
+
+  // Webhook deliveries carry no API key: the provider's signature is the credential (checked by the route).
+  'POST /v1/hooks/:name': 'public',
+  'GET /v1/triggers': 'viewer',
+  'GET /v1/triggers/:name': 'viewer',
+  'PUT /v1/triggers/:name': 'admin',
+  'DELETE /v1/triggers/:name': 'admin',
+  'GET /v1/schedules': 'viewer',
+  'GET /v1/schedules/:name': 'viewer',
+  'PUT /v1/schedules/:name': 'admin',
+  'DELETE /v1/schedules/:name': 'admin',
+  'POST /v1/schedules/:name/pause': 'operator',
+  'POST /v1/schedules/:name/resume': 'operator',
+  'GET /v1/notifications': 'viewer',
+  'GET /v1/notifications/:name': 'viewer',
+  'PUT /v1/notifications/:name': 'admin',
+  'DELETE /v1/notifications/:name': 'admin',
+  'GET /v1/notifications/:name/deliveries': 'viewer',
+  'POST /v1/notifications/:name/deliveries/:deliveryId/redeliver': 'operator',
 };
 
 const PREFIXES = Object.entries(PERMISSIONS)

@@ -18,6 +18,8 @@ const COUNTERS: Record<string, { help: string; labels: string[] }> = {
   stages_finished_total: { help: 'Stages finished, by outcome', labels: ['agent', 'outcome'] },
   stage_failures_total: { help: 'Stage failures, by error code', labels: ['agent', 'code'] },
   stage_retries_total: { help: 'Stage attempts that failed and were retried', labels: ['agent'] },
+  fanout_items_finished_total: { help: 'Items of fan-out stages finished, by outcome (each item counted once)', labels: ['agent', 'outcome'] },
+  fanout_item_retries_total: { help: 'Attempts of fan-out items that failed and were retried', labels: ['agent'] },
   stage_timeouts_total: { help: 'Stages failed by timeout', labels: ['agent'] },
   engine_transitions_total: { help: 'Run transitions committed', labels: [] },
   engine_duplicate_completions_total: { help: 'Job completions ignored because they were already applied or superseded', labels: [] },
