@@ -102,20 +102,22 @@ export interface HistoryAudit {
 export function auditHistory(runId: string, history: readonly RunEvent[]): HistoryAudit {
   const dispatch = new Map<string, number>();
   const seen = new Map<string, number>();
-  let lives = 0;
   const out: HistoryAudit = { committed: new Set(), commits: 0, doubleCommits: [], duplicateTransitions: [] };
+  // A retry reopens a finished run: its transitions (run started/succeeded/failed, stage cancelled/skipped) may happen once more.
+  let retries = 0;
   for (const e of history) {
     let key: string | null = null;
+    if (e.type === 'run.retried') retries++;
     if (e.type === 'stage.queued') dispatch.set(e.stage, e.dispatch);
     if (e.type === 'stage.succeeded' || e.type === 'stage.failed') {
       key = `commit ${e.stage}#${dispatch.get(e.stage) ?? 0}`;
       out.committed.add(e.stage);
       out.commits++;
     } else if (ONCE.has(e.type)) {
-      // Run-level ones once per life of the run: a retry starts a new one (it may succeed again).
-      key = 'stage' in e ? `${e.type} ${e.stage}#${dispatch.get(e.stage) ?? 0}` : `${e.type}#${lives}`;
+      // A stage a retry sends back to pending (never dispatched: dispatch 0) may be cancelled or skipped again.
+      const after = retries > 0 && e.type !== 'run.created' ? ` (after ${retries} retries)` : '';
+      key = 'stage' in e ? `${e.type} ${e.stage}#${dispatch.get(e.stage) ?? 0}${after}` : `${e.type}${after}`;
     }
-    if (e.type === 'run.retried') lives++;
     if (key) seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   for (const [key, n] of seen) {

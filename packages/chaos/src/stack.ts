@@ -178,7 +178,7 @@ export class ChaosStack {
     try {
       await this.ready(proc, `agent ${id} ready`, () => proc.output().includes('"msg":"agent ready"'));
     } catch (e: unknown) {
-      // Killed (or stopped) by the harness itself while starting: not a failure to start.
+      // Killed on purpose while it was starting (a fault aimed at it): not a failed start.
       if (agent.killedAt !== null) return agent;
       throw e;
     }

@@ -24,6 +24,16 @@ export const AgentHeartbeat = z.object({
   intervalMs: z.int().positive(),
   /** How long the agent's main event loop has been unresponsive, as seen by the heartbeat thread. */
   eventLoopBlockedMs: z.int().nonnegative(),
+  /**
+   * The main loop blocked this long makes the agent `wedged` (its job locks can no longer be renewed:
+   * the agent's lock duration). Absent from older agents (never wedged for them).
+   */
+  wedgedAfterMs: z.int().positive().optional(),
+  /**
+   * When Redis took the last beat, in Redis's own clock (epoch ms, from TIME in the beat's script).
+   * Liveness compares it with Redis's clock, never the agent's, so hosts need not agree on the time.
+   */
+  seenAt: z.number().optional(),
   metricsPort: z.int().nullable(),
 });
 export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
@@ -32,8 +42,11 @@ export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
  * alive: beating on time. stale: beats are late. dead: no beat for long (kept listed a while).
  * deaf: beating, free slots, but not taking tasks although its queue has waiting work.
  * draining: beating on time while draining or stopping (not taking tasks on purpose).
+ * wedged: beating on time (from its heartbeat thread) while its main event loop has been blocked
+ * longer than its lock duration: it renews no lock, runs no timeout, takes no task; the heartbeat
+ * thread kills the process after BATON_WEDGED_EXIT_LOCKS lock durations.
  */
-export const LIVENESS_STATES = ['alive', 'stale', 'dead', 'deaf', 'draining'] as const;
+export const LIVENESS_STATES = ['alive', 'stale', 'dead', 'deaf', 'draining', 'wedged'] as const;
 export const Liveness = z.enum(LIVENESS_STATES);
 export type Liveness = z.infer<typeof Liveness>;
 

@@ -68,7 +68,7 @@ export const StageView = z.object({
    * keys redacted; above 16 KiB a preview with `truncated: true`). Only in GET /v1/runs/:id.
    */
   resolvedInput: z.object({ dispatch: z.int().positive(), input: JsonValue, truncated: z.boolean() }).nullable().optional(),
-  /** Why a queued stage is not running, when the orchestrator can tell (e.g. no alive agent). */
+  /** Why a queued stage is not running, or a running one makes no progress, when the orchestrator can tell (no alive agent; its agent is wedged). */
   waitingReason: z.string().nullable().optional(),
   /** An approval stage's gate (who may decide, the message, the timeout); absent on agent stages. */
   approval: ApprovalSpec.optional(),

@@ -408,7 +408,7 @@ describe('Redis access for agents', () => {
     await stack.redis.command(
       'ACL', 'SETUSER', `agent-${ns}`, 'on', '>agent-secret', 'resetkeys', 'resetchannels',
       `~${t}:q:*`, `~${t}:agent:*`, `~${t}:agents`, `~${t}:agent-types`, `~${t}:control:*`, `~${t}:run:*:artifacts`, `~${t}:artifacts:refs`, `%R~${t}:jobs:superseded`,
-      'nocommands', '+@read', '+@write', '+@stream', '+@scripting', '+@transaction', '+@connection', '+@keyspace', '-@dangerous', '+info', '+client|setname', '+client|getname', '+client|id',
+      'nocommands', '+@read', '+@write', '+@stream', '+@scripting', '+@transaction', '+@connection', '+@keyspace', '-@dangerous', '+info', '+client|setname', '+client|getname', '+client|id', '+time',
     );
     const orch = await spawnOrchestrator(stack.redis.url, ns);
     stack.defer(() => orch.kill());

@@ -10,6 +10,12 @@ import {
 import type { RedisClient } from '@baton/platform';
 import type { AgentQueues } from './queues.js';
 
+/** What the run view reads from the fleet: see AgentRegistry.hints. */
+export interface FleetHints {
+  aliveTypes: Set<string>;
+  wedged: Map<string, number>;
+}
+
 /** A beat this many intervals late makes an agent stale; this many, dead. */
 export const STALE_AFTER_BEATS = 3;
 export const DEAD_AFTER_BEATS = 10;
@@ -24,13 +30,19 @@ export interface LivenessInput {
   deafAfterMs: number;
 }
 
-/** alive / stale / dead from heartbeat age; deaf when beating with free slots while work waits untaken. */
-export function livenessOf(i: LivenessInput): Liveness {
+/**
+ * alive / stale / dead from heartbeat age; wedged when beating while the main loop is blocked past
+ * the agent's lock duration; deaf when beating with free slots while work waits untaken.
+ * `now` and `lastSeenMs` are both Redis's clock (see lastSeenOf); the agent's own times
+ * (lastTaskAt, startedAt) are shifted by `skewMs`, how far the agent's clock runs ahead of Redis's.
+ */
+export function livenessOf(i: LivenessInput & { skewMs?: number }): Liveness {
   const age = i.now - i.lastSeenMs;
   if (age > DEAD_AFTER_BEATS * i.hb.intervalMs) return 'dead';
   if (age > STALE_AFTER_BEATS * i.hb.intervalMs) return 'stale';
+  if (isWedged(i.hb)) return 'wedged';
   if (i.hb.state === 'draining' || i.hb.state === 'stopping') return 'draining';
-  const idleSince = Date.parse(i.hb.lastTaskAt ?? i.hb.startedAt);
+  const idleSince = Date.parse(i.hb.lastTaskAt ?? i.hb.startedAt) - (i.skewMs ?? 0);
   const deaf =
     i.hb.state === 'running' &&
     i.hb.active.length < i.hb.concurrency &&
@@ -38,6 +50,27 @@ export function livenessOf(i: LivenessInput): Liveness {
     i.oldestWaitingMs > i.deafAfterMs &&
     i.now - idleSince > i.deafAfterMs;
   return deaf ? 'deaf' : 'alive';
+}
+
+/** The agent's main loop has been blocked longer than it can hold a job lock. */
+export function isWedged(hb: AgentHeartbeat): boolean {
+  return hb.wedgedAfterMs !== undefined && hb.eventLoopBlockedMs >= hb.wedgedAfterMs;
+}
+
+/**
+ * When Redis last took a beat, in Redis's clock, and how far the agent's clock is ahead of it. Agents
+ * that predate `seenAt` fall back to their own clock (the index score and beatAt), skew unknown (0).
+ */
+export function lastSeenOf(hb: AgentHeartbeat, indexScore: number | undefined): { lastSeenMs: number; skewMs: number } {
+  const beatAt = Date.parse(hb.beatAt) || 0;
+  if (hb.seenAt !== undefined) return { lastSeenMs: hb.seenAt, skewMs: beatAt ? beatAt - hb.seenAt : 0 };
+  return { lastSeenMs: Math.max(indexScore ?? 0, beatAt), skewMs: 0 };
+}
+
+/** Redis's clock (epoch ms): the one clock every host's liveness is measured against. */
+export async function redisNow(redis: RedisClient): Promise<number> {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
 /** Reads the agent registry the runtimes write (see runtime/heartbeat). */
@@ -105,16 +138,15 @@ export class AgentRegistry {
     });
     const backlogs = new Map<string, { waiting: number; oldestWaitingMs: number }>();
     for (const type of new Set(beats.map((b) => b.type))) backlogs.set(type, await this.backlog(type));
-    const now = this.opts.now();
+    const now = await redisNow(this.redis);
     return beats
       .map((hb) => {
-        // The record's beatAt is written every beat; the index score only every few (older agents: each beat).
-        const lastSeenMs = Math.max(seen.get(hb.id) ?? 0, Date.parse(hb.beatAt) || 0);
+        const { lastSeenMs, skewMs } = lastSeenOf(hb, seen.get(hb.id));
         const b = backlogs.get(hb.type)!;
         const proto = checkAgentProtocol(hb.protocol);
         return {
           ...hb,
-          liveness: livenessOf({ hb, lastSeenMs, now, ...b, deafAfterMs: this.opts.deafAfterMs }),
+          liveness: livenessOf({ hb, lastSeenMs, now, skewMs, ...b, deafAfterMs: this.opts.deafAfterMs }),
           lastSeenAgoMs: Math.max(0, now - lastSeenMs),
           compatible: proto.ok,
           incompatibleReason: proto.ok ? null : proto.reason,
@@ -123,21 +155,33 @@ export class AgentRegistry {
       .sort((a, b) => a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
   }
 
-  private aliveCache: { at: number; types: Set<string> } | null = null;
+  private aliveCache: { at: number; hints: FleetHints } | null = null;
 
   /** Agent types with at least one agent beating on time (cached for a second). */
   async aliveTypes(): Promise<Set<string>> {
-    const now = this.opts.now();
-    if (this.aliveCache && now - this.aliveCache.at < 1000) return this.aliveCache.types;
+    return (await this.hints()).aliveTypes;
+  }
+
+  /**
+   * What the run view needs from the fleet (cached for a second): the types with an agent beating on
+   * time and not wedged, and the wedged agents (id -> how long their loop has been blocked).
+   */
+  async hints(): Promise<FleetHints> {
+    const local = this.opts.now();
+    if (this.aliveCache && local - this.aliveCache.at < 1000) return this.aliveCache.hints;
+    const now = await redisNow(this.redis);
     const ids = await this.redis.zrangebyscore(this.keys.agents(), now - 5 * 60_000, '+inf');
     const docs = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.keys.agent(id))) : [];
-    const types = new Set<string>();
+    const hints: FleetHints = { aliveTypes: new Set(), wedged: new Map() };
     for (const json of docs) {
       const r = json ? AgentHeartbeat.safeParse(JSON.parse(json)) : null;
-      if (r?.success && now - Date.parse(r.data.beatAt) <= STALE_AFTER_BEATS * r.data.intervalMs) types.add(r.data.type);
+      if (!r?.success) continue;
+      if (now - lastSeenOf(r.data, undefined).lastSeenMs > STALE_AFTER_BEATS * r.data.intervalMs) continue;
+      if (isWedged(r.data)) hints.wedged.set(r.data.id, r.data.eventLoopBlockedMs);
+      else hints.aliveTypes.add(r.data.type);
     }
-    this.aliveCache = { at: now, types };
-    return types;
+    this.aliveCache = { at: local, hints };
+    return hints;
   }
 
   /** One agent's heartbeat record, or null when unknown (or long gone). */
@@ -147,9 +191,9 @@ export class AgentRegistry {
     return r?.success ? r.data : null;
   }
 
-  /** Forgets agents not seen for the retention period. */
+  /** Forgets agents not seen for the retention period (index scores are Redis's clock). */
   async prune(): Promise<number> {
-    const cutoff = this.opts.now() - this.opts.deadRetentionMs;
+    const cutoff = (await redisNow(this.redis)) - this.opts.deadRetentionMs;
     const gone = await this.redis.zrangebyscore(this.keys.agents(), '-inf', cutoff);
     if (gone.length === 0) return 0;
     await this.redis.zrem(this.keys.agents(), ...gone);

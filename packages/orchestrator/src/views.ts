@@ -1,14 +1,19 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type ResolvedInput, type RunDoc } from '@baton/engine';
+import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type FleetHints, type ResolvedInput, type RunDoc } from '@baton/engine';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of a run (API responses), from the engine's document. */
-export function runView(doc: RunDoc, aliveTypes?: ReadonlySet<string>, resolved?: Record<string, ResolvedInput>): RunView {
+export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<string, ResolvedInput>): RunView {
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
+    const blockedMs = st.status === 'running' && st.agentId !== null ? fleet?.wedged.get(st.agentId) : undefined;
     const waitingReason =
-      st.status === 'queued' && aliveTypes && !aliveTypes.has(def.agent) ? `no alive "${def.agent}" agent is connected` : slotWaitingReason(doc, def.name);
+      blockedMs !== undefined
+        ? `agent "${st.agentId}" is wedged: its event loop has been blocked for ${Math.round(blockedMs / 1000)} s; it will be killed and its job recovered`
+        : st.status === 'queued' && fleet && !fleet.aliveTypes.has(def.agent)
+          ? `no alive "${def.agent}" agent is connected`
+          : slotWaitingReason(doc, def.name);
     return {
       name: def.name,
       agent: def.agent,

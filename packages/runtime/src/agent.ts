@@ -45,6 +45,19 @@ export interface AgentOptions {
   /** Serve this process's metrics and /health on this port (+ NODE_APP_INSTANCE under PM2). */
   metricsPort?: number;
   metricsHost?: string;
+  /**
+   * The main event loop blocked this many lock durations makes the heartbeat thread kill the process
+   * (SIGKILL, see EXIT_WEDGED_SIGNAL) so its supervisor replaces it and its jobs are recovered
+   * (0: never). Default 3. From one lock duration of blocking the registry shows it `wedged`.
+   */
+  wedgedExitLocks?: number;
+  /**
+   * A handler abandoned (still running past the abort grace after its signal fired) this long makes the
+   * agent exit with EXIT_ABANDONED, so its process tree dies (0: never). Default 60 s.
+   */
+  abandonedExitMs?: number;
+  /** Every step of a stop is bounded; past this the stop gives up waiting for Redis. Default 5 s. */
+  stopStepTimeoutMs?: number;
 }
 
 /** Why an agent stopped, and the exit code its process should use. */
@@ -58,7 +71,7 @@ export interface StopReason {
  * shutdown: the same, on SIGTERM/SIGINT.
  * restart: stop taking tasks, hand held ones back to the queue at once, exit with EXIT_RESTART.
  */
-export type StopMode = 'drain' | 'shutdown' | 'restart';
+export type StopMode = 'drain' | 'shutdown' | 'restart' | 'abandoned';
 
 /**
  * How long an idle worker's blocking fetch waits before polling once (seconds). Under two minutes so
@@ -68,6 +81,16 @@ const IDLE_FETCH_BLOCK_S = 110;
 
 export const EXIT_OK = 0;
 export const EXIT_RESTART = 75;
+/** A handler ignored its abort signal for longer than BATON_ABANDONED_EXIT_MS: the process exits so its tree dies. */
+export const EXIT_ABANDONED = 76;
+/** The stop did not finish within its bound (e.g. Redis down at SIGTERM): the process exits anyway. */
+export const EXIT_STOP_TIMEOUT = 77;
+/**
+ * A wedged agent (main loop blocked for BATON_WEDGED_EXIT_LOCKS lock durations) is killed by its
+ * heartbeat thread with this signal (exit status 137 in a shell, Docker and PM2): its loop cannot run
+ * any exit code of its own.
+ */
+export const EXIT_WEDGED_SIGNAL = 'SIGKILL';
 
 export interface AgentHandle {
   readonly id: string;
@@ -128,6 +151,8 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
       : null;
   const startedAt = new Date().toISOString();
   let lastTaskAt: string | null = null;
+  const lockDurationMs = opts.lockDurationMs ?? 20_000;
+  const wedgedExitMs = (opts.wedgedExitLocks ?? 3) * lockDurationMs;
   const hb = await Heartbeat.start(opts.redis, keys, {
     protocol: PROTOCOL_VERSION,
     id,
@@ -143,8 +168,9 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     beatAt: startedAt,
     intervalMs: heartbeatMs,
     eventLoopBlockedMs: 0,
+    wedgedAfterMs: lockDurationMs,
     metricsPort: metricsServer?.port ?? null,
-  });
+  }, wedgedExitMs);
 
   // No doorbells: BullMQ writes every job move (active, progress, completed, failed) to the queue's
   // event stream in the same script, and orchestrators tail that stream.
@@ -154,6 +180,8 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     version,
     log,
     abortGraceMs: opts.abortGraceMs ?? 5000,
+    concurrency,
+    onAbandonedChange: (n) => capacity(n),
     onActiveChange: (active) => hb.update({ active }),
     superseded: async (jobId) => (await command.zscore(keys.supersededJobs(), supersededMember(def.type, jobId))) !== null,
     liveLog: (runId, stage, dispatch, attempt, taskLog) => new LiveLogWriter(command, keys.stageLog(runId, stage, dispatch), attempt, taskLog),
@@ -169,7 +197,7 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     name: id,
     concurrency,
     autorun: false,
-    lockDuration: opts.lockDurationMs ?? 20_000,
+    lockDuration: lockDurationMs,
     stalledInterval: opts.stalledIntervalMs ?? 10_000,
     maxStalledCount: opts.maxStalled ?? 5,
     // An idle worker's blocking read returns every drainDelay seconds and then polls the queue once
@@ -191,7 +219,33 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     hb.update({ lastTaskAt });
   });
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'recovered a job whose agent stopped renewing its lock'));
-  worker.on('lockRenewalFailed', (jobIds) => log.warn({ jobIds }, 'could not renew job locks; another agent may take these jobs over'));
+  worker.on('lockRenewalFailed', (jobIds) => {
+    const aborted = tasks.lockLost(jobIds);
+    log.warn({ jobIds, aborted }, 'could not renew job locks; another agent may take these jobs over: their handlers are aborted');
+  });
+
+  // Abandoned handlers keep their slots: the worker fetches only for the slots left, and not at all
+  // while none is. One abandoned longer than the bound makes the agent exit (its process tree dies).
+  function capacity(abandoned: number): void {
+    if (tasks.closing) return;
+    const free = concurrency - abandoned;
+    if (free <= 0) {
+      if (!worker.isPaused()) void worker.pause(true).catch(() => undefined);
+      return;
+    }
+    worker.concurrency = free;
+    if (worker.isPaused() && state === 'running') void worker.resume();
+  }
+  const abandonedExitMs = opts.abandonedExitMs ?? 60_000;
+  const abandonWatch =
+    abandonedExitMs > 0
+      ? setInterval(() => {
+          const since = tasks.oldestAbandonedAt();
+          if (since === null || Date.now() - since < abandonedExitMs) return;
+          log.error({ abandoned: tasks.abandonedCount(), abandonedForMs: Date.now() - since, exitCode: EXIT_ABANDONED }, 'a handler ignored its abort signal past the bound: exiting so its process tree dies');
+          void stop('abandoned');
+        }, Math.min(1000, abandonedExitMs)).unref()
+      : null;
 
   let stopping: Promise<StopReason> | null = null;
   let resolveStopped!: (r: StopReason) => void;
@@ -226,33 +280,45 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
         })
       : null;
 
+  const stepMs = opts.stopStepTimeoutMs ?? 5000;
+  /** A stop step that waits on Redis (or a thread) waits at most stepMs: Redis may be down. */
+  const bounded = async (what: string, p: Promise<unknown>): Promise<void> => {
+    let timedOut = false;
+    await Promise.race([p.catch(() => undefined), sleep(stepMs).then(() => (timedOut = true))]);
+    if (timedOut) log.warn({ step: what, waitedMs: stepMs }, 'agent stop step did not finish in time; going on');
+  };
+
   const stop = (mode: StopMode = 'shutdown'): Promise<StopReason> => {
     stopping ??= (async () => {
+      if (abandonWatch) clearInterval(abandonWatch);
       const watchdogStopped = watchdog?.stop();
       state = mode === 'drain' ? 'draining' : 'stopping';
       hb.update({ state });
       log.info({ mode, active: tasks.activeIds().length }, 'agent stopping: no longer taking tasks');
       const step = (what: string) => log.debug({ step: what }, 'agent stop step');
       tasks.closing = true;
+      const handBack = mode === 'restart' || mode === 'abandoned';
       // close() stops fetching at once and resolves when the tasks it holds have finished.
       const closed = worker.close().catch(() => undefined);
-      if (mode !== 'restart') await Promise.race([closed, sleep(opts.drainGraceMs ?? 30_000)]);
+      if (!handBack) await Promise.race([closed, sleep(opts.drainGraceMs ?? 30_000)]);
       if (tasks.activeIds().length > 0) {
-        tasks.abandonAll(mode === 'restart' ? 'agent restarting' : 'drain grace period over');
+        tasks.abandonAll(handBack ? `agent ${mode === 'restart' ? 'restarting' : 'exiting (abandoned handler)'}` : 'drain grace period over');
         await Promise.race([closed, sleep((opts.abortGraceMs ?? 5000) + 1000)]);
       }
       step('tasks finished or handed back');
       await Promise.race([closed, sleep(5000)]);
-      await worker.close(true).catch(() => undefined);
+      await bounded('force-close worker', worker.close(true));
       step('worker closed');
-      await control.stop();
+      await bounded('stop control listener', control.stop());
       step('control stopped');
-      await hb.stop(true);
+      await bounded('stop heartbeat', hb.stop(true));
       step('heartbeat stopped');
-      await watchdogStopped;
-      await command.quit().catch(() => command.disconnect());
-      await metricsServer?.close();
-      const reason = { mode, exitCode: mode === 'restart' ? EXIT_RESTART : EXIT_OK };
+      await bounded('stop watchdog', Promise.resolve(watchdogStopped));
+      await bounded('quit connection', command.quit());
+      command.disconnect();
+      await bounded('close metrics server', Promise.resolve(metricsServer?.close()));
+      const exitCode = mode === 'restart' ? EXIT_RESTART : mode === 'abandoned' ? EXIT_ABANDONED : EXIT_OK;
+      const reason = { mode, exitCode };
       log.info(reason, 'agent stopped');
       resolveStopped(reason);
       return reason;

@@ -17,6 +17,12 @@ export const AgentEnv = RedisEnv.extend(LogEnv.shape).extend({
   BATON_STALLED_INTERVAL_MS: int(10_000, 500),
   /** Times a job may be recovered after its agent died before it fails with AGENT_LOST. */
   BATON_MAX_STALLED: int(5, 0),
+  /** Main event loop blocked this many lock durations: the heartbeat thread kills the process (SIGKILL; 0: never). */
+  BATON_WEDGED_EXIT_LOCKS: int(3, 0),
+  /** A handler still running this long after the runtime gave up on it makes the agent exit 76 (0: never). */
+  BATON_ABANDONED_EXIT_MS: int(60_000, 0),
+  /** The whole stop after SIGTERM/SIGINT is bounded: past this the process exits 77 (default: drain + abort grace + 30 s). */
+  BATON_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
   /** Deaf-worker watchdog: jobs ready this long, a slot free, none taken -> reconnect the worker (0: off). */
   BATON_WORKER_WATCHDOG_MS: int(30_000, 0),
   /** Data directory; artifacts go to <dir>/artifacts unless BATON_ARTIFACT_DIR says otherwise. */

@@ -16,6 +16,11 @@ export interface HeartbeatThreadData {
    */
   shared: SharedArrayBuffer;
   tickMs: number;
+  /**
+   * The main loop blocked this long (ms) makes the thread end the process (SIGKILL: the loop cannot
+   * run an exit handler), so a supervisor replaces it and its jobs are recovered. 0: never.
+   */
+  wedgedExitMs: number;
   record: AgentHeartbeat;
 }
 

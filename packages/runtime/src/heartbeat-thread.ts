@@ -3,6 +3,7 @@
  * main thread is doing (a CPU-bound handler blocks the main event loop, not this one). Reads the main
  * loop's last tick from shared memory to report how long it has been blocked.
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRedis } from '@baton/platform';
 import type { HeartbeatThreadData, MainToThread, ThreadToMain } from './heartbeat-protocol.js';
@@ -18,8 +19,40 @@ let lastBeat = Date.now();
 // beat is retried on the next tick, never queued.
 const redis = createRedis(data.redis, 'command', data.connectionName);
 
+/** Straight to fd 2: a worker thread's process.stderr goes through the main loop, which may be blocked. */
 function warn(msg: string, fields: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);
+  writeSync(2, `${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'heartbeat', agentId: record.id, msg, ...fields })}\n`);
+}
+
+/**
+ * One beat, atomically: the record, stamped with Redis's clock (`seenAt`, so liveness never compares
+ * two hosts' clocks), and when asked the registry index entry, scored with the same clock.
+ * KEYS[1] the agent's record, KEYS[2] the registry index; ARGV[1] the record (a JSON object),
+ * ARGV[2] its TTL (ms), ARGV[3] the agent id, ARGV[4] "1" to refresh the index. Returns Redis's time (ms).
+ */
+const BEAT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], '{"seenAt":' .. string.format('%d', now) .. ',' .. string.sub(ARGV[1], 2), 'PX', ARGV[2])
+if ARGV[4] == '1' then redis.call('ZADD', KEYS[2], now, ARGV[3]) end
+return now
+`;
+redis.defineCommand('batonBeat', { numberOfKeys: 2, lua: BEAT_LUA });
+const beatCommand = (redis as unknown as { batonBeat(k1: string, k2: string, json: string, ttl: number, id: string, reindex: string): Promise<number> }).batonBeat.bind(redis);
+
+/** The main loop's silence past the bound: a last beat saying so, a log line, then SIGKILL. */
+let killing = false;
+function killWedged(blockedMs: number): void {
+  if (killing) return;
+  killing = true;
+  warn('agent wedged: its event loop has been blocked past the bound; killing the process so it is replaced', {
+    eventLoopBlockedMs: Math.round(blockedMs),
+    wedgedExitMs: data.wedgedExitMs,
+  });
+  const kill = () => process.kill(process.pid, 'SIGKILL');
+  // At most a second for the last beat: Redis may be part of the problem.
+  setTimeout(kill, 1000).unref();
+  void write().catch(() => undefined).finally(kill);
 }
 
 /**
@@ -52,17 +85,22 @@ async function write(): Promise<void> {
   const blocked = Math.max(0, now - (slots[0] ?? now) - data.tickMs * 2);
   record = { ...record, beatAt: new Date(now).toISOString(), eventLoopBlockedMs: Math.round(blocked) };
   const reindex = now - indexedAt >= INDEX_EVERY_MS || record.state !== indexedState;
-  if (!reindex) {
-    await redis.set(data.agentKey, JSON.stringify(record), 'PX', data.ttlMs);
-    return;
-  }
   const state = record.state;
-  const results = await redis.pipeline().set(data.agentKey, JSON.stringify(record), 'PX', data.ttlMs).zadd(data.agentsKey, now, record.id).exec();
-  const failed = results?.find(([err]) => err);
-  if (failed) throw failed[0];
-  indexedAt = now;
-  indexedState = state;
+  await beatCommand(data.agentKey, data.agentsKey, JSON.stringify(record), data.ttlMs, record.id, reindex ? '1' : '0');
+  if (reindex) {
+    indexedAt = now;
+    indexedState = state;
+  }
 }
+
+/** Watches the main loop's tick: past the bound, the process is killed (see killWedged). */
+const watch =
+  data.wedgedExitMs > 0
+    ? setInterval(() => {
+        const blocked = Date.now() - (slots[0] ?? Date.now()) - data.tickMs * 2;
+        if (!stopping && blocked > data.wedgedExitMs) killWedged(blocked);
+      }, Math.min(1000, Math.max(50, Math.floor(data.wedgedExitMs / 10))))
+    : null;
 
 const timer = setInterval(() => {
   if (!stopping) beat().catch(() => undefined);
@@ -85,6 +123,7 @@ port.on('message', (m: MainToThread) => {
     if (updateTimer) clearTimeout(updateTimer);
     stopping = true;
     clearInterval(timer);
+    if (watch) clearInterval(watch);
     const done = m.remove
       ? redis.multi().del(data.agentKey).zrem(data.agentsKey, record.id).exec()
       : beat();

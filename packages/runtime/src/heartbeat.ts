@@ -48,7 +48,8 @@ export class Heartbeat {
     this.tick.unref();
   }
 
-  static async start(redis: RedisConfig, keys: Keys, record: AgentHeartbeat): Promise<Heartbeat> {
+  /** `wedgedExitMs`: the main loop silent this long makes the thread kill the process (0: never). */
+  static async start(redis: RedisConfig, keys: Keys, record: AgentHeartbeat, wedgedExitMs = 0): Promise<Heartbeat> {
     const sab = new SharedArrayBuffer(3 * Float64Array.BYTES_PER_ELEMENT);
     const data: HeartbeatThreadData = {
       redis,
@@ -59,6 +60,7 @@ export class Heartbeat {
       ttlMs: AGENT_RECORD_TTL_MS,
       shared: sab,
       tickMs: TICK_MS,
+      wedgedExitMs,
       record,
     };
     const thread = new Worker(threadUrl(), { workerData: data, execArgv: threadExecArgv() });

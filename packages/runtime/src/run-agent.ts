@@ -1,7 +1,7 @@
 import { keys } from '@baton/contracts';
 import { join, resolve } from 'node:path';
 import { bootProcess, ConfigError, errorMessage, EXIT_CONFIG, FsArtifactStore, redisConfigFromEnv } from '@baton/platform';
-import { startAgent, type AgentHandle } from './agent.js';
+import { EXIT_STOP_TIMEOUT, startAgent, type AgentHandle } from './agent.js';
 import type { AgentDefinition } from './define-agent.js';
 import { AgentEnv } from './env.js';
 
@@ -29,6 +29,8 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
       stalledIntervalMs: env.BATON_STALLED_INTERVAL_MS,
       maxStalled: env.BATON_MAX_STALLED,
       watchdogMs: env.BATON_WORKER_WATCHDOG_MS,
+      wedgedExitLocks: env.BATON_WEDGED_EXIT_LOCKS,
+      abandonedExitMs: env.BATON_ABANDONED_EXIT_MS,
       ...(env.BATON_METRICS_PORT ? { metricsPort: env.BATON_METRICS_PORT, metricsHost: env.BATON_METRICS_HOST } : {}),
       artifacts: { store: new FsArtifactStore(resolve(env.BATON_ARTIFACT_DIR ?? join(env.BATON_DATA_DIR, 'artifacts'))), maxBytes: env.BATON_ARTIFACT_MAX_BYTES },
     });
@@ -46,6 +48,12 @@ export async function runAgent(def: AgentDefinition): Promise<void> {
       process.exit(1);
     }
     log.info({ signal }, 'signal received');
+    // However the stop goes (Redis down, a step stuck), the process is gone within the bound.
+    const boundMs = env.BATON_STOP_TIMEOUT_MS ?? env.BATON_DRAIN_GRACE_MS + env.BATON_ABORT_GRACE_MS + 30_000;
+    setTimeout(() => {
+      log.error({ boundMs, exitCode: EXIT_STOP_TIMEOUT }, 'agent stop did not finish within its bound: exiting');
+      process.exit(EXIT_STOP_TIMEOUT);
+    }, boundMs).unref();
     void agent.stop('shutdown');
   };
   process.on('SIGTERM', onSignal);

@@ -14,14 +14,24 @@ import type { AgentDefinition, TaskContext } from './define-agent.js';
 import type { TaskOutcome } from './agent-metrics.js';
 import type { ArtifactWriter } from './artifacts.js';
 import type { LiveLogWriter } from './live-log.js';
-import { StageFailure } from './errors.js';
+import { NonRetryableError, StageFailure } from './errors.js';
 
-type AbortKind = 'cancelled' | 'timeout' | 'shutdown';
+type AbortKind = 'cancelled' | 'timeout' | 'shutdown' | 'lockLost';
 
 interface ActiveTask {
+  jobId: string;
   controller: AbortController;
   kind: AbortKind | null;
   reason: string;
+  /**
+   * The attempt is over for the outside world (it ended, or its lock was lost so another attempt may
+   * be live): its progress and artifacts are dropped from then on.
+   */
+  over: boolean;
+  /** When the runtime gave up on a handler that ignored its abort signal (0: it did not). */
+  abandonedAt: number;
+  /** Every timer of the task (timeout, progress throttle): all cleared when it ends. */
+  timers: Set<NodeJS.Timeout>;
 }
 
 export interface TaskRunnerDeps {
@@ -30,6 +40,8 @@ export interface TaskRunnerDeps {
   version: string;
   log: Logger;
   abortGraceMs: number;
+  /** Slots: running attempts plus abandoned handlers never exceed it. */
+  concurrency: number;
   /** Called whenever the set of running tasks changes. */
   onActiveChange: (jobIds: string[]) => void;
   /** Makes the live log of one attempt (none: output is dropped). */
@@ -40,6 +52,11 @@ export interface TaskRunnerDeps {
   superseded?: (jobId: string) => Promise<boolean>;
   /** Called once per attempt with its outcome and handler time. */
   onFinished?: (outcome: TaskOutcome, seconds: number) => void;
+  /**
+   * Called when the number of abandoned handlers (still running after the runtime gave up on them)
+   * changes: each keeps its concurrency slot until it returns.
+   */
+  onAbandonedChange?: (abandoned: number) => void;
 }
 
 const ABANDONED = Symbol('abandoned');
@@ -60,14 +77,45 @@ function issuesText(issues: { path: PropertyKey[]; message: string }[]): string 
  */
 export class TaskRunner {
   private readonly active = new Map<string, ActiveTask>();
+  /** Handlers the runtime gave up on that have not returned yet (their attempt is over). */
+  private readonly abandoned = new Set<ActiveTask>();
   private idleWaiters: (() => void)[] = [];
   /** Set when the agent is stopping: a job that still arrives is handed straight back. */
   closing = false;
 
   constructor(private readonly deps: TaskRunnerDeps) {}
 
+  /** Jobs this agent holds a slot for: running attempts and abandoned handlers still running. */
   activeIds(): string[] {
-    return [...this.active.keys()];
+    return [...new Set([...this.active.keys(), ...[...this.abandoned].map((t) => t.jobId)])];
+  }
+
+  /** Abandoned handlers still running. */
+  abandonedCount(): number {
+    return this.abandoned.size;
+  }
+
+  /** When the longest-abandoned handler still running was given up on (epoch ms), or null. */
+  oldestAbandonedAt(): number | null {
+    let oldest: number | null = null;
+    for (const t of this.abandoned) oldest = oldest === null ? t.abandonedAt : Math.min(oldest, t.abandonedAt);
+    return oldest;
+  }
+
+  /**
+   * This agent lost the lock of these jobs (renewal failed: another agent may already run them):
+   * their handlers are aborted, and what they still report is dropped.
+   */
+  lockLost(jobIds: readonly string[]): string[] {
+    const lost: string[] = [];
+    for (const id of jobIds) {
+      const t = this.active.get(id);
+      if (!t) continue;
+      t.over = true;
+      this.abort(t, 'lockLost', 'the job lock was lost (this agent could not renew it; another agent may run the job)');
+      lost.push(id);
+    }
+    return lost;
   }
 
   /** Aborts a task this agent is running (cancel from the orchestrator). */
@@ -104,8 +152,8 @@ export class TaskRunner {
     const base = { protocol: PROTOCOL_VERSION, agentId, agentVersion: version, attempt, startedAt };
     const fail = (error: StageError): TaskResult => ({ ...base, ok: false, error, finishedAt: new Date().toISOString() });
 
-    if (this.closing) {
-      this.deps.log.debug({ jobId: job.id }, 'agent is stopping: handing a just-fetched job back');
+    if (this.closing || this.active.size + this.abandoned.size >= this.deps.concurrency) {
+      this.deps.log.debug({ jobId: job.id, closing: this.closing, abandoned: this.abandoned.size }, 'no slot for a just-fetched job (stopping, or slots held by abandoned handlers): handing it back');
       await job.moveToWait(token);
       throw new WaitingError();
     }
@@ -136,10 +184,10 @@ export class TaskRunner {
       });
     }
 
-    const t: ActiveTask = { controller: new AbortController(), kind: null, reason: '' };
+    const t: ActiveTask = { jobId: job.id!, controller: new AbortController(), kind: null, reason: '', over: false, abandonedAt: 0, timers: new Set() };
     this.active.set(job.id!, t);
     this.deps.onActiveChange(this.activeIds());
-    const timer = setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs);
+    t.timers.add(setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs));
     const info = this.deps.log.isLevelEnabled('info');
     if (info) taskLog().info('task started');
     const live = this.deps.liveLog?.(task.runId, task.stage, task.dispatch, attempt, taskLog) ?? null;
@@ -151,7 +199,7 @@ export class TaskRunner {
         get log() {
           return taskLog();
         },
-        progress: this.progressReporter(job, taskLog),
+        progress: this.progressReporter(job, taskLog, t),
         runId: task.runId,
         stage: task.stage,
         pipeline: task.pipeline,
@@ -162,8 +210,9 @@ export class TaskRunner {
         upstream: task.upstream,
         labels: task.labels,
         ...(task.item ? { item: task.item.value, itemIndex: task.item.index } : {}),
-        artifacts: this.deps.artifacts(task.runId, task.stage),
-        output: live ?? { write: () => undefined, redact: () => undefined },
+        artifacts: this.attemptArtifacts(task.runId, task.stage, t),
+        // Once the attempt is over (ended, abandoned, lock lost) its output is dropped.
+        output: live ? { write: (text) => (t.over ? undefined : live.write(text)), redact: (secret) => live.redact(secret) } : { write: () => undefined, redact: () => undefined },
       };
       const outcome = await this.runHandler(ctx, t);
 
@@ -200,7 +249,9 @@ export class TaskRunner {
       this.finished('failed', startedAt);
       return fail(error);
     } finally {
-      clearTimeout(timer);
+      t.over = true;
+      for (const timer of t.timers) clearTimeout(timer);
+      t.timers.clear();
       await live?.close(liveOutcome);
       this.active.delete(job.id!);
       this.deps.onActiveChange(this.activeIds());
@@ -234,16 +285,47 @@ export class TaskRunner {
     });
     try {
       const r = await Promise.race([handler, gaveUp]);
-      if (r === ABANDONED) ctx.log.warn({ graceMs: this.deps.abortGraceMs }, 'handler ignored its abort signal; giving up on it');
+      if (r === ABANDONED) {
+        ctx.log.warn({ graceMs: this.deps.abortGraceMs }, 'handler ignored its abort signal; giving up on it (it keeps its slot until it returns)');
+        this.holdSlot(t, handler, ctx.log);
+      }
       return r;
     } finally {
       clearTimeout(graceTimer);
     }
   }
 
+  /** An abandoned handler keeps a concurrency slot until it really returns. */
+  private holdSlot(t: ActiveTask, handler: Promise<unknown>, log: Logger): void {
+    t.over = true;
+    t.abandonedAt = Date.now();
+    this.abandoned.add(t);
+    this.deps.onAbandonedChange?.(this.abandoned.size);
+    void handler.finally(() => {
+      this.abandoned.delete(t);
+      log.info({ abandonedForMs: Date.now() - t.abandonedAt }, 'an abandoned handler returned; its slot is free');
+      this.deps.onAbandonedChange?.(this.abandoned.size);
+      this.deps.onActiveChange(this.activeIds());
+    });
+  }
+
+  /** The task's artifact writer, closed once the attempt is over (a superseded attempt's files are refused). */
+  private attemptArtifacts(runId: string, stage: string, t: ActiveTask): ArtifactWriter {
+    const writer = this.deps.artifacts(runId, stage);
+    const refuse = () => new NonRetryableError('ATTEMPT_OVER', 'this attempt is over (ended, abandoned or its lock lost): its artifacts are dropped');
+    return {
+      async save(name, data, contentType) {
+        if (t.over) throw refuse();
+        const meta = await writer.save(name, data, contentType);
+        return meta;
+      },
+    };
+  }
+
   private classify(t: ActiveTask, error: unknown): StageError {
     if (t.kind === 'cancelled') return { code: 'CANCELLED', message: t.reason || 'cancelled', retryable: false };
     if (t.kind === 'timeout') return { code: 'STAGE_TIMEOUT', message: t.reason, retryable: true };
+    if (t.kind === 'lockLost') return { code: 'LOCK_LOST', message: t.reason, retryable: true };
     if (error === ABANDONED) return { code: 'HANDLER_ERROR', message: 'handler did not finish', retryable: true };
     if (error instanceof StageFailure) {
       return { code: error.code, message: error.message.slice(0, 4096), retryable: error.retryable, ...(error.details ? { details: error.details } : {}) };
@@ -251,13 +333,15 @@ export class TaskRunner {
     return { code: 'HANDLER_ERROR', message: errorMessage(error).slice(0, 4096), retryable: true };
   }
 
-  private progressReporter(job: Job, log: () => Logger): (p: number | StageProgress) => void {
+  /** Throttled progress; nothing is sent once the attempt is over (a later attempt may own the job). */
+  private progressReporter(job: Job, log: () => Logger, t: ActiveTask): (p: number | StageProgress) => void {
     let last = 0;
     let pending: StageProgress | null = null;
     let timer: NodeJS.Timeout | null = null;
     const send = () => {
+      if (timer) t.timers.delete(timer);
       timer = null;
-      if (!pending) return;
+      if (!pending || t.over) return;
       const p = pending;
       pending = null;
       last = Date.now();
@@ -266,10 +350,14 @@ export class TaskRunner {
         .catch((e: unknown) => log().debug({ err: errorMessage(e) }, 'progress update failed'));
     };
     return (p) => {
+      if (t.over) return;
       pending = typeof p === 'number' ? { percent: Math.max(0, Math.min(100, p)) } : p;
       const wait = PROGRESS_EVERY_MS - (Date.now() - last);
       if (wait <= 0) send();
-      else timer ??= setTimeout(send, wait);
+      else if (!timer) {
+        timer = setTimeout(send, wait);
+        t.timers.add(timer);
+      }
     };
   }
 }

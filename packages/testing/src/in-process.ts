@@ -65,6 +65,8 @@ export async function testAgent(
     stalledIntervalMs: 1000,
     drainGraceMs: 5000,
     abortGraceMs: 500,
+    // In-process agents share the test runner: their heartbeat thread must never kill it.
+    wedgedExitLocks: 0,
     artifacts: { store: new FsArtifactStore(artifactDirFor(namespace)), maxBytes: DEFAULT_ARTIFACT_MAX_BYTES },
     ...opts,
   });

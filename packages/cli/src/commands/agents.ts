@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { action, client, output, UsageError } from '../cli-context.js';
 
-const LIVENESS_COLOR: Record<string, (s: string) => string> = { alive: pc.green, draining: pc.yellow, stale: pc.yellow, deaf: pc.red, dead: pc.red };
+const LIVENESS_COLOR: Record<string, (s: string) => string> = { alive: pc.green, draining: pc.yellow, stale: pc.yellow, deaf: pc.red, wedged: pc.red, dead: pc.red };
 
 export function registerAgents(program: Command): void {
   const agents = program.command('agents').description('the agent fleet: list, drain, restart');

@@ -6,7 +6,7 @@ import type { Page } from '../router.js';
 import { act, errorState } from './errors.js';
 
 const REFRESH_MS = 2000;
-const LIVENESS = ['alive', 'draining', 'deaf', 'stale', 'dead'] as const;
+const LIVENESS = ['alive', 'draining', 'deaf', 'wedged', 'stale', 'dead'] as const;
 
 /** Job ids are `<runId>.<stage>.<dispatch>[.<item>]` (contracts/keys.ts; only types are imported in the browser). */
 function parseJobId(jobId: string): { runId: string; stage: string } | null {

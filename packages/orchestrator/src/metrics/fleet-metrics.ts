@@ -106,7 +106,7 @@ export function registerFleetMetrics(registry: Registry, s: Services, opts: Flee
   const fleet = ttlCache(cacheMs, async () => ({ types: [...(await engine.registry.knownTypes())], agents: await engine.registry.list() }));
   new Gauge({
     name: 'baton_agents',
-    help: 'Agents in the registry by type and liveness (alive, stale, dead, deaf, draining)',
+    help: 'Agents in the registry by type and liveness (alive, stale, dead, deaf, draining, wedged)',
     labelNames: ['agent', 'liveness'],
     registers: [registry],
     async collect() {

@@ -37,7 +37,7 @@ export const approvalRoutes: FastifyPluginAsyncZod = async (app) => {
       async (req) => {
         const actor = req.actor ? { keyId: req.actor.keyId, role: req.actor.role } : null;
         const doc = await engine.decide(req.params.id, { stage: req.params.stage, decision, actor, comment: req.body?.comment ?? null });
-        return runView(doc, await engine.registry.aliveTypes());
+        return runView(doc, await engine.registry.hints());
       },
     );
   }

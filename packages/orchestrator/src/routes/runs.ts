@@ -26,7 +26,7 @@ const SMALL_BODY = 16 * 1024;
 export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const { engine } = app.baton;
 
-  const view = async (doc: Parameters<typeof runView>[0]) => runView(doc, await engine.registry.aliveTypes());
+  const view = async (doc: Parameters<typeof runView>[0]) => runView(doc, await engine.registry.hints());
 
   app.post(
     '/v1/runs',
@@ -67,7 +67,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const doc = await engine.get(req.params.id);
       if (!doc) throw new ApiError('RUN_NOT_FOUND', `no run ${req.params.id}`);
-      return runView(doc, await engine.registry.aliveTypes(), await engine.resolvedInputs(doc));
+      return runView(doc, await engine.registry.hints(), await engine.resolvedInputs(doc));
     },
   );
 
