@@ -21,7 +21,7 @@ const collectLabel = (value: string, prev: string[] = []) => {
 /** The run filters `runs ls` and the bulk commands share. */
 export function addRunFilterOptions(cmd: Command): Command {
   return cmd
-    .option('--status <status>', 'queued|running|paused|succeeded|failed|cancelled')
+    .option('--status <status>', 'queued|running|waiting|paused|succeeded|failed|cancelled')
     .option('--pipeline <name>')
     .option('--pipeline-version <n>', 'with --pipeline', (v) => Number(v))
     .option('--label <key=value>', 'repeat for several (all must match)', collectLabel)

@@ -5,6 +5,8 @@ import type {
   ApiKeyView,
   ArtifactList,
   AuditList,
+  JsonValue,
+  SignalResult,
   BulkRunRequestInput,
   BulkRunResponse,
   ForkRequest,
@@ -137,6 +139,9 @@ export class BatonClient {
     followLogs: (id: string, stage: string, opts: StreamOptions & { dispatch?: number } = {}): AsyncGenerator<StageLogEntry> => this.followStageLogs(id, stage, opts),
     approve: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('approveStage', { params: { id, stage }, body }),
     reject: (id: string, stage: string, body: { comment?: string } = {}): Promise<RunView> => this.call('rejectStage', { params: { id, stage }, body }),
+    /** Sends a signal: the run's stages waiting for `name` succeed with `payload` as output. */
+    signal: (id: string, name: string, payload: JsonValue = null): Promise<{ result: SignalResult; run: RunView }> =>
+      this.call('signalRun', { params: { id, name }, body: { payload } }),
     /**
      * The run's events, past then live, until the server ends the stream after the run's final
      * event (`run.succeeded|failed|cancelled`):

@@ -18,6 +18,7 @@ export const OPERATIONS = {
   bulkRetryRuns: ['POST', '/v1/runs/bulk/retry'],
   approveStage: ['POST', '/v1/runs/:id/stages/:stage/approve'],
   rejectStage: ['POST', '/v1/runs/:id/stages/:stage/reject'],
+  signalRun: ['POST', '/v1/runs/:id/signals/:name'],
   streamRunEvents: ['GET', '/v1/runs/:id/events'],
   streamStageLogs: ['GET', '/v1/runs/:id/stages/:stage/logs'],
   getStageLogPage: ['GET', '/v1/runs/:id/stages/:stage/logs/page'],

@@ -67,6 +67,9 @@ export const STAGE_ERRORS = {
   FOR_EACH_NOT_A_LIST: { retryable: false, message: 'The forEach $from of a fan-out stage did not resolve to a list' },
   FOR_EACH_TOO_MANY_ITEMS: { retryable: false, message: 'The fan-out list has more items than the stage allows (forEach.maxItems)' },
   CONCURRENCY_KEY_UNRESOLVED: { retryable: false, message: 'The concurrency key did not resolve to a usable value' },
+  SIGNAL_TIMEOUT: { retryable: false, message: 'No signal reached the stage within its timeoutMs' },
+  CONDITION_FAILED: { retryable: false, message: "The stage's when condition could not be evaluated (an error, or not a boolean)" },
+  RUN_DEADLINE_EXCEEDED: { retryable: false, message: "The run did not finish before its deadline" },
   NON_RETRYABLE: { retryable: false, message: 'The agent reported a permanent failure' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 

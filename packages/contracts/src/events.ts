@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StageError } from './errors.js';
 import { JsonValue } from './json.js';
-import { StageProgress } from './run.js';
+import { StageCondition, StageProgress } from './run.js';
 
 const base = { runId: z.string(), at: z.string() };
 const stage = { ...base, stage: z.string() };
@@ -22,13 +22,14 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ ...stage, type: z.literal('stage.retrying'), attempt: z.int(), error: z.string() }),
   z.object({ ...stage, type: z.literal('stage.succeeded'), output: JsonValue, durationMs: z.int().nullable() }),
   z.object({ ...stage, type: z.literal('stage.failed'), error: StageError }),
-  z.object({ ...stage, type: z.literal('stage.skipped'), reason: z.string() }),
+  z.object({ ...stage, type: z.literal('stage.skipped'), reason: z.string(), condition: StageCondition.optional() }),
   z.object({ ...stage, type: z.literal('stage.cancelled') }),
   z.object({ ...stage, type: z.literal('stage.items'), total: z.int().nonnegative(), maxParallel: z.int().positive() }),
   z.object({ ...stage, type: z.literal('stage.item.started'), item: z.int().nonnegative(), agentId: z.string().nullable(), attempt: z.int() }),
   z.object({ ...stage, type: z.literal('stage.item.retrying'), item: z.int().nonnegative(), attempt: z.int(), error: z.string() }),
   z.object({ ...stage, type: z.literal('stage.item.succeeded'), item: z.int().nonnegative(), durationMs: z.int().nullable() }),
   z.object({ ...stage, type: z.literal('stage.item.failed'), item: z.int().nonnegative(), error: StageError }),
+  z.object({ ...base, type: z.literal('run.signalled'), signal: z.string(), delivered: z.array(z.string()), buffered: z.boolean() }),
   z.object({ ...stage, type: z.literal('stage.waiting'), message: z.string(), until: z.string().nullable() }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;

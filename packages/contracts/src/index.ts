@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './approval.js';
 export * from './for-each.js';
 export * from './concurrency.js';
+export * from './signal.js';
 export * from './pipeline.js';
 export * from './refs.js';
 export * from './validate-pipeline.js';

@@ -36,7 +36,10 @@ export const QueueView = z.object({
   active: z.int(),
   delayed: z.int(),
   failed: z.int(),
+  /** Of `waiting`, the jobs in BullMQ's prioritized set (every stage job carries its run's priority). */
   prioritized: z.int(),
+  /** Waiting jobs by run priority ("10" highest); priorities with none are left out. */
+  byPriority: z.record(z.string(), z.int()).optional(),
   agentsAlive: z.int(),
 });
 export type QueueView = z.infer<typeof QueueView>;

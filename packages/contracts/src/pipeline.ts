@@ -3,6 +3,7 @@ import { ApprovalSpec, APPROVAL_AGENT } from './approval.js';
 import { ConcurrencySpec } from './concurrency.js';
 import { ForEachSpec } from './for-each.js';
 import { JsonObject } from './json.js';
+import { WaitForSpec } from './signal.js';
 import { AgentType, PipelineName, StageName } from './names.js';
 
 export const Backoff = z
@@ -26,6 +27,9 @@ export type RetryPolicy = z.infer<typeof RetryPolicy>;
 export const OnFailure = z.enum(['fail-run', 'continue']);
 export type OnFailure = z.infer<typeof OnFailure>;
 
+/** A whole run's deadline, from its creation: when it passes the run fails with RUN_DEADLINE_EXCEEDED. */
+export const RunDeadlineMs = z.int().min(1000).max(30 * 86_400_000);
+
 export const StageDefinition = z
   .object({
     name: StageName,
@@ -37,6 +41,18 @@ export const StageDefinition = z
     forEach: ForEachSpec.optional(),
     /** At most `limit` runs hold this stage's key value at once (see concurrency.ts). */
     concurrency: ConcurrencySpec.optional(),
+    /** Makes the stage wait for a signal (`POST /v1/runs/:id/signals/:name`) instead of a job. */
+    waitFor: WaitForSpec.optional(),
+    /**
+     * A CEL expression over `input` and `stages.<upstream>.output` / `.status`, evaluated when the
+     * stage is ready; false -> the stage is `skipped` (with the expression and the values it saw).
+     */
+    when: z.string().min(1).max(2000).optional(),
+    /**
+     * What this stage does when an upstream stage was skipped: `skip` too (the default) or `run`
+     * anyway (a skipped stage's output is then null; `$from` defaults apply).
+     */
+    onUpstreamSkipped: z.enum(['skip', 'run']).optional(),
     dependsOn: z.array(StageName).max(64).default([]),
     /**
      * Static JSON, in which any object of the form `{ "$from": "<path>", "default"?: any }` is replaced
@@ -59,6 +75,8 @@ export const PipelineDefinition = z
     /** At most `limit` runs of this key value are active at once, whole runs (see concurrency.ts). */
     concurrency: ConcurrencySpec.optional(),
     stages: z.array(StageDefinition).min(1).max(100),
+    /** Default deadline of the pipeline's runs (a run request may set its own). */
+    deadlineMs: RunDeadlineMs.optional(),
   })
   .strict();
 export type PipelineDefinition = z.infer<typeof PipelineDefinition>;

@@ -4,7 +4,8 @@ import { StageError } from './errors.js';
 import { ForEachView } from './for-each.js';
 import { JsonObject, JsonValue } from './json.js';
 import { AgentType, Labels, PipelineName, RunId, StageName } from './names.js';
-import { PipelineDefinition } from './pipeline.js';
+import { PipelineDefinition, RunDeadlineMs } from './pipeline.js';
+import { WaitForSpec } from './signal.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
@@ -16,6 +17,9 @@ export const StageStatus = z.enum(STAGE_STATUSES);
 export type StageStatus = z.infer<typeof StageStatus>;
 export const TERMINAL_STAGE_STATUSES: ReadonlySet<StageStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
+export const RunPriority = z.int().min(1).max(10);
+export const DEFAULT_RUN_PRIORITY = 5;
+
 /** POST /v1/runs body: a registered pipeline by name (optionally pinned to a version) or an inline definition. */
 export const RunRequest = z
   .object({
@@ -24,6 +28,10 @@ export const RunRequest = z
     definition: PipelineDefinition.optional(),
     input: JsonObject.default({}),
     labels: Labels.optional(),
+    /** 1 (lowest) to 10 (highest); its stages' jobs are taken before lower-priority ones. Default 5. */
+    priority: RunPriority.optional(),
+    /** Fail the run with RUN_DEADLINE_EXCEEDED this long after it is created (overrides the pipeline's). */
+    deadlineMs: RunDeadlineMs.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -44,6 +52,15 @@ export const StageProgress = z
   })
   .strict();
 export type StageProgress = z.infer<typeof StageProgress>;
+
+/** A `when` condition as evaluated at dispatch. */
+export const StageCondition = z.object({
+  expression: z.string(),
+  result: z.boolean(),
+  /** Each `input.…` / `stages.….` path the expression reads, with the value it had (null when absent). */
+  values: z.record(z.string(), JsonValue),
+});
+export type StageCondition = z.infer<typeof StageCondition>;
 
 export const StageView = z.object({
   name: StageName,
@@ -76,6 +93,13 @@ export const StageView = z.object({
   items: ForEachView.optional(),
   /** When a waiting approval stage times out (absent when it waits forever or is not waiting). */
   waitingUntil: z.string().nullable().optional(),
+  /** An approval stage's message with its `{{ ... }}` references resolved (once it is waiting). */
+  message: z.string().optional(),
+  /** A signal stage's wait (signal name, timeout, payload schema); absent on other stages. */
+  waitFor: WaitForSpec.optional(),
+  /** The stage's `when` condition, and once evaluated its result and the values it read. */
+  when: z.string().optional(),
+  condition: StageCondition.nullable().optional(),
 });
 export type StageView = z.infer<typeof StageView>;
 
@@ -92,8 +116,12 @@ export const RunView = z.object({
   error: StageError.nullable(),
   /** API key id of the submitter (null when auth is disabled). */
   createdBy: z.string().nullable(),
-  /** Stages waiting for a decision (approval gates), in definition order. */
+  /** Stages waiting for a decision or a signal, in definition order. */
   waitingOn: z.array(StageName).optional(),
+  /** 1-10, higher first (default 5). */
+  priority: RunPriority.optional(),
+  /** When the run fails with RUN_DEADLINE_EXCEEDED unless finished (null: no deadline). */
+  deadlineAt: z.string().nullable().optional(),
   /** The run this one was forked from, and the stage it re-executes from (null: not a fork). */
   forkedFrom: z.object({ runId: RunId, fromStage: StageName }).nullable().optional(),
   /** Runs forked from this one, oldest first. */
@@ -113,6 +141,7 @@ export const RunSummary = RunView.pick({
   updatedAt: true,
   error: true,
   createdBy: true,
+  priority: true,
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -1,4 +1,5 @@
-import { APPROVAL_AGENT } from './approval.js';
+import { APPROVAL_AGENT, messageRefs } from './approval.js';
+import { signalSchema } from './signal.js';
 import type { ApiIssue } from './errors.js';
 import type { PipelineDefinition } from './pipeline.js';
 import { keyPlaceholders, type ConcurrencySpec } from './concurrency.js';
@@ -94,9 +95,17 @@ export function validatePipeline(def: PipelineDefinition, knownAgents: ReadonlyS
     } else {
       names.set(s.name, i);
     }
-    if (s.approval !== undefined || s.agent === APPROVAL_AGENT) {
-      if (s.approval === undefined) issues.push({ path: ['stages', i, 'agent'], message: `give the stage an "agent" (or make it an approval stage with "approval")` });
-      else if (s.agent !== APPROVAL_AGENT) issues.push({ path: ['stages', i, 'approval'], message: `an approval stage takes no "agent" (it has "${s.agent}")` });
+    if (s.approval !== undefined && s.waitFor !== undefined) {
+      issues.push({ path: ['stages', i, 'waitFor'], message: 'a stage is an approval or waits for a signal, not both' });
+    } else if (s.approval !== undefined || s.waitFor !== undefined || s.agent === APPROVAL_AGENT) {
+      const kind = s.approval !== undefined ? 'approval' : 'waitFor';
+      if (s.approval === undefined && s.waitFor === undefined) {
+        issues.push({ path: ['stages', i, 'agent'], message: `give the stage an "agent" (or make it an approval stage with "approval", or a signal stage with "waitFor")` });
+      } else if (s.agent !== APPROVAL_AGENT) issues.push({ path: ['stages', i, kind], message: `a${kind === 'approval' ? 'n approval' : ' signal'} stage takes no "agent" (it has "${s.agent}")` });
+      if (s.waitFor?.schema !== undefined) {
+        const compiled = signalSchema(s.waitFor.schema);
+        if ('error' in compiled) issues.push({ path: ['stages', i, 'waitFor', 'schema'], message: `not a JSON Schema zod can check: ${compiled.error}` });
+      }
     } else if (!knownAgents.has(s.agent)) {
       const known = [...knownAgents].sort().join(', ') || 'none';
       issues.push({ path: ['stages', i, 'agent'], message: `unknown agent type "${s.agent}"; known types: ${known}` });
@@ -149,6 +158,14 @@ export function validatePipeline(def: PipelineDefinition, knownAgents: ReadonlyS
         issues.push({ path, message: `references unknown stage "${parsed.stage}"` });
       } else if (parsed.source === 'stage' && !upstream.has(parsed.stage)) {
         issues.push({ path, message: `references stage "${parsed.stage}", which "${s.name}" does not depend on` });
+      }
+    }
+    for (const ref of s.approval ? messageRefs(s.approval.message) : []) {
+      const path = ['stages', i, 'approval', 'message'];
+      const parsed = parseRef(ref);
+      if ('error' in parsed) issues.push({ path, message: `{{ ${ref} }}: ${parsed.error}` });
+      else if (parsed.source === 'stage' && !upstream.has(parsed.stage)) {
+        issues.push({ path, message: `{{ ${ref} }} references stage "${parsed.stage}", which "${s.name}" does not depend on` });
       }
     }
   });

@@ -87,7 +87,9 @@ describe('backup and restore', () => {
     const orch: Orchestrator = await testOrchestrator(redis.target, h.ns, {}, { auth });
     cleanup.push(() => orch.close());
     const agent: AgentHandle = await testAgent(noopAgent, redis.target, h.ns, { concurrency: 4 });
-    cleanup.push(() => agent.stop('shutdown'));
+    cleanup.push(async () => {
+      await agent.stop('shutdown');
+    });
     const get = async (id: string, headers: Record<string, string> = admin) => inject<RunView>(orch.app, 'GET', `/v1/runs/${id}`, undefined, headers);
 
     for (const id of finished) expect((await get(id)).body).toEqual(before.get(id));

@@ -33,7 +33,9 @@ const CASES: Case[] = [
   { name: 'unknown pipeline version', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', version: 99 }), headers: json, status: 404, code: 'PIPELINE_NOT_FOUND' },
   { name: 'neither pipeline nor definition', method: 'POST', url: '/v1/runs', payload: body({ input: {} }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body', 'pipeline'] },
   { name: 'wrong type', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', input: 'x' }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body', 'input'] },
-  { name: 'unknown field', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', input: {}, priority: 1 }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body'] },
+  { name: 'unknown field', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', input: {}, urgency: 1 }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body'] },
+  { name: 'priority out of range', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', priority: 11 }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body', 'priority'] },
+  { name: 'deadline too short', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', deadlineMs: 5 }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body', 'deadlineMs'] },
   { name: 'bad label', method: 'POST', url: '/v1/runs', payload: body({ pipeline: 'demo', labels: { 'a b': 'x' } }), headers: json, status: 400, code: 'INVALID_REQUEST', path: ['body', 'labels', 'a b'] },
   {
     name: 'cyclic inline definition',

@@ -162,7 +162,7 @@ describe('bulk actions', () => {
       .filter((e) => e.phase === undefined);
     const perJob = new Map<string, number>();
     for (const e of finished) perJob.set(e.jobId, (perJob.get(e.jobId) ?? 0) + 1);
-    const expected = new Map(ids.flatMap((id) => [[`${id}.x.1`, 1] as const, [`${id}.x.2`, 1] as const]));
+    const expected = new Map<string, number>(ids.flatMap((id) => [[`${id}.x.1`, 1] as const, [`${id}.x.2`, 1] as const]));
     expect(perJob.size).toBe(2 * N);
     expect([...perJob].filter(([job, n]) => expected.get(job) !== n)).toEqual([]);
   }, 600_000);

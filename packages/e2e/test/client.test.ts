@@ -214,8 +214,23 @@ describe('@baton/client against a real stack', () => {
       const down = await cli('http://127.0.0.1:9', 'runs', 'ls');
       expect(down.code).toBe(3);
       expect(down.stderr).toContain('error UNREACHABLE');
+
+      // Issue 16: approve / reject a gate and send a signal from the CLI.
+      const gated = { stages: [{ name: 'gate', approval: {} }, { name: 'hook', waitFor: { signal: 'go' } }, { name: 'after', agent: 'noop', dependsOn: ['gate', 'hook'] }] };
+      const submitted = await h.submit({ definition: gated, priority: 9 });
+      expect(submitted.priority).toBe(9);
+      await h.waitRun(submitted.id, (r) => r.status === 'waiting');
+      const approved = await cli(url, '--json', 'runs', 'approve', submitted.id, 'gate', '--comment', 'from the cli');
+      expect(approved.code).toBe(0);
+      expect((JSON.parse(approved.stdout) as RunView).stages[0]!.output).toMatchObject({ decision: 'approved', comment: 'from the cli' });
+      const signalled = await cli(url, 'runs', 'signal', submitted.id, 'go', '{"ok":true}');
+      expect(signalled.code).toBe(0);
+      expect((await h.waitRun(submitted.id)).stages.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      const again = await cli(url, 'runs', 'reject', submitted.id, 'gate');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('INVALID_STATE');
     } finally {
       rmSync(file, { force: true });
     }
-  });
+  }, 240_000); // a dozen cold CLI processes on a loaded host
 });

@@ -78,6 +78,7 @@ describe('fuzzing every route with malformed requests', () => {
       () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry', 'nope'])}`, body: true }),
       () => ({ method: 'POST', url: `/v1/runs/bulk/${pick(['cancel', 'retry'])}`, json: pick([{ filter: {} }, { filter: { label: 'a:b' }, limit: pick([0, -1, 100_000, 'x']) }, { filter: { status: 'nope' } }, { filter: { pipelineVersion: 1 } }, { filter: { label: 'a:b' }, dryRun: 'yes' }, { filter: { label: 'a:b' }, extra: 1 }, { filter: { createdAfter: 'yesterday' } }]) }),
       () => ({ method: 'POST', url: `/v1/runs/${badId()}/stages/${pick(['gate', '', '..', 'a'.repeat(200), '%00'])}/${pick(['approve', 'reject'])}`, body: int(2) === 0 }),
+      () => ({ method: 'POST', url: `/v1/runs/${badId()}/signals/${pick(['go', '', '..', 'a'.repeat(200), '%00', 'UP'])}`, body: int(2) === 0 }),
       () => ({ method: 'POST', url: `/v1/agents/${badId()}/${pick(['drain', 'restart'])}`, body: int(2) === 0 }),
       () => ({ method: pick(['GET', 'POST']), url: `/v1/fleets/${badId()}/drain` }),
       () => ({ method: 'POST', url: `/v1/queues/${badId()}/${pick(['pause', 'resume'])}` }),

@@ -18,7 +18,9 @@ describe('the sdlc pipeline', () => {
     const created = await h.submit({ pipeline: 'sdlc', input: { name: 'hello-svc', template: 'ts-http-service', repository: repo.url, targetBranch: 'main' } });
     const run = await h.waitRun(created.id, undefined, 280_000);
     expect(run.status, describeRun(run)).toBe('succeeded');
-    expect(run.stages.map((s) => s.name)).toEqual(['scaffold', 'validation', 'e2e', 'integration', 'deployment']);
+    expect(run.stages.map((s) => s.name)).toEqual(['scaffold', 'validation', 'e2e', 'integration', 'production-approval', 'deployment']);
+    // The production approval is off by default (input.requireProductionApproval): skipped, deployment ran.
+    expect(stageOf(run, 'production-approval')).toMatchObject({ status: 'skipped', condition: { result: false } });
 
     // scaffold: a project on baton/<run id>, branched from main.
     const scaffold = stageOf(run, 'scaffold').output as ScaffoldOutput;

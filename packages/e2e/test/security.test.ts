@@ -67,6 +67,7 @@ function roleFromIssue(route: string): string {
   if (method === 'GET') return 'viewer'; // read
   if (route === 'POST /v1/runs' || route === 'POST /v1/runs/:id/cancel') return 'submitter'; // submit, cancel own runs
   if (path.startsWith('/v1/runs/:id/stages/')) return 'submitter'; // approve/reject: the stage's approvers decide (issue 16)
+  if (path.startsWith('/v1/runs/:id/signals/')) return 'submitter'; // signals (issue 16)
   return 'operator'; // pause/resume/retry/drain/restart
 }
 
@@ -123,6 +124,7 @@ describe('authentication and roles', () => {
     const submit = async (headers: Record<string, string>) => json<RunView>(await call('POST', '/v1/runs', headers, { definition: { stages: [{ name: 's', agent: 'noop' }] } })).id;
     const gate = { name: 'gate', approval: { approvers: { roles: ['submitter'] }, allowSelfApproval: true } };
     const gated = async () => json<RunView>(await call('POST', '/v1/runs', admin, { definition: { stages: [gate] } })).id;
+    const signalled = async () => json<RunView>(await call('POST', '/v1/runs', admin, { definition: { stages: [{ name: 'hook', waitFor: { signal: 'ready' } }] } })).id;
     const doneRun = json<RunView>(await call('POST', '/v1/runs', admin, { definition: { stages: [{ name: 'r', agent: 'reporter' }] } })).id;
     await h.waitRun(doneRun);
     const artifact = json<ArtifactList>(await call('GET', `/v1/runs/${doneRun}/artifacts`, admin)).items[0]!.id;
@@ -182,6 +184,7 @@ describe('authentication and roles', () => {
       // A fresh run waiting at a gate that lets any key from submitter up decide (the admin submitted it).
       'POST /v1/runs/:id/stages/:stage/approve': async () => ({ method: 'POST', url: `/v1/runs/${await gated()}/stages/gate/approve`, body: { comment: 'ok' } }),
       'POST /v1/runs/:id/stages/:stage/reject': async () => ({ method: 'POST', url: `/v1/runs/${await gated()}/stages/gate/reject` }),
+      'POST /v1/runs/:id/signals/:name': async () => ({ method: 'POST', url: `/v1/runs/${await signalled()}/signals/ready`, body: { payload: { ok: true } } }),
       'POST /v1/agents/:id/drain': async () => ({ method: 'POST', url: '/v1/agents/fake-1/drain' }),
       'POST /v1/agents/:id/restart': async () => ({ method: 'POST', url: '/v1/agents/fake-1/restart' }),
       'POST /v1/fleets/:type/drain': async () => {

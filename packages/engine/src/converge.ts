@@ -1,9 +1,12 @@
 import { TERMINAL_RUN_STATUSES } from '@baton/contracts';
 import type { EngineContext } from './context.js';
-import { dispatchJob, unqueueJob, unqueueWaiting } from './effects.js';
+import { applyEffects, dispatchJob, unqueueJob, unqueueWaiting } from './effects.js';
 import { applyJob } from './job-applier.js';
 import { liveJobs } from './jobs.js';
+import { mutateRun } from './mutate.js';
+import { expireDeadline } from './reducer.js';
 import { retryWaitingSlots } from './slots.js';
+import { deadlinePassed } from './control/deadline.js';
 import { counterField } from './store/counters.js';
 
 /**
@@ -16,6 +19,12 @@ export async function convergeRun(ctx: EngineContext, runId: string): Promise<nu
   const loaded = await ctx.store.load(runId);
   if (!loaded || TERMINAL_RUN_STATUSES.has(loaded.doc.status)) return 0;
   const { doc, rev } = loaded;
+  if (deadlinePassed(doc, ctx.now())) {
+    // The run missed its deadline (control/deadline.ts): fail it; the effects abort its live jobs.
+    const committed = await mutateRun(ctx, runId, (d, now) => expireDeadline(d, now), loaded);
+    if (committed) await applyEffects(ctx, committed);
+    return committed ? 1 : 0;
+  }
   let repairs = 0;
   if (doc.slots && (await retryWaitingSlots(ctx, doc)) > 0) {
     ctx.count(counterField('engine_reconciler_repairs_total', { kind: 'slot-grant' }));

@@ -3,6 +3,7 @@ import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { itemFinished, unqueueItem } from './control/for-each.js';
 import { sendControl } from './control.js';
+import { bullPriority } from './control/priority.js';
 import { buildEnvelope } from './envelope.js';
 import { addedJobs, droppedJobs, liveJobs, type LiveJob } from './jobs.js';
 import { recordResolvedInput } from './resolved-inputs.js';
@@ -61,7 +62,7 @@ export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob)
   }
   // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
   if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
-  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
+  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), bullPriority(doc), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
   ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
 }
 

@@ -1,4 +1,4 @@
-import type { BulkRunRequest, ForkRequest, Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
+import type { BulkRunRequest, ForkRequest, JsonValue, Keys, RunListQuery, RunRequest, SecretUser } from '@baton/contracts';
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
 import { forkRunFrom } from './fork.js';
@@ -19,7 +19,7 @@ import { collectArtifactGarbage, enforceRetentionFully, reconcileActiveRuns } fr
 import { AgentRegistry } from './registry.js';
 import { sweepFinishedJobs } from './result-sweeper.js';
 import { advanceFleetDrains, commandAgent, getFleetDrain, listQueues, setQueuePaused, startFleetDrain } from './operations.js';
-import { cancelRun, listRuns, pauseRun, readEvents, resumeRun, retryRun, submitRun } from './runs.js';
+import { cancelRun, listRuns, pauseRun, readEvents, resumeRun, retryRun, signalRun, submitRun } from './runs.js';
 import { RunStore } from './store/run-store.js';
 
 export interface EngineDeps {
@@ -156,6 +156,10 @@ export class Engine {
   /** Approves or rejects a waiting approval stage (throws FORBIDDEN when the actor may not). */
   decide(runId: string, f: Decision) {
     return decideRun(this.ctx, runId, f);
+  }
+  /** Delivers a signal to the run's stages waiting for it (or keeps it for one that will). */
+  signal(runId: string, name: string, payload: JsonValue) {
+    return signalRun(this.ctx, runId, name, payload);
   }
   drainAgent(agentId: string) {
     return commandAgent(this.ctx, this.registry, agentId, 'drain');

@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, resolveRefs, type JsonValue, type StageError, type TaskEnvelope } from '@baton/contracts';
+import { succeededOutputs } from './control/outputs.js';
 import { ENVELOPE_OVERHEAD_BYTES } from './admission/admission.js';
 import { jsonBytes, resolvedInputBytes } from './admission/input-size.js';
 import { itemsOf } from './control/for-each.js';
@@ -17,10 +18,7 @@ export function buildEnvelope(doc: RunDoc, stage: string, item: number | null = 
     if ('error' in list) return list;
     current = { index: item, value: list.items[item] ?? null };
   }
-  const outputs: Record<string, JsonValue | undefined> = {};
-  for (const [name, st] of Object.entries(doc.stages)) {
-    if (st.status === 'succeeded') outputs[name] = st.output ?? null;
-  }
+  const outputs = succeededOutputs(doc);
   // Measured before it is built: a few references to a large value must not build a huge object.
   const bytes =
     resolvedInputBytes(def.input, { input: doc.input, outputs, item: current?.value }) +

@@ -1,5 +1,6 @@
 import { FleetDrain, type AgentCommandAccepted, type QueueView } from '@baton/contracts';
 import type { EngineContext } from './context.js';
+import { fromBullPriority } from './control/priority.js';
 import { sendControl } from './control.js';
 import { EngineError } from './engine-error.js';
 import type { AgentRegistry } from './registry.js';
@@ -125,6 +126,7 @@ export async function listQueues(ctx: EngineContext, registry: AgentRegistry): P
         delayed: c.delayed,
         failed: c.failed,
         prioritized: c.prioritized,
+        byPriority: runPriorities(await ctx.queues.countsPerPriority(type)),
         agentsAlive: agents.filter((a) => a.type === type && (a.liveness === 'alive' || a.liveness === 'deaf')).length,
       };
     }),
@@ -139,4 +141,11 @@ export async function setQueuePaused(ctx: EngineContext, registry: AgentRegistry
   else await q.resume();
   ctx.log.info({ agent: type, paused }, paused ? 'queue paused' : 'queue resumed');
   return (await listQueues(ctx, registry)).find((v) => v.type === type)!;
+}
+
+/** Waiting jobs by run priority (10 = highest), from BullMQ's per-priority counts; zeros left out. */
+function runPriorities(byBull: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [p, n] of Object.entries(byBull)) if (n > 0) out[String(fromBullPriority(Number(p)))] = n;
+  return out;
 }

@@ -1,4 +1,5 @@
-import { PipelineDefinition, validatePipeline, type Keys, type PipelineView } from '@baton/contracts';
+import { PipelineDefinition, type Keys, type PipelineView } from '@baton/contracts';
+import { validateDefinition } from './validate.js';
 import type { RedisClient } from '@baton/platform';
 import { canonicalJson } from './canonical-json.js';
 import { EngineError } from './engine-error.js';
@@ -28,7 +29,7 @@ export class PipelineRegistry {
 
   /** Registers `definition` under `name`; returns the new version, or the latest if identical. */
   async put(name: string, definition: PipelineDefinition): Promise<{ view: PipelineView; created: boolean }> {
-    const issues = validatePipeline(definition, await this.knownAgents(definition.stages.map((s) => s.agent)));
+    const issues = validateDefinition(definition, await this.knownAgents(definition.stages.map((s) => s.agent)));
     if (issues.length > 0) throw new EngineError('INVALID_PIPELINE', `pipeline "${name}" is invalid: ${issues[0]!.message}`, issues);
     const createdAt = new Date().toISOString();
     const [version, created] = (await callScript(this.redis, 'batonPutPipeline', [this.keys.pipelineVersions(name), this.keys.pipelines()], [

@@ -60,7 +60,7 @@ export class AgentQueues {
    * `attemptsUsed` were spent by earlier dispatches of the same stage (taken back by a pause): the
    * job gets only the attempts left.
    */
-  async add(envelope: TaskEnvelope, jobId: string, stage: StageDefinition, attemptsUsed = 0): Promise<void> {
+  async add(envelope: TaskEnvelope, jobId: string, stage: StageDefinition, priority?: number, attemptsUsed = 0): Promise<void> {
     const opts: JobsOptions = {
       jobId,
       attempts: Math.max(1, stage.retry.maxAttempts - attemptsUsed),
@@ -69,6 +69,8 @@ export class AgentQueues {
       // cap only bounds memory if no orchestrator runs for that long.
       removeOnComplete: { age: this.jobRetentionSeconds },
       removeOnFail: { age: this.jobRetentionSeconds },
+      // BullMQ's scale (1 = first); see control/priority.ts.
+      ...(priority !== undefined ? { priority } : {}),
     };
     await this.get(envelope.agent).add(envelope.stage, envelope, opts);
   }
@@ -123,13 +125,20 @@ export class AgentQueues {
   async counts(agentType: string): Promise<QueueCounts> {
     const c = await this.get(agentType).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
     return {
-      waiting: c.waiting ?? 0,
+      // Every stage job carries a priority (control/priority.ts), so BullMQ keeps them in its
+      // prioritized set; both sets are jobs waiting for an agent.
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
       active: c.active ?? 0,
       delayed: c.delayed ?? 0,
       failed: c.failed ?? 0,
       completed: c.completed ?? 0,
       prioritized: c.prioritized ?? 0,
     };
+  }
+
+  /** Jobs waiting for an agent by BullMQ priority (1..10; see control/priority.ts). */
+  async countsPerPriority(agentType: string): Promise<Record<string, number>> {
+    return this.get(agentType).getCountsPerPriority([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   }
 
   async close(): Promise<void> {

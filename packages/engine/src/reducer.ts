@@ -18,6 +18,9 @@ import { carriedAttempts, holdLive, refusedWhileHeld, takeBack, takeBackRefused 
 import { gate, grant, noteHolder, releaseSlots } from './control/concurrency.js';
 import type { DraftLike } from './control/draft.js';
 import { cancelItems, fill, forEachOf, startFanOut } from './control/for-each.js';
+import { readyGate } from './control/ready-gate.js';
+import { deadlineError, deadlineFor, deadlinePassed } from './control/deadline.js';
+import { deliver, expireSignal, startSignalWait, type SignalFact } from './control/signal.js';
 import { EngineError } from './engine-error.js';
 import { copyDoc, stageDef, stageState, type RunDoc, type StageState } from './run-doc.js';
 
@@ -78,6 +81,10 @@ export interface NewRun {
   labels: Labels;
   now: number;
   createdBy?: string | null;
+  /** 1-10 (control/priority.ts); absent = the default. */
+  priority?: number;
+  /** The request's deadline (ms from now); the definition's `deadlineMs` otherwise. */
+  deadlineMs?: number;
 }
 
 export function createRun(r: NewRun): Transition {
@@ -96,6 +103,8 @@ export function createRun(r: NewRun): Transition {
     error: null,
     cancelReason: null,
     createdBy: r.createdBy ?? null,
+    ...(r.priority !== undefined ? { priority: r.priority } : {}),
+    deadlineAt: deadlineFor(r.now, r.deadlineMs, r.definition.deadlineMs),
     stages: Object.fromEntries(r.definition.stages.map((s) => [s.name, emptyStage()])),
   };
   const d = new Draft(doc, r.now);
@@ -134,16 +143,19 @@ function settle(d: Draft): void {
       const st = stageState(doc, name);
       if (st.fanOut && (st.status === 'queued' || st.status === 'running')) fill(d, name); // after a resume
       if (st.status !== 'pending') continue;
-      const deps = stageDef(doc, name).dependsOn.map((dep) => stageState(doc, dep).status);
+      const def = stageDef(doc, name);
+      const deps = def.dependsOn.map((dep) => stageState(doc, dep).status);
       if (deps.some((s) => !TERMINAL_STAGE_STATUSES.has(s))) continue;
-      if (deps.some((s) => s === 'skipped' || s === 'cancelled')) {
-        st.status = 'skipped';
-        st.finishedAt = d.now;
-        d.emit({ type: 'stage.skipped', stage: name, reason: 'an upstream stage did not run' });
+      // Skipped upstream, `when` (control/ready-gate.ts); then waits (approval, signal); then slots and fan-out.
+      const ready = readyGate(d, name, deps);
+      if (ready === 'failed') return settle(d); // the failure may end the run
+      if (ready === 'skipped') continue;
+      if (def.approval) {
+        startWaiting(d, name);
         continue;
       }
-      if (stageDef(doc, name).approval) {
-        startWaiting(d, name);
+      if (def.waitFor) {
+        startSignalWait(d, name);
         continue;
       }
       const slots = gate(d, name);
@@ -168,7 +180,14 @@ function settle(d: Draft): void {
 function queueStage(d: Draft, name: string): void {
   const prev = stageState(d.doc, name);
   const used = carriedAttempts(prev);
-  const st: StageState = { ...emptyStage(), status: 'queued', dispatch: prev.dispatch + 1, queuedAt: d.now, ...(used > 0 ? { attempts: used, attemptBase: used } : {}) };
+  const st: StageState = {
+    ...emptyStage(),
+    status: 'queued',
+    dispatch: prev.dispatch + 1,
+    queuedAt: d.now,
+    ...(prev.condition ? { condition: prev.condition } : {}),
+    ...(used > 0 ? { attempts: used, attemptBase: used } : {}),
+  };
   d.doc.stages[name] = st;
   d.emit({ type: 'stage.queued', stage: name, agent: stageDef(d.doc, name).agent, dispatch: st.dispatch });
 }
@@ -404,6 +423,7 @@ export function retry(doc: RunDoc, fromStage: string | undefined, now: number): 
   d.doc.finishedAt = null;
   d.doc.error = null;
   d.doc.cancelReason = null;
+  if (deadlinePassed(d.doc, now)) d.doc.deadlineAt = null; // a retried run is not failed again at once
   d.emit({ type: 'run.retried', fromStage: fromStage ?? null, stages: ordered(d.doc).filter((n) => targets.has(n)) });
   settle(d);
   return d.done();
@@ -418,11 +438,32 @@ export function decideApproval(doc: RunDoc, f: Decision, now: number): Transitio
   return d.done();
 }
 
-/** Waiting approval stages whose timeout has passed are decided as their `onTimeout` says. */
+/** Delivers a signal to the stages waiting for it (control/signal.ts), or keeps it for a later one. */
+export function deliverSignal(doc: RunDoc, f: SignalFact, now: number): Transition & { delivered: string[]; buffered: boolean } {
+  requireNotTerminal(doc, 'signal');
+  const d = draft(doc, now);
+  const r = deliver(d, f);
+  d.emit({ type: 'run.signalled', signal: f.name, delivered: r.delivered, buffered: r.buffered });
+  settle(d);
+  return { ...d.done(), ...r };
+}
+
+/** The run's deadline passed: it fails with RUN_DEADLINE_EXCEEDED and its live stages are cancelled. */
+export function expireDeadline(doc: RunDoc, now: number): Transition | null {
+  if (!deadlinePassed(doc, now)) return null;
+  const d = draft(doc, now);
+  finishRun(d, 'failed', deadlineError(doc, now), 'the run missed its deadline');
+  return d.done();
+}
+
+/**
+ * Waiting approval stages whose timeout has passed are decided as their `onTimeout` says; waiting
+ * signal stages past theirs fail with SIGNAL_TIMEOUT.
+ */
 export function expireApprovals(doc: RunDoc, now: number): Transition | null {
   if (doc.status !== 'waiting') return null;
   const d = draft(doc, now);
-  const expired = waitingStages(d.doc).filter((name) => expire(d, name));
+  const expired = waitingStages(d.doc).filter((name) => (stageDef(d.doc, name).waitFor ? expireSignal(d, name) : expire(d, name)));
   if (expired.length === 0) return null;
   settle(d);
   return d.done();

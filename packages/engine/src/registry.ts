@@ -114,9 +114,10 @@ export class AgentRegistry {
     const q = this.queues.get(agentType);
     // A paused queue's waiting jobs are not the agents' to take: no backlog for liveness purposes.
     if (await q.isPaused()) return { waiting: 0, oldestWaitingMs: 0 };
-    const waiting = await q.getWaitingCount();
+    // Stage jobs carry priorities (control/priority.ts): most wait in BullMQ's prioritized set.
+    const waiting = (await q.getWaitingCount()) + (await q.getPrioritizedCount());
     if (waiting === 0) return { waiting, oldestWaitingMs: 0 };
-    const [oldest] = await q.getJobs(['waiting'], 0, 0, true);
+    const [oldest] = await q.getJobs(['waiting', 'prioritized'], 0, 0, true);
     const since = oldest?.timestamp ?? this.opts.now();
     return { waiting, oldestWaitingMs: Math.max(0, this.opts.now() - since) };
   }

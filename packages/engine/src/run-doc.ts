@@ -4,6 +4,7 @@ import {
   Labels,
   PipelineDefinition,
   RunStatus,
+  StageCondition,
   StageError,
   StageProgress,
   StageStatus,
@@ -51,6 +52,10 @@ export const StageState = z.object({
       err: z.record(z.string(), StageError),
     })
     .optional(),
+  /** A `when` condition's evaluation (control/conditions.ts); absent until evaluated. */
+  condition: StageCondition.optional(),
+  /** An approval stage's rendered message, set when it starts waiting. */
+  message: z.string().optional(),
 });
 export type StageState = z.infer<typeof StageState>;
 
@@ -86,6 +91,12 @@ export const RunDoc = z.object({
   cancelReason: z.string().nullable(),
   /** API key id of the submitter (null when auth is disabled). */
   createdBy: z.string().nullable().default(null),
+  /** 1-10, higher first; reaches every stage job as its BullMQ priority (control/priority.ts). */
+  priority: z.int().min(1).max(10).optional(),
+  /** Epoch ms after which the run fails with RUN_DEADLINE_EXCEEDED (control/deadline.ts). */
+  deadlineAt: z.number().nullable().optional(),
+  /** Signals that arrived before their stage waited, by name (control/signal.ts). */
+  signals: z.record(z.string(), z.object({ payload: JsonValue, at: z.number() })).optional(),
   stages: z.record(z.string(), StageState),
   /**
    * Concurrency slots the run waits for or holds, by scope (`$run` for the pipeline's key, else the

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { validatePipeline, type PipelineDefinition, type RunRequest, type SecretUser } from '@baton/contracts';
+import type { JsonValue, PipelineDefinition, RunRequest, SecretUser } from '@baton/contracts';
+import { validateDefinition } from './validate.js';
 import { admitActiveRuns, admitSubmission } from './admission/admission.js';
 import { claimApps } from './admission/app-owners.js';
 import { canonicalJson } from './canonical-json.js';
@@ -11,7 +12,7 @@ import { EngineError } from './engine-error.js';
 import { newRunId } from './ids.js';
 import { mutateRun } from './mutate.js';
 import type { PipelineRegistry } from './pipelines.js';
-import { cancel, createRun, pause, resume, retry, type Transition } from './reducer.js';
+import { cancel, createRun, deliverSignal, pause, resume, retry, type Transition } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
 import type { PipelineCheck } from './store/run-store.js';
 
@@ -49,7 +50,7 @@ async function resolvePipeline(pipelines: PipelineRegistry, knownAgents: (needed
     };
   }
   const definition = req.definition!;
-  const issues = validatePipeline(definition, await knownAgents(definition.stages.map((s) => s.agent)));
+  const issues = validateDefinition(definition, await knownAgents(definition.stages.map((s) => s.agent)));
   if (issues.length > 0) {
     throw new EngineError(
       'INVALID_PIPELINE',
@@ -80,7 +81,10 @@ export async function submitRun(
     if (attempt === 0) await admitActiveRuns(ctx, createdBy, idem?.keyHash ?? null);
     await claimApps(ctx, definition, req.input, user);
     const now = ctx.now();
-    const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy });
+    const t = createRun({ id: newRunId(now), pipeline, definition, input: req.input, labels: req.labels ?? {}, now, createdBy,
+      ...(req.priority !== undefined ? { priority: req.priority } : {}),
+      ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}),
+    });
     const r = await ctx.store.create(t, idem, check);
     if ('stale' in r) {
       if (attempt < STALE_PIPELINE_RETRIES) continue;
@@ -169,4 +173,18 @@ export { decodeCursor, encodeCursor, findRuns as listRuns } from './run-finder.j
 export async function readEvents(ctx: EngineContext, runId: string, afterId: string, count = 500): Promise<{ id: string; json: string }[]> {
   const entries = await ctx.redis.xrange(ctx.keys.runEvents(runId), `(${afterId}`, '+', 'COUNT', count);
   return entries.map(([id, fields]) => ({ id, json: fields[1] ?? 'null' }));
+}
+
+/** Sends a signal to a run (control/signal.ts); the queues then follow (the next stages start). */
+export async function signalRun(ctx: EngineContext, runId: string, name: string, payload: JsonValue): Promise<{ doc: RunDoc; delivered: string[]; buffered: boolean }> {
+  let r: { delivered: string[]; buffered: boolean } = { delivered: [], buffered: false };
+  const committed = await mutateRun(ctx, runId, (d, now) => {
+    const t = deliverSignal(d, { name, payload }, now);
+    r = { delivered: t.delivered, buffered: t.buffered };
+    return t;
+  });
+  if (!committed) throw new EngineError('RUN_NOT_FOUND', `no run ${runId}`);
+  ctx.log.info({ runId, signal: name, ...r }, 'signal delivered');
+  await applyEffects(ctx, committed);
+  return { doc: committed.next.doc, ...r };
 }

@@ -139,4 +139,24 @@ describe('approval stages', () => {
       { path: ['stages', 0, 'approval'], message: expect.stringContaining('takes no "agent"') },
     ]);
   });
+
+  it('render {{ }} references in the message when waiting, and reject references to non-upstream stages', () => {
+    const def: PipelineDefinitionInput = {
+      stages: [
+        { name: 'build', agent: 'noop' },
+        { name: 'side', agent: 'noop' },
+        { name: 'prod-ok', dependsOn: ['build'], approval: { message: 'Ship {{ stages.build.output.version }} to {{input.env}}? ({{ input.missing }})' } },
+      ],
+    };
+    const run = createRun({ id: 'run_01M7Y673N5R6MF5373N0YQW6N1', pipeline: { name: 'p', version: 1 }, definition: PipelineDefinition.parse(def), input: { env: 'prod' }, labels: {}, now: 1000 }).doc;
+    const outcome = { ok: true as const, output: { version: '2.0.1' }, agentId: 'ag', attempt: 1, startedAt: 1000, finishedAt: 2000 };
+    const t = markFinished(run, { stage: 'build', dispatch: 1, outcome }, 2000)!;
+    expect(t.doc.stages['prod-ok']!.message).toBe('Ship 2.0.1 to prod? (?)');
+    expect(t.events.find((e) => e.type === 'stage.waiting')).toMatchObject({ message: 'Ship 2.0.1 to prod? (?)' });
+    const bad = structuredClone(def);
+    (bad.stages[2]!.approval as { message: string }).message = 'Ship {{ stages.side.output.v }}?';
+    expect(validatePipeline(PipelineDefinition.parse(bad), new Set(['noop']))).toEqual([
+      { path: ['stages', 2, 'approval', 'message'], message: '{{ stages.side.output.v }} references stage "side", which "prod-ok" does not depend on' },
+    ]);
+  });
 });

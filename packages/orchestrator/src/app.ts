@@ -33,6 +33,7 @@ import { runRoutes } from './routes/runs.js';
 import { bulkRunRoutes } from './routes/bulk-runs.js';
 import { stageLogRoutes } from './routes/stage-logs.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { signalRoutes } from './routes/signals.js';
 import { hookRoutes } from './routes/hooks.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -137,6 +138,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(bulkRunRoutes);
   await app.register(stageLogRoutes);
   await app.register(approvalRoutes);
+  await app.register(signalRoutes);
   await app.register(runEventRoutes);
   await app.register(artifactRoutes);
   await app.register(pipelineRoutes);

@@ -51,10 +51,23 @@ function ciStages(source: { stage: string; input?: never } | { input: true; stag
         postMerge: { command: { $from: 'input.postMergeCommand', default: null } },
       },
     },
+    // Optional, off by default: with input `requireProductionApproval: true` an operator approves
+    // the deployment first (README, "Approval stages"); otherwise this stage is skipped and the
+    // deployment runs anyway (`onUpstreamSkipped: run`).
+    {
+      name: 'production-approval',
+      dependsOn: ['integration'],
+      when: 'has(input.requireProductionApproval) && input.requireProductionApproval == true',
+      approval: {
+        message: 'Deploy {{ input.name }} ({{ stages.integration.output.mergeSha }}) to production?',
+        approvers: { roles: ['operator'], keyIds: [] },
+      },
+    },
     {
       name: 'deployment',
       agent: 'deployment',
-      dependsOn: ['integration'],
+      dependsOn: ['integration', 'production-approval'],
+      onUpstreamSkipped: 'run',
       timeoutMs: minutes(15),
       input: {
         repository: { $from: 'stages.integration.output.repository' },

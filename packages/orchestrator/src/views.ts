@@ -1,5 +1,6 @@
 import type { RunSummary, RunView, StageView } from '@baton/contracts';
-import { forEachView, slotWaitingReason, waitingStages, waitingUntil, type FleetHints, type ResolvedInput, type RunDoc } from '@baton/engine';
+import { forEachView, runPriority, signalWaitingUntil, slotWaitingReason, waitingStages, waitingUntil, type FleetHints, type ResolvedInput, type RunDoc } from '@baton/engine';
+import { SIGNAL_AGENT } from '@baton/contracts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -16,7 +17,7 @@ export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<strin
           : slotWaitingReason(doc, def.name);
     return {
       name: def.name,
-      agent: def.agent,
+      agent: def.waitFor ? SIGNAL_AGENT : def.agent,
       dependsOn: def.dependsOn,
       input: def.input,
       status: st.status,
@@ -34,11 +35,14 @@ export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<strin
       ...(resolved ? { resolvedInput: resolved[def.name] ?? null } : {}),
       ...(def.forEach && st.fanOut ? { items: forEachView(doc, def.name) } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
+      ...(def.waitFor ? { waitFor: def.waitFor, waitingUntil: iso(signalWaitingUntil(doc, def.name)) } : {}),
+      ...(st.message !== undefined ? { message: st.message } : {}),
+      ...(def.when !== undefined ? { when: def.when, condition: st.condition ?? null } : {}),
     };
   });
   // Stages waiting for a concurrency slot are not waiting for a decision (their waitingReason says why).
   const waitingOn = waitingStages(doc).filter((n) => slotWaitingReason(doc, n) === null);
-  return { ...runSummary(doc), input: doc.input, waitingOn, forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
+  return { ...runSummary(doc), input: doc.input, waitingOn, deadlineAt: iso(doc.deadlineAt ?? null), forkedFrom: doc.forkedFrom ?? null, forks: doc.forks ?? [], stages };
 }
 
 export function runSummary(doc: RunDoc): RunSummary {
@@ -53,5 +57,6 @@ export function runSummary(doc: RunDoc): RunSummary {
     updatedAt: iso(doc.updatedAt)!,
     error: doc.error,
     createdBy: doc.createdBy,
+    priority: runPriority(doc),
   };
 }

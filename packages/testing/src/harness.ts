@@ -41,7 +41,7 @@ export class Harness {
     return a;
   }
 
-  request<T = unknown>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers?: Record<string, string>): Promise<JsonResponse<T>> {
+  request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<JsonResponse<T>> {
     return inject<T>(this.app, method, url, body, { ...this.headers, ...headers });
   }
 

@@ -29,7 +29,7 @@ export const resultBacklog: Scenario<{ runs: number; parallel: number; agents: n
     await sub.submitMany(size.runs, 8);
     const expected = size.runs * size.parallel;
     const queueKey = (suffix: string) => `${stack.keys.bullPrefix}:${stack.keys.queue('noop')}:${suffix}`;
-    await waitFor(async () => (await stack.db.llen(queueKey('wait'))) === expected, { what: `${expected} jobs waiting`, timeoutMs: 60_000 });
+    await waitFor(async () => (await stack.db.llen(queueKey('wait'))) + (await stack.db.zcard(queueKey('prioritized'))) === expected, { what: `${expected} jobs waiting`, timeoutMs: 60_000 });
 
     await stack.killOrchestrator(0);
     const downAt = Date.now();

@@ -34,14 +34,18 @@ export function registerRun(program: Command): void {
     .option('--pipeline-version <n>', 'pipeline version (default: latest)', (v) => Number(v))
     .option('--idempotency-key <key>', 'submitting again with the same key returns the same run')
     .option('-f, --follow', 'show live progress per stage; exit 0 only if the run succeeds')
+    .option('--priority <1-10>', 'run priority, 10 highest (default 5)', (v) => Number(v))
+    .option('--deadline <ms>', 'fail the run with RUN_DEADLINE_EXCEEDED if it has not finished after this many ms', (v) => Number(v))
     .action(
-      action(async (pipeline: string, opts: { input?: string; label: string[]; pipelineVersion?: number; idempotencyKey?: string; follow?: boolean }, cmd: Command) => {
+      action(async (pipeline: string, opts: { input?: string; label: string[]; pipelineVersion?: number; idempotencyKey?: string; follow?: boolean; priority?: number; deadline?: number }, cmd: Command) => {
         const api = client(cmd);
         const body = {
           pipeline,
           ...(opts.pipelineVersion ? { version: opts.pipelineVersion } : {}),
           input: (opts.input ? readJsonArg(opts.input, '--input') : {}) as JsonObject,
           ...(opts.label.length ? { labels: labels(opts.label) } : {}),
+          ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+          ...(opts.deadline !== undefined ? { deadlineMs: opts.deadline } : {}),
         };
         const run = await api.runs.submit(body, opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {});
         if (!opts.follow) {

@@ -1,5 +1,5 @@
 import type { BatonClient } from '@baton/client';
-import type { RunView } from '@baton/contracts';
+import type { JsonValue, RunView } from '@baton/contracts';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { action, client, EXIT, output, UsageError } from '../cli-context.js';
@@ -74,6 +74,28 @@ export function registerRuns(program: Command): void {
     .option('--input <json>', 'input fields replacing the parent run\'s (JSON object)');
   act('pause', 'no new stage starts; running ones finish', (api, id) => api.runs.pause(id));
   act('resume', 'resume a paused run', (api, id) => api.runs.resume(id));
+  for (const verb of ['approve', 'reject'] as const) {
+    runs
+      .command(`${verb} <id> <stage>`)
+      .description(verb === 'approve' ? 'approve a waiting approval stage (the run continues)' : 'reject a waiting approval stage (it fails with APPROVAL_REJECTED)')
+      .option('--comment <text>', 'recorded with the decision (stage output, events)')
+      .action(
+        action(async (id: string, stage: string, opts: Opts, cmd: Command) => {
+          const body = opts.comment ? { comment: opts.comment } : {};
+          const run = await (verb === 'approve' ? client(cmd).runs.approve(id, stage, body) : client(cmd).runs.reject(id, stage, body));
+          output(cmd, run, () => stageTable(run));
+        }),
+      );
+  }
+  runs
+    .command('signal <id> <name> [payload]')
+    .description('send a signal to a run; [payload] is JSON (default null)')
+    .action(
+      action(async (id: string, name: string, payload: string | undefined, _opts: unknown, cmd: Command) => {
+        const r = await client(cmd).runs.signal(id, name, payload === undefined ? null : (JSON.parse(payload) as JsonValue));
+        output(cmd, r, () => stageTable(r.run));
+      }),
+    );
   registerBulkRuns(runs);
   registerRunLogs(runs);
 }

@@ -59,7 +59,16 @@ export const queuesPage: Page = (root) => {
                 { 'data-queue': row.type },
                 h('td', {}, row.type),
                 h('td', {}, h('span', { class: `pill ${row.paused ? 'st-paused' : 'st-running'}` }, row.paused ? 'paused' : 'consuming')),
-                h('td', { class: row.waiting > 0 && row.agentsAlive === 0 ? 'warn' : '' }, row.waiting + row.prioritized),
+                h(
+                  'td',
+                  { class: row.waiting > 0 && row.agentsAlive === 0 ? 'warn' : '', title: 'waiting jobs (of every run priority)' },
+                  row.waiting,
+                  // Run priorities other than the default (5), highest first: a hot-fix run is visible here.
+                  Object.entries(row.byPriority ?? {})
+                    .filter(([p]) => p !== '5')
+                    .sort(([a], [b]) => Number(b) - Number(a))
+                    .map(([p, n]) => h('span.label', { 'data-priority': p, title: `${n} waiting at priority ${p}` }, `p${p}: ${n}`)),
+                ),
                 h('td', {}, row.active),
                 h('td', {}, row.delayed),
                 h('td', {}, row.failed),

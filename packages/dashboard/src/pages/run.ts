@@ -8,6 +8,7 @@ import { timelineView } from '../timeline.js';
 import { buildTimeline } from '../timeline-model.js';
 import { act, errorState } from './errors.js';
 import { stageDetail } from './stage-detail.js';
+import { waitingBanner } from './approval-banner.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -70,9 +71,12 @@ export const runPage: Page = (root, params) => {
       h('div.toolbar', {}, h('h1.mono', {}, r.id), h('span', { id: 'run-status' }, pill(r.status)), r.pipeline.version !== null ? h('a', { href: `/ui/pipelines/${r.pipeline.name}?version=${r.pipeline.version}` }, `${r.pipeline.name} v${r.pipeline.version}`) : h('span.muted', {}, 'inline definition'),
         Object.entries(r.labels).map(([k, v]) => h('span.label', {}, `${k}=${v}`))),
       h('p.muted', {}, `created ${time(r.createdAt)} · started ${time(r.startedAt)} · ${r.finishedAt ? `finished ${time(r.finishedAt)} · ` : ''}took ${duration(r.startedAt ? end - Date.parse(r.startedAt) : null)}`),
+      r.priority !== undefined && r.priority !== 5 ? h('p', {}, h('span.label', { 'data-priority': r.priority }, `priority ${r.priority}`)) : null,
+      r.deadlineAt ? h('p.muted', {}, `deadline ${time(r.deadlineAt)}`) : null,
       r.forkedFrom ? h('p', { 'data-testid': 'forked-from' }, 'forked from ', h('a.mono', { href: `/ui/runs/${r.forkedFrom.runId}` }, r.forkedFrom.runId), ` at stage ${r.forkedFrom.fromStage}`) : null,
       r.forks && r.forks.length > 0 ? h('p', { 'data-testid': 'forks' }, 'forks: ', r.forks.map((id) => [h('a.mono', { href: `/ui/runs/${id}` }, id), ' '])) : null,
       r.error ? h('div.state.error', {}, h('strong', {}, r.error.code), ` ${r.error.message}`) : null,
+      waitingBanner(r, restartStream),
     );
     actions.replaceChildren();
     if (!TERMINAL.has(r.status) && canCancel(r)) button('Cancel run', 'cancel', () => baton.runs.cancel(r.id, { reason: `cancelled from the dashboard by ${session.me?.name ?? 'someone'}` }));

@@ -5,8 +5,9 @@ import { duration, time } from '../format.js';
 import { liveRefresh } from '../live.js';
 import { navigate, type Page } from '../router.js';
 import { errorState } from './errors.js';
+import { mayDecide } from './approval-banner.js';
 
-const STATUSES = ['', 'queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
+const STATUSES = ['', 'queued', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 50;
 /** Keep reconnecting while the page is open (the app shell shows when the orchestrator is away). */
 const LIVE = { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 5000 };
@@ -31,6 +32,8 @@ function runRow(r: RunSummary): HTMLElement {
 export const runsPage: Page = (root, _params, query) => {
   const status = query.get('status') ?? '';
   const pipeline = query.get('pipeline') ?? '';
+  /** "Waiting on me": waiting runs with an approval stage the caller may decide on. */
+  const onMe = query.get('waiting') === 'me';
   let limit = PAGE;
   let cursor: string | null = null;
 
@@ -44,7 +47,8 @@ export const runsPage: Page = (root, _params, query) => {
   const pipeSel = h('select', { 'aria-label': 'pipeline', onchange: (e: Event) => setFilter('pipeline', (e.target as HTMLSelectElement).value) }, h('option', { value: '' }, 'any pipeline'));
   const body = h('div', {}, h('div.state', {}, 'Loading runs…'));
   const more = h('button', { type: 'button', onclick: () => ((limit += PAGE), void load()) }, 'Load more');
-  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, h('span.live', { title: 'updates live over server-sent events' }, 'live')), body);
+  const onMeBox = h('label', {}, h('input', { type: 'checkbox', 'data-filter': 'waiting-on-me', checked: onMe, onchange: (e: Event) => setFilter('waiting', (e.target as HTMLInputElement).checked ? 'me' : '') }), ' waiting on me');
+  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, onMeBox, h('span.live', { title: 'updates live over server-sent events' }, 'live')), body);
 
   baton.pipelines
     .list()
@@ -57,7 +61,12 @@ export const runsPage: Page = (root, _params, query) => {
 
   async function load(): Promise<void> {
     try {
-      const list = await baton.runs.list({ limit: Math.min(limit, 200), ...(status ? { status: status as RunStatus } : {}), ...(pipeline ? { pipeline } : {}) });
+      const list = await baton.runs.list({ limit: Math.min(limit, 200), ...(onMe ? { status: 'waiting' as RunStatus } : status ? { status: status as RunStatus } : {}), ...(pipeline ? { pipeline } : {}) });
+      if (onMe) {
+        // Few runs wait at a time; read each to see whose decision it waits for.
+        const views = await Promise.all(list.items.map((r) => baton.runs.get(r.id)));
+        list.items = list.items.filter((_, i) => views[i]!.stages.some((st) => mayDecide(views[i]!, st)));
+      }
       cursor = list.nextCursor;
       if (list.items.length === 0) {
         replaceChildren(
@@ -65,7 +74,7 @@ export const runsPage: Page = (root, _params, query) => {
           h(
             'div.state.empty',
             {},
-            status || pipeline ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton run <pipeline>'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
+            status || pipeline || onMe ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton run <pipeline>'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
           ),
         );
         return;

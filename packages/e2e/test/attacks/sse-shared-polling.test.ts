@@ -50,7 +50,9 @@ describe('attack: many event streams on one run', () => {
     const run = (await submitted.json()) as RunView;
 
     const streams = Array.from({ length: STREAMS }, () => watch(`${orch.url}/v1/runs/${run.id}/events`));
-    stack.defer(() => streams.forEach((s) => s.abort()));
+    stack.defer(async () => {
+      for (const s of streams) s.abort();
+    });
     await waitFor(async () => streams.every((s) => s.seen.length > 0), { timeoutMs: 30_000, what: 'every stream to get the run.created event' });
     await redis.command('CONFIG', 'RESETSTAT');
 

@@ -1,6 +1,7 @@
-import { roleAtLeast, type ApprovalOutput, type ApprovalSpec, type Role, type StageError } from '@baton/contracts';
+import { approvalDenial, renderMessage, type ApprovalOutput, type ApprovalSpec, type JsonValue, type Role, type StageError } from '@baton/contracts';
 import { EngineError } from '../engine-error.js';
 import { stageDef, stageState, type RunDoc } from '../run-doc.js';
+import { succeededOutputs } from './outputs.js';
 import type { DraftLike } from './draft.js';
 
 /**
@@ -33,11 +34,13 @@ export function waitingUntil(doc: RunDoc, stage: string): number | null {
   return st.queuedAt + spec.timeoutMs;
 }
 
-/** A ready approval stage starts waiting (instead of being queued for an agent). */
-export function startWaiting(d: DraftLike, stage: string): void {
-  const prev = stageState(d.doc, stage);
+/** A ready approval or signal stage starts waiting (instead of being queued for an agent). */
+export function beginWait(d: DraftLike, stage: string, message: string | undefined): void {
+  const { condition, ...prev } = stageState(d.doc, stage);
   d.doc.stages[stage] = {
     ...prev,
+    ...(condition ? { condition } : {}),
+    ...(message !== undefined ? { message } : {}),
     status: 'waiting',
     dispatch: prev.dispatch + 1,
     attempts: 0,
@@ -49,8 +52,14 @@ export function startWaiting(d: DraftLike, stage: string): void {
     output: null,
     error: null,
   };
+}
+
+/** A ready approval stage starts waiting, its message rendered against the run input and upstream outputs. */
+export function startWaiting(d: DraftLike, stage: string): void {
+  const message = renderMessage(approvalOf(d.doc, stage)!.message, { input: d.doc.input, outputs: succeededOutputs(d.doc) });
+  beginWait(d, stage, message);
   const until = waitingUntil(d.doc, stage);
-  d.emit({ type: 'stage.waiting', stage, message: approvalOf(d.doc, stage)!.message, until: until === null ? null : new Date(until).toISOString() });
+  d.emit({ type: 'stage.waiting', stage, message, until: until === null ? null : new Date(until).toISOString() });
 }
 
 /** The stages of a run waiting for a decision, in definition order. */
@@ -74,20 +83,12 @@ export function syncRunWaiting(d: DraftLike): void {
 
 /** Throws unless `actor` may decide on `stage` of `doc`. */
 export function checkApprover(doc: RunDoc, stage: string, actor: Approver | null): void {
-  const spec = approvalOf(doc, stage)!;
   if (actor === null) return;
-  if (!spec.allowSelfApproval && doc.createdBy !== null && doc.createdBy === actor.keyId) {
-    throw new EngineError('FORBIDDEN', `key ${actor.keyId} submitted run ${doc.id} and may not decide on its own approval (allowSelfApproval is off)`);
-  }
-  const { roles, keyIds } = spec.approvers;
-  const listed = (actor.keyId !== null && keyIds.includes(actor.keyId)) || roles.some((r) => roleAtLeast(actor.role, r));
-  const byDefault = roles.length === 0 && keyIds.length === 0 && roleAtLeast(actor.role, 'operator');
-  if (!listed && !byDefault) {
-    throw new EngineError('FORBIDDEN', `key ${actor.keyId ?? '(bootstrap)'} (${actor.role}) is not an approver of stage "${stage}"`);
-  }
+  const denied = approvalDenial(approvalOf(doc, stage)!, doc.createdBy, actor);
+  if (denied !== null) throw new EngineError('FORBIDDEN', `run ${doc.id}, stage "${stage}": ${denied}`);
 }
 
-function finishWith(d: DraftLike, stage: string, output: ApprovalOutput, error: StageError | null): void {
+export function finishWith(d: DraftLike, stage: string, output: JsonValue, error: StageError | null): void {
   const st = stageState(d.doc, stage);
   st.finishedAt = d.now;
   const durationMs = st.startedAt === null ? null : Math.max(0, d.now - st.startedAt);

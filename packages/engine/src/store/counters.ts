@@ -1,4 +1,4 @@
-import { APPROVAL_AGENT, type RunEvent } from '@baton/contracts';
+import { APPROVAL_AGENT, SIGNAL_AGENT, type RunEvent } from '@baton/contracts';
 import type { RunDoc } from '../run-doc.js';
 
 /**
@@ -77,7 +77,12 @@ export function metricDeltas(doc: RunDoc, events: RunEvent[]): MetricDeltas {
   const d: MetricDeltas = { ints: new Map(), floats: new Map() };
   const inc = (field: string, n = 1) => d.ints.set(field, (d.ints.get(field) ?? 0) + n);
   const pipeline = doc.pipeline.name;
-  const agentOf = (stage: string) => doc.definition.stages.find((s) => s.name === stage)?.agent ?? 'unknown';
+  const defOf = (stage: string) => doc.definition.stages.find((s) => s.name === stage);
+  // A signal stage carries the placeholder agent "approval"; its metrics say "signal".
+  const agentOf = (stage: string) => {
+    const def = defOf(stage);
+    return def?.waitFor ? SIGNAL_AGENT : (def?.agent ?? 'unknown');
+  };
   inc(counterField('engine_transitions_total'));
   for (const e of events) {
     switch (e.type) {

@@ -52,6 +52,8 @@ export const PERMISSIONS: Record<string, Requirement> = {
   // Approval decisions: any key from submitter up; the stage's approvers and the self-approval rule decide.
   'POST /v1/runs/:id/stages/:stage/approve': 'submitter',
   'POST /v1/runs/:id/stages/:stage/reject': 'submitter',
+  // Signals: any key from submitter up (a CI job or a person reporting that something happened).
+  'POST /v1/runs/:id/signals/:name': 'submitter',
 
   'POST /v1/runs/:id/pause': 'operator',
   'POST /v1/runs/:id/resume': 'operator',
