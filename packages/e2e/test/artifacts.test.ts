@@ -21,7 +21,8 @@ const reporter = defineAgent({
 
 describe('artifacts', () => {
   it('stores stage files content-addressed, lists and serves them, and deletes them with the run', async () => {
-    const h = await stack.harness({ runRetentionCount: 1 });
+    // No GC grace: the file goes as soon as nothing references it (production keeps one touched within the last hour).
+    const h = await stack.harness({ runRetentionCount: 1, artifactGcGraceMs: 0 });
     await h.agent(reporter);
     const run = await h.submit({ definition: { stages: [{ name: 'r', agent: 'reporter', input: { text: 'hello artifacts' } }] } });
     const done = await h.waitRun(run.id);

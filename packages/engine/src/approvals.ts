@@ -2,6 +2,7 @@ import type { EngineContext } from './context.js';
 import type { Decision } from './control/approval.js';
 import { applyEffects } from './effects.js';
 import { EngineError } from './engine-error.js';
+import { unguarded, type PassGuard } from './lease.js';
 import { mutateRun } from './mutate.js';
 import { decideApproval, expireApprovals } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
@@ -21,10 +22,11 @@ export async function decideRun(ctx: EngineContext, runId: string, f: Decision):
  * holds the lease, and survives any restart because the due time is derived from the run document.
  * Paused runs are not scanned; their timeouts fire once they are resumed.
  */
-export async function expireDueApprovals(ctx: EngineContext): Promise<number> {
+export async function expireDueApprovals(ctx: EngineContext, guard: PassGuard = unguarded): Promise<number> {
   const ids = await ctx.redis.zrange(ctx.keys.runsByStatus('waiting'), 0, -1);
   let expired = 0;
   for (const id of ids) {
+    await guard();
     const committed = await mutateRun(ctx, id, (d, now) => expireApprovals(d, now));
     if (!committed) continue;
     expired++;

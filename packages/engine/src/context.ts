@@ -30,6 +30,13 @@ export interface EngineConfig {
   acceptReplicas: number;
   /** How long to wait for them; then the submission answers 503 and the client retries. */
   acceptReplicasTimeoutMs: number;
+  /**
+   * The artifact GC deletes a file nothing references only when no writer touched it for this
+   * long: a writer touches the bytes before it records its reference, so a file being referenced
+   * at that moment is kept (see collectArtifactGarbage). Far above any put-then-record gap and
+   * any clock skew between the hosts sharing the artifact volume.
+   */
+  artifactGcGraceMs?: number;
   /** Acknowledge a new run only once Redis fsynced it to its AOF (`WAITAOF`, Redis >= 7.2; checked at start-up). */
   acceptFsync?: boolean;
   /** Largest job envelope (a stage's resolved input plus upstream outputs): refused at submit when the input shows it, else the stage fails with STAGE_INPUT_TOO_LARGE. */

@@ -32,9 +32,14 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
     attempt(job.stage, () => disposeJob(ctx, job.agent, job.jobId, `stage is ${status}`));
   }
   await Promise.all(work);
-  if (next.status === 'paused' && prev.status !== 'paused') await unqueueWaiting(ctx, next);
+  // A paused run starts no new attempt: take back what waits for an agent now, whether the pause
+  // itself was just committed or a retry was (a stage in a retry's backoff), not on a later repair pass.
+  if (next.status === 'paused' && (prev.status !== 'paused' || becameQueued(prev, next))) await unqueueWaiting(ctx, next);
   if (prev.slots !== undefined || next.slots !== undefined) await slotEffects(ctx, prev, next);
 }
+
+const becameQueued = (prev: RunDoc, next: RunDoc) =>
+  Object.entries(next.stages).some(([name, b]) => b.status === 'queued' && (prev.stages[name]?.status !== 'queued' || prev.stages[name]?.attempts !== b.attempts));
 
 /** Puts a queued stage's job on its agent queue (or fails the stage if its input cannot be resolved). */
 export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: string): Promise<void> {
@@ -57,7 +62,7 @@ export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob)
   }
   // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
   if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
-  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), bullPriority(doc));
+  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), bullPriority(doc), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
   ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
 }
 
@@ -71,21 +76,28 @@ export async function disposeJob(ctx: EngineContext, agentType: string, jobId: s
 }
 
 /** Takes a queued job of a paused run back: its stage (or item) returns to `pending` until resume. */
-export async function unqueueJob(ctx: EngineContext, runId: string, job: LiveJob): Promise<void> {
+export async function unqueueJob(ctx: EngineContext, runId: string, job: LiveJob, attemptsMade: number | null = null): Promise<void> {
   const { stage, dispatch, item } = job;
-  await mutateRun(ctx, runId, (d, now) => (item === null ? unqueue(d, { stage, dispatch }, now) : markItem(d, (x) => unqueueItem(x, { stage, dispatch, item }), now)));
+  await mutateRun(ctx, runId, (d, now) => (item === null ? unqueue(d, { stage, dispatch, attemptsMade }, now) : markItem(d, (x) => unqueueItem(x, { stage, dispatch, item }), now)));
 }
 
-/** Pause: jobs still waiting go back to `pending` (they are queued anew on resume); running ones finish. */
+/**
+ * Pause: jobs still waiting for an agent (never started, or in a retry's backoff) are taken back
+ * and their stages go back to `pending`, keeping the attempts they used (control/pause.ts); they
+ * are queued anew on resume. Taking a job back is atomic with its state (lua/take-back-job.lua):
+ * a job an agent holds finishes, and one that completed a moment ago keeps its result (applied
+ * as any other), so a pause never makes a stage run again.
+ */
 export async function unqueueWaiting(ctx: EngineContext, doc: RunDoc): Promise<void> {
   for (const job of liveJobs(doc)) {
-    if (job.status !== 'queued') continue;
+    if (job.status !== 'queued' && (job.item !== null || job.status !== 'running')) continue;
     try {
-      const state = await ctx.queues.state(job.agent, job.jobId);
-      if (state === 'active' || state === 'completed' || state === 'failed') continue;
-      const r = await ctx.queues.remove(job.agent, job.jobId);
-      if (r === 'locked') continue;
-      await unqueueJob(ctx, doc.id, job);
+      const r = await ctx.queues.takeBack(job.agent, job.jobId);
+      // Held by an agent, or finished: its result is applied as any other (its completion event,
+      // the sweeper, the repair pass); the job stays until then.
+      if (r.outcome === 'active' || r.outcome === 'completed' || r.outcome === 'failed') continue;
+      if (r.outcome === 'missing' && job.status !== 'queued') continue;
+      await unqueueJob(ctx, doc.id, job, r.outcome === 'removed' ? r.attemptsMade : null);
     } catch (e: unknown) {
       ctx.log.warn({ runId: doc.id, stage: job.stage, err: errorMessage(e) }, 'could not unqueue stage; the reconciler will retry');
     }

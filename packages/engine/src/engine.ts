@@ -14,7 +14,8 @@ import { JobEventListener } from './job-events.js';
 import { Loop } from './loops.js';
 import { PipelineRegistry } from './pipelines.js';
 import { AgentQueues } from './queues.js';
-import { collectArtifactGarbage, enforceRetentionFully, Lease, reconcileActiveRuns } from './reconciler.js';
+import { Lease, LeaseLost } from './lease.js';
+import { collectArtifactGarbage, enforceRetentionFully, reconcileActiveRuns } from './reconciler.js';
 import { AgentRegistry } from './registry.js';
 import { sweepFinishedJobs } from './result-sweeper.js';
 import { advanceFleetDrains, commandAgent, getFleetDrain, listQueues, setQueuePaused, startFleetDrain } from './operations.js';
@@ -77,13 +78,25 @@ export class Engine {
     this.lease = new Lease(this.ctx, 'reconciler', config.reconcileIntervalMs * 3);
     this.reconciler = new Loop('reconciler', config.reconcileIntervalMs, async () => {
       if (!(await this.lease.acquire())) return;
-      const repairs = (await reconcileActiveRuns(this.ctx)) + (await expireDueApprovals(this.ctx)) + (await removeSupersededJobs(this.ctx)) + (await repairSlots(this.ctx));
-      const deleted = await enforceRetentionFully(this.ctx);
-      const files = await collectArtifactGarbage(this.ctx);
-      const pruned = await this.registry.prune();
-      await advanceFleetDrains(this.ctx, this.registry);
-      if (repairs + deleted + pruned + files > 0) deps.log.info({ repairs, deleted, pruned, artifactFilesDeleted: files }, 'reconciler pass');
+      try {
+        await this.reconcilePass(() => this.lease.ensure());
+      } catch (e: unknown) {
+        if (!(e instanceof LeaseLost)) throw e;
+        deps.log.warn({ lease: e.lease }, 'reconciler pass outlived its lease; stopped before acting');
+      }
     }, deps.log);
+  }
+
+  /** One full reconcile pass; `guard` runs before each action and throws to stop the pass. */
+  private async reconcilePass(guard: () => Promise<void>): Promise<void> {
+    const repairs = (await reconcileActiveRuns(this.ctx, 8, guard)) + (await expireDueApprovals(this.ctx, guard)) + (await removeSupersededJobs(this.ctx, 500, guard)) + (await guard(), await repairSlots(this.ctx));
+    const deleted = await enforceRetentionFully(this.ctx, 2000, 500, guard);
+    const files = await collectArtifactGarbage(this.ctx, 200, guard);
+    await guard();
+    const pruned = await this.registry.prune();
+    await guard();
+    await advanceFleetDrains(this.ctx, this.registry);
+    if (repairs + deleted + pruned + files > 0) this.deps.log.info({ repairs, deleted, pruned, artifactFilesDeleted: files }, 'reconciler pass');
   }
 
   /** Starts the background systems: job event listener, result sweeper, reconciler. */

@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import type { JobStateName } from './queues.js';
 import { itemFinished, itemRetrying, itemStarted } from './control/for-each.js';
 import { markFinished, markItem, markProgress, markRetrying, markStarted, type Outcome, type Transition } from './reducer.js';
+import { baseOf } from './control/pause.js';
 import type { RunDoc } from './run-doc.js';
 
 /** What a BullMQ job's state says about its stage. */
@@ -10,7 +11,7 @@ export type JobFact =
   | { kind: 'finished'; outcome: Outcome }
   | { kind: 'started'; agentId: string | null; attempt: number; startedAt: number }
   | { kind: 'retrying'; attempt: number; error: string }
-  | { kind: 'progress'; progress: StageProgress };
+  | { kind: 'progress'; attempt: number; progress: StageProgress };
 
 function failure(job: Job, error: StageError, now: number): JobFact {
   return {
@@ -54,7 +55,7 @@ export function jobFacts(job: Job, state: JobStateName, now: number): JobFact[] 
       const facts: JobFact[] = [{ kind: 'started', agentId: job.processedBy ?? null, attempt: job.attemptsMade + 1, startedAt: job.processedOn ?? now }];
       const progress = StageProgress.safeParse(job.progress);
       if (progress.success && (progress.data.percent !== undefined || progress.data.message !== undefined)) {
-        facts.push({ kind: 'progress', progress: progress.data });
+        facts.push({ kind: 'progress', attempt: job.attemptsMade + 1, progress: progress.data });
       }
       return facts;
     }
@@ -63,6 +64,18 @@ export function jobFacts(job: Job, state: JobStateName, now: number): JobFact[] 
     default:
       return [];
   }
+}
+
+/**
+ * A job numbers its attempts from 1; a stage whose earlier jobs a pause took back continues from
+ * the attempts those used (control/pause.ts). Facts about any other dispatch are stale anyway.
+ */
+function inStageTerms(doc: RunDoc, stage: string, dispatch: number, f: JobFact): JobFact {
+  const st = doc.stages[stage];
+  const base = st?.dispatch === dispatch ? baseOf(st) : 0;
+  if (base === 0) return f;
+  if (f.kind === 'finished') return f.outcome.attempt > 0 ? { ...f, outcome: { ...f.outcome, attempt: f.outcome.attempt + base } } : f;
+  return { ...f, attempt: f.attempt + base };
 }
 
 /** A fact about one fan-out item (progress of items is not tracked). */
@@ -84,9 +97,9 @@ function itemFact(doc: RunDoc, stage: string, dispatch: number, item: number, f:
  * Applies facts in order to a run document; null when none of them changes anything. `item` is
  * the item index for a fan-out item's job.
  */
-export function applyFacts(doc: RunDoc, stage: string, dispatch: number, facts: JobFact[], now: number, item: number | null = null): Transition | null {
+export function applyFacts(doc: RunDoc, stage: string, dispatch: number, jobFacts: JobFact[], now: number, item: number | null = null): Transition | null {
   let cur = null as Transition | null;
-  for (const f of facts) {
+  for (const f of jobFacts.map((jf) => (item === null ? inStageTerms(doc, stage, dispatch, jf) : jf))) {
     const base: RunDoc = cur?.doc ?? doc;
     let t: Transition | null;
     if (item !== null) {
@@ -105,7 +118,7 @@ export function applyFacts(doc: RunDoc, stage: string, dispatch: number, facts: 
         t = markRetrying(base, { stage, dispatch, attempt: f.attempt, error: f.error }, now);
         break;
       case 'progress':
-        t = markProgress(base, { stage, dispatch, progress: f.progress }, now);
+        t = markProgress(base, { stage, dispatch, attempt: f.attempt, progress: f.progress }, now);
         break;
     }
     if (t) cur = { doc: t.doc, events: [...(cur?.events ?? []), ...t.events] };

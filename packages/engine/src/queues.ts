@@ -2,6 +2,14 @@ import type { Keys, TaskEnvelope } from '@baton/contracts';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '@baton/platform';
 import type { StageDefinition } from '@baton/contracts';
+import { callScript } from './store/scripts.js';
+
+/** What taking a job back off its queue found (lua/take-back-job.lua). */
+export interface TakeBack {
+  outcome: 'removed' | 'missing' | 'completed' | 'failed' | 'active';
+  /** The job's finished attempts, as BullMQ counts them (0 when missing). */
+  attemptsMade: number;
+}
 
 export type JobStateName = 'completed' | 'failed' | 'active' | 'delayed' | 'prioritized' | 'waiting' | 'waiting-children' | 'unknown';
 
@@ -47,11 +55,15 @@ export class AgentQueues {
     return q;
   }
 
-  /** Adds a stage's job. Idempotent: BullMQ ignores an add whose job id already exists. */
-  async add(envelope: TaskEnvelope, jobId: string, stage: StageDefinition, priority?: number): Promise<void> {
+  /**
+   * Adds a stage's job. Idempotent: BullMQ ignores an add whose job id already exists.
+   * `attemptsUsed` were spent by earlier dispatches of the same stage (taken back by a pause): the
+   * job gets only the attempts left.
+   */
+  async add(envelope: TaskEnvelope, jobId: string, stage: StageDefinition, priority?: number, attemptsUsed = 0): Promise<void> {
     const opts: JobsOptions = {
       jobId,
-      attempts: stage.retry.maxAttempts,
+      attempts: Math.max(1, stage.retry.maxAttempts - attemptsUsed),
       backoff: { type: stage.retry.backoff.type, delay: stage.retry.backoff.delayMs },
       // The orchestrator removes a finished job once its result is committed to the run; this age
       // cap only bounds memory if no orchestrator runs for that long.
@@ -87,6 +99,17 @@ export class AgentQueues {
     const removed = await this.get(agentType).remove(jobId);
     if (removed === 1) return 'removed';
     return (await this.state(agentType, jobId)) === 'unknown' ? 'missing' : 'locked';
+  }
+
+  /**
+   * Removes a job only if it still waits for an agent, atomically with reading its state (see
+   * lua/take-back-job.lua): a job that completed a moment ago keeps its result.
+   */
+  async takeBack(agentType: string, jobId: string): Promise<TakeBack> {
+    const q = this.get(agentType);
+    const k = q.keys;
+    const r = (await callScript(this.redis, 'batonTakeBackJob', [q.toKey(jobId), k.wait!, k.paused!, k.delayed!, k.prioritized!, k.completed!, k.failed!, k.events!, k.meta!], [jobId])) as [TakeBack['outcome'], number];
+    return { outcome: r[0], attemptsMade: Number(r[1]) };
   }
 
   /** Ids of up to `max` jobs (each of completed and failed) that finished before `cutoffMs`, oldest first. */

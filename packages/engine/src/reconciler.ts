@@ -1,35 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import { convergeRun } from './converge.js';
+import { unguarded, type PassGuard } from './lease.js';
 
-/** Cross-instance lease so one orchestrator at a time runs the (heavier) full reconcile pass. */
-export class Lease {
-  private readonly token = randomUUID();
-  constructor(
-    private readonly ctx: EngineContext,
-    private readonly name: string,
-    private readonly ttlMs: number,
-  ) {}
-
-  /** Takes or renews the lease. */
-  async acquire(): Promise<boolean> {
-    const key = this.ctx.keys.lease(this.name);
-    const got = await this.ctx.redis.set(key, this.token, 'PX', this.ttlMs, 'NX');
-    if (got === 'OK') return true;
-    if ((await this.ctx.redis.get(key)) !== this.token) return false;
-    await this.ctx.redis.pexpire(key, this.ttlMs);
-    return true;
-  }
-}
+export { Lease, LeaseLost } from './lease.js';
 
 /** Converges every active run, a few at a time. Returns the repairs made. */
-export async function reconcileActiveRuns(ctx: EngineContext, concurrency = 8): Promise<number> {
+export async function reconcileActiveRuns(ctx: EngineContext, concurrency = 8, guard: PassGuard = unguarded): Promise<number> {
   const ids = await ctx.redis.zrange(ctx.keys.runsActive(), 0, -1);
   let repairs = 0;
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const id = ids[next++]!;
+      await guard();
       repairs += await convergeRun(ctx, id);
     }
   };
@@ -38,7 +21,7 @@ export async function reconcileActiveRuns(ctx: EngineContext, concurrency = 8): 
 }
 
 /** Deletes finished runs beyond the retention age and count. Returns how many were deleted. */
-export async function enforceRetention(ctx: EngineContext, maxPerPass = 500): Promise<number> {
+export async function enforceRetention(ctx: EngineContext, maxPerPass = 500, guard: PassGuard = unguarded): Promise<number> {
   const k = ctx.keys.runsFinished();
   const tooOld = await ctx.redis.zrangebyscore(k, '-inf', ctx.now() - ctx.config.runRetentionMs, 'LIMIT', 0, maxPerPass);
   const total = await ctx.redis.zcard(k);
@@ -49,7 +32,9 @@ export async function enforceRetention(ctx: EngineContext, maxPerPass = 500): Pr
   const runs = await ctx.store.loadMany(ids);
   const orphans = ids.filter((_, i) => runs[i] === null);
   for (const loaded of runs) {
-    if (loaded && (await ctx.store.delete(loaded))) deleted++;
+    if (!loaded) continue;
+    await guard();
+    if (await ctx.store.delete(loaded)) deleted++;
   }
   // Index entries whose run hash is gone (cannot normally happen; cheap to tidy).
   if (orphans.length > 0) await ctx.redis.zrem(k, ...orphans);
@@ -60,26 +45,44 @@ export async function enforceRetention(ctx: EngineContext, maxPerPass = 500): Pr
  * Retention until it has caught up, or `budgetMs` is spent: one batch per pass would cap deletions
  * at 500 per reconcile interval (100 runs/s by default), below what a busy fleet finishes.
  */
-export async function enforceRetentionFully(ctx: EngineContext, budgetMs = 2000, maxPerPass = 500): Promise<number> {
+export async function enforceRetentionFully(ctx: EngineContext, budgetMs = 2000, maxPerPass = 500, guard: PassGuard = unguarded): Promise<number> {
   const until = Date.now() + budgetMs;
   let total = 0;
   for (;;) {
-    const n = await enforceRetention(ctx, maxPerPass);
+    const n = await enforceRetention(ctx, maxPerPass, guard);
     total += n;
     if (n < maxPerPass || Date.now() >= until) return total;
   }
 }
 
-/** Deletes artifact files that no run references any more (their runs were deleted by retention). */
-export async function collectArtifactGarbage(ctx: EngineContext, maxPerPass = 200): Promise<number> {
+/** Default of EngineConfig.artifactGcGraceMs. */
+export const ARTIFACT_GC_GRACE_MS = 3600 * 1000;
+
+/**
+ * Deletes artifact files that no run references any more (their runs were deleted by retention).
+ * A writer stores (or touches) the bytes and then records its reference: a file touched within the
+ * grace is being referenced at that moment and is kept, and looked at again by a later pass.
+ */
+export async function collectArtifactGarbage(ctx: EngineContext, maxPerPass = 200, guard: PassGuard = unguarded): Promise<number> {
   if (!ctx.artifacts) return 0;
+  const grace = ctx.config.artifactGcGraceMs ?? ARTIFACT_GC_GRACE_MS;
   const shas = await ctx.redis.spop(ctx.keys.artifactGarbage(), maxPerPass);
   let deleted = 0;
-  for (const sha of shas) {
-    // Re-referenced since (the same bytes saved by a newer run)? Then keep the file.
-    if (Number((await ctx.redis.hget(ctx.keys.artifactRefs(), sha)) ?? 0) > 0) continue;
-    await ctx.artifacts.remove(sha);
-    deleted++;
+  const touched: string[] = [];
+  let i = 0;
+  try {
+    for (; i < shas.length; i++) {
+      const sha = shas[i]!;
+      // Re-referenced since (the same bytes saved by a newer run)? Then keep the file.
+      if (Number((await ctx.redis.hget(ctx.keys.artifactRefs(), sha)) ?? 0) > 0) continue;
+      await guard();
+      if (await ctx.artifacts.removeIfUntouched(sha, grace)) deleted++;
+      else touched.push(sha);
+    }
+  } finally {
+    // Not yet decided (kept for now, or the pass stopped): a later pass looks again.
+    const undecided = [...touched, ...shas.slice(i)];
+    if (undecided.length > 0) await ctx.redis.sadd(ctx.keys.artifactGarbage(), ...undecided);
   }
   return deleted;
 }

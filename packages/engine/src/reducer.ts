@@ -15,6 +15,8 @@ import {
 } from '@baton/contracts';
 import { budgetSpent, chargeUsage } from './control/budget.js';
 import { decide, expire, startWaiting, syncRunWaiting, waitingStages, type Decision } from './control/approval.js';
+import { emitUnseenRetries, isStale, retryingPosition, stagePosition, startedPosition } from './control/attempt-order.js';
+import { carriedAttempts, holdLive, refusedWhileHeld, takeBack, takeBackRefused } from './control/pause.js';
 import { gate, grant, noteHolder, releaseSlots } from './control/concurrency.js';
 import type { DraftLike } from './control/draft.js';
 import { cancelItems, fill, forEachOf, startFanOut } from './control/for-each.js';
@@ -185,12 +187,14 @@ function settle(d: Draft): void {
 
 function queueStage(d: Draft, name: string): void {
   const prev = stageState(d.doc, name);
+  const used = carriedAttempts(prev);
   const st: StageState = {
     ...emptyStage(),
     status: 'queued',
     dispatch: prev.dispatch + 1,
     queuedAt: d.now,
     ...(prev.condition ? { condition: prev.condition } : {}),
+    ...(used > 0 ? { attempts: used, attemptBase: used } : {}),
   };
   d.doc.stages[name] = st;
   d.emit({ type: 'stage.queued', stage: name, agent: stageDef(d.doc, name).agent, dispatch: st.dispatch });
@@ -239,7 +243,8 @@ export interface Started {
 /** An agent took the stage's job (first attempt, or a later one). */
 export function markStarted(doc: RunDoc, f: Started, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || (cur.status === 'running' && cur.attempts >= f.attempt && cur.agentId === f.agentId)) return null;
+  if (!cur || isStale(cur, startedPosition(f.attempt))) return null;
+  if (cur.status === 'running' && cur.attempts >= f.attempt && cur.agentId === f.agentId) return null;
   const d = draft(doc, now);
   emitUnseenRetries(d, cur, f.stage, f.attempt);
   const st = stageState(d.doc, f.stage);
@@ -256,22 +261,10 @@ export function markStarted(doc: RunDoc, f: Started, now: number): Transition | 
   return d.done();
 }
 
-/**
- * Retries are observed from the job's state, so a quick retry (short backoff) can run before any
- * orchestrator sees the job delayed. Emit the retries the attempt number proves happened, so the
- * timeline and the retry counters do not depend on that race.
- */
-function emitUnseenRetries(d: Draft, cur: StageState, stage: string, attempt: number): void {
-  const retriedThrough = cur.status === 'queued' ? cur.attempts : Math.max(0, cur.attempts - 1);
-  for (let k = retriedThrough + 1; k < attempt; k++) {
-    d.emit({ type: 'stage.retrying', stage, attempt: k, error: `attempt ${k} failed and was retried before its failure was observed` });
-  }
-}
-
 /** An attempt failed and BullMQ scheduled another one. */
 export function markRetrying(doc: RunDoc, f: { stage: string; dispatch: number; attempt: number; error: string }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || cur.attempts > f.attempt || (cur.status === 'queued' && cur.attempts === f.attempt)) return null;
+  if (!cur || retryingPosition(f.attempt) <= stagePosition(cur)) return null;
   const d = draft(doc, now);
   const st = stageState(d.doc, f.stage);
   st.status = 'queued';
@@ -282,9 +275,9 @@ export function markRetrying(doc: RunDoc, f: { stage: string; dispatch: number; 
   return d.done();
 }
 
-export function markProgress(doc: RunDoc, f: { stage: string; dispatch: number; progress: StageProgress }, now: number): Transition | null {
+export function markProgress(doc: RunDoc, f: { stage: string; dispatch: number; attempt: number; progress: StageProgress }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || JSON.stringify(cur.progress) === JSON.stringify(f.progress)) return null;
+  if (!cur || isStale(cur, startedPosition(f.attempt)) || JSON.stringify(cur.progress) === JSON.stringify(f.progress)) return null;
   const d = draft(doc, now);
   stageState(d.doc, f.stage).progress = f.progress;
   d.emit({ type: 'stage.progress', stage: f.stage, progress: f.progress });
@@ -298,6 +291,7 @@ export type Outcome = ({ ok: true; output: JsonValue } & OutcomeBase) | ({ ok: f
 export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; outcome: Outcome }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
   if (!cur) return null;
+  if (refusedWhileHeld(cur, f.outcome)) return unqueueRefused(doc, f.stage, f.outcome.attempt, now);
   let outcome = f.outcome;
   if (outcome.ok) {
     const size = Buffer.byteLength(JSON.stringify(outcome.output) ?? 'null');
@@ -352,14 +346,28 @@ export function markItem(doc: RunDoc, fn: (d: DraftLike) => boolean, now: number
   return d.done();
 }
 
-/** A queued stage's job was taken off the queue because the run is paused; it is queued anew on resume. */
-export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number }, now: number): Transition | null {
+/**
+ * A stage's job was taken off its queue because the run is paused (control/pause.ts); it is queued
+ * anew on resume, with the attempts it used still counted. `attemptsMade` is the job's count of
+ * finished attempts when it was taken back (null when it was gone already: only a queued stage is
+ * then put back). A job taken back in a retry's backoff may still show its stage running (the
+ * retry not observed yet): that retry is emitted here.
+ */
+export function unqueue(doc: RunDoc, f: { stage: string; dispatch: number; attemptsMade?: number | null }, now: number): Transition | null {
   const cur = liveStage(doc, f.stage, f.dispatch);
-  if (!cur || cur.status !== 'queued' || doc.status !== 'paused') return null;
+  if (!cur || doc.status !== 'paused') return null;
+  const made = f.attemptsMade ?? null;
+  if (cur.status !== 'queued' && made === null) return null;
   const d = draft(doc, now);
-  const st = stageState(d.doc, f.stage);
-  st.status = 'pending';
-  st.queuedAt = null;
+  takeBack(d, f.stage, made);
+  return d.done();
+}
+
+/** An agent refused a held job: that attempt never ran (control/pause.ts); settled, it is queued anew unless paused. */
+function unqueueRefused(doc: RunDoc, stage: string, attempt: number, now: number): Transition {
+  const d = draft(doc, now);
+  takeBackRefused(d, stage, attempt);
+  settle(d);
   return d.done();
 }
 
@@ -382,6 +390,7 @@ export function pause(doc: RunDoc, now: number): Transition {
   if (doc.status === 'paused') throw new EngineError('INVALID_STATE', `run ${doc.id} is already paused`);
   const d = draft(doc, now);
   d.doc.status = 'paused';
+  holdLive(d);
   d.emit({ type: 'run.paused' });
   return d.done();
 }

@@ -17,8 +17,22 @@ export const StageState = z.object({
   status: StageStatus,
   /** 0 = never dispatched; incremented on every new dispatch (initial, or API retry / resume after pause). */
   dispatch: z.int().nonnegative(),
-  /** Attempts started within the current dispatch. */
+  /**
+   * Attempts used by the stage since it was last (re)queued by the run's start or an API retry:
+   * those of the current dispatch plus `attemptBase`.
+   */
   attempts: z.int().nonnegative(),
+  /**
+   * Attempts spent by earlier dispatches whose jobs a pause took back (control/pause.ts): the
+   * current job's own attempt numbers are offset by this, and it gets only the attempts left.
+   * Absent in documents written before it existed (= 0).
+   */
+  attemptBase: z.int().nonnegative().optional(),
+  /**
+   * The current dispatch was live while the run was paused, so its job was held (superseded.ts): a
+   * `CANCELLED` result for it, applied then or after the resume, is an agent refusing the held job.
+   */
+  held: z.boolean().optional(),
   agentId: z.string().nullable(),
   queuedAt: z.number().nullable(),
   startedAt: z.number().nullable(),

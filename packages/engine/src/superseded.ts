@@ -1,7 +1,8 @@
-import { supersededMember } from '@baton/contracts';
+import { jobIdFor, supersededMember } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
+import { unguarded, type PassGuard } from './lease.js';
 import { droppedJobs, finishedJobIds } from './jobs.js';
 import type { RunDoc } from './run-doc.js';
 
@@ -26,17 +27,39 @@ export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
 }
 
 /**
+ * Jobs a paused run holds: its live dispatches (queued, or running and maybe retried later). They
+ * are recorded in the same set with score HELD_SCORE, so the agent runtime's check before a handler
+ * starts refuses them — a retry without backoff, or a job a stalled check put back, never starts a
+ * new attempt while the run is paused — but the repair pass leaves them (a running attempt
+ * finishes). The commit that resumes, cancels or finishes the stage releases them; a refused job's
+ * result takes the stage back (control/pause.ts).
+ */
+export const HELD_SCORE = 0;
+
+export function heldJobs(doc: RunDoc): Set<string> {
+  const out = new Set<string>();
+  if (doc.status !== 'paused') return out;
+  for (const def of doc.definition.stages) {
+    const st = doc.stages[def.name];
+    if (st && (st.status === 'queued' || st.status === 'running')) out.add(supersededMember(def.agent, jobIdFor(doc.id, def.name, st.dispatch)));
+  }
+  return out;
+}
+
+/**
  * The repair path: removes each recorded job from its queue; a job an agent holds is asked to abort
  * and stays recorded until a later pass finds it gone. Returns how many jobs were removed.
  */
-export async function removeSupersededJobs(ctx: EngineContext, maxPerPass = 500): Promise<number> {
+export async function removeSupersededJobs(ctx: EngineContext, maxPerPass = 500, guard: PassGuard = unguarded): Promise<number> {
   const key = ctx.keys.supersededJobs();
-  const members = await ctx.redis.zrange(key, 0, maxPerPass - 1);
+  // Superseded jobs only: held ones (score HELD_SCORE) stay until their run resumes.
+  const members = await ctx.redis.zrangebyscore(key, `(${HELD_SCORE}`, '+inf', 'LIMIT', 0, maxPerPass);
   let removed = 0;
   for (const member of members) {
     const sep = member.indexOf('|');
     const agentType = member.slice(0, sep);
     const jobId = member.slice(sep + 1);
+    await guard();
     try {
       const r = await ctx.queues.remove(agentType, jobId);
       if (r === 'locked') {

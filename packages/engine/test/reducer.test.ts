@@ -130,7 +130,7 @@ describe('reducer purity', () => {
     const before = (d: RunDoc) => JSON.stringify(d);
     const steps: [string, (d: RunDoc) => Transition | null][] = [
       ['start a', (d) => markStarted(d, { stage: 'a', dispatch: 1, agentId: 'ag', attempt: 1, startedAt: 1500 }, 1500)],
-      ['progress a', (d) => markProgress(d, { stage: 'a', dispatch: 1, progress: { percent: 50 } }, 1600)],
+      ['progress a', (d) => markProgress(d, { stage: 'a', dispatch: 1, attempt: 1, progress: { percent: 50 } }, 1600)],
       ['retry a', (d) => markRetrying(d, { stage: 'a', dispatch: 1, attempt: 1, error: 'x' }, 1700)],
       ['finish a', (d) => markFinished(d, { stage: 'a', dispatch: 1, outcome: ok({ nested: { v: [1, 2] } }) }, 2000)],
       ['fail c', (d) => markFinished(d, { stage: 'c', dispatch: 1, outcome: bad() }, 2100)],

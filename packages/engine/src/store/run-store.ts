@@ -5,7 +5,7 @@ import { readDoc, type RunDoc } from '../run-doc.js';
 import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
-import { supersededJobs } from '../superseded.js';
+import { HELD_SCORE, heldJobs, supersededJobs } from '../superseded.js';
 import { notableEvents, OUTBOX_MAX_LEN } from '../outbox/notable-events.js';
 import { slotWrites } from './slot-writes.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
@@ -187,6 +187,11 @@ export class RunStore {
     const isActive = !TERMINAL_RUN_STATUSES.has(next.status);
     if (isActive && !wasActive) ops.zadd(k.runsActive(), next.createdAt, next.id).zrem(k.runsFinished(), next.id);
     if (!isActive && (wasActive || prev === null)) ops.zrem(k.runsActive(), next.id).zadd(k.runsFinished(), next.finishedAt ?? next.updatedAt, next.id);
+    const heldBefore = prev ? heldJobs(prev) : new Set<string>();
+    const heldAfter = heldJobs(next);
+    for (const member of heldBefore) if (!heldAfter.has(member)) ops.zrem(k.supersededJobs(), member);
+    for (const member of heldAfter) if (!heldBefore.has(member)) ops.zadd(k.supersededJobs(), HELD_SCORE, member);
+    // After the releases: a job superseded by this very commit stays recorded.
     if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
     slotWrites(ops, k, prev, next);
     for (const e of t.events) ops.xadd(k.runEvents(next.id), this.eventsMaxLen, JSON.stringify(e));

@@ -14,6 +14,8 @@ const SCRIPTS = {
   batonCommitRun: load('commit-run-transition'),
   batonDeleteRun: load('delete-run'),
   batonPutPipeline: load('put-pipeline'),
+  batonTakeBackJob: readFileSync(new URL('take-back-job.lua', LUA_DIR), 'utf8'),
+  batonRenewLease: readFileSync(new URL('renew-lease.lua', LUA_DIR), 'utf8'),
   batonReleaseStaleSlot: load('release-stale-slot'),
 } as const;
 
