@@ -1,4 +1,4 @@
-import type { ModelUsage, RunView } from '@baton/contracts';
+import type { ModelUsage, RunView, StageLogPage } from '@baton/contracts';
 import { defineAgent, StageFailure, type ModelConfig } from '@baton/runtime';
 import { freePort, http, parsePromText, promSum, startFakeModelServer, useTestStack, waitFor, type FakeModelServer } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ async function withServer(): Promise<FakeModelServer> {
 
 describe('model-backed agents (local provider server, official SDKs)', () => {
   for (const provider of ['anthropic', 'openai'] as const) {
-    it(`${provider}: streams text into the stage progress and records usage and cost on the stage and the run`, async () => {
+    it(`${provider}: streams text into the stage progress and live log and records usage and cost on the stage and the run`, async () => {
       const server = await withServer();
       const h = await stack.harness();
       const metricsPort = await freePort();
@@ -83,6 +83,9 @@ describe('model-backed agents (local provider server, official SDKs)', () => {
       expect(stageOf(done, 'ask').output).toMatchObject({ text: 'The quick brown fox jumps over the lazy dog.' });
       expect(stageOf(done, 'ask').usage).toEqual({ ...usage(40, 12, 1), model: 'model-a' });
       expect(done.usage).toEqual(usage(40, 12, 1));
+      // The streamed text is in the stage's live log as well.
+      const log = (await h.request<StageLogPage>('GET', `/v1/runs/${run.id}/stages/ask/logs/page?limit=1000`)).body;
+      expect(log.items.flatMap((e) => (e.kind === 'lines' ? (e.lines ?? []) : [])).join('\n')).toContain('The quick brown fox jumps over the lazy dog.');
       // What the SDK sent: the configured model, streaming, the tool, and (OpenAI) usage in the last chunk.
       const req = server.requests[0]!;
       expect(req.body).toMatchObject({ model: 'model-a', stream: true });

@@ -193,9 +193,12 @@ export class TaskRunner {
     this.active.set(job.id!, t);
     this.deps.onActiveChange(this.activeIds());
     const progress = this.progressReporter(job, taskLog, t);
+    const live = this.deps.liveLog?.(task.runId, task.stage, task.dispatch, attempt, taskLog) ?? null;
     const model = this.deps.model?.session({
       signal: t.controller.signal,
       progress,
+      // Streamed model text goes to the stage's live log too (dropped once the attempt is over).
+      ...(live ? { output: (text: string) => (t.over ? undefined : live.write(text)) } : {}),
       log: taskLog,
       task,
       overBudget: (reason) => this.abort(t, 'budget', reason),
@@ -204,7 +207,6 @@ export class TaskRunner {
     t.timers.add(setTimeout(() => this.abort(t, 'timeout', `stage timed out after ${task.timeoutMs} ms`), task.timeoutMs));
     const info = this.deps.log.isLevelEnabled('info');
     if (info) taskLog().info('task started');
-    const live = this.deps.liveLog?.(task.runId, task.stage, task.dispatch, attempt, taskLog) ?? null;
     let liveOutcome = 'failed';
     try {
       const ctx: TaskContext<unknown> = {

@@ -21,6 +21,8 @@ export interface ModelOptIn {
 export interface SessionContext {
   signal: AbortSignal;
   progress: (p: StageProgress) => void;
+  /** The stage's live log, when the runtime keeps one: streamed text is written to it as it arrives. */
+  output?: (text: string) => void;
   log: () => Logger;
   task: TaskEnvelope;
   overBudget: (reason: string) => void;
@@ -54,6 +56,7 @@ export class ModelRuntime {
       limiter: this.limiter,
       signal: c.signal,
       progress: c.progress,
+      ...(c.output ? { output: c.output } : {}),
       log: c.log,
       prior: c.task.priorUsage,
       budget: c.task.budget,

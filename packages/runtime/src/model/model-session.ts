@@ -14,6 +14,8 @@ export interface ModelSessionDeps {
   /** The stage's signal: cancel, timeout and shutdown abort the HTTP request. */
   signal: AbortSignal;
   progress: (p: StageProgress) => void;
+  /** The stage's live log (streamed text as it arrives), when the runtime keeps one. */
+  output?: (text: string) => void;
   log: () => Logger;
   /** Usage of earlier attempts of this dispatch (carried in the job). */
   prior: ModelUsage | undefined;
@@ -31,7 +33,7 @@ const estimateTokens = (req: ModelRequest) => Math.ceil((JSON.stringify(req.mess
 /**
  * `ctx.model` for one stage attempt: every call waits for the fleet-wide rate limit, retries
  * 429/529/overloaded/disconnected answers inside the attempt (honouring retry-after), streams text
- * into the stage progress, and adds its usage to the attempt's total, which the runtime returns
+ * into the stage's live log and its progress, and adds its usage to the attempt's total, which the runtime returns
  * with the stage result so the engine commits it atomically with the outcome.
  */
 export class ModelSession implements ModelClient {
@@ -83,6 +85,7 @@ export class ModelSession implements ModelClient {
       let streamed = '';
       const onText = (t: string) => {
         req.onText?.(t);
+        this.d.output?.(t);
         streamed = (streamed + t).slice(-TAIL);
         this.d.progress({ message: `model: ${streamed}` });
       };
