@@ -80,7 +80,9 @@ export async function settleAndAudit(stack: ChaosStack, runs: readonly AcceptedR
         if (!h.committed.has(s.name)) audit.missingCommits.push(`${run.id} stage ${s.name}: succeeded run without a commit event`);
         const executions = ledger.of(run.id, s.name);
         audit.executions += executions.length;
-        if (s.status === 'succeeded' && !executions.some((e) => e.agentId === s.agentId)) {
+        // An approval gate runs on no agent; a fan-out stage's items each have their own (checked by the fan-out scenario).
+        const ranOnAgent = s.approval === undefined && s.waitFor === undefined && s.items === undefined;
+        if (ranOnAgent && s.status === 'succeeded' && !executions.some((e) => e.agentId === s.agentId)) {
           audit.commitsWithoutExecution.push(`${run.id} stage ${s.name}: committed from ${s.agentId ?? 'unknown'}, which has no execution in the ledger`);
         }
       }

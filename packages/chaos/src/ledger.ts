@@ -4,7 +4,7 @@ import type { LedgerEntry } from '@baton/agent-noop';
 export type { LedgerEntry };
 
 /**
- * The side-effect ledger: every line the noop agents appended. Keyed by (run, stage, attempt), a key
+ * The side-effect ledger: every line the noop agents appended. Keyed by (run, stage, job, attempt), a key
  * seen more than once is an execution that happened twice — expected (at-least-once delivery) when
  * the first executor died or lost its lock before completing; what must never happen twice is the
  * commit, which the run's events show.
@@ -25,7 +25,8 @@ export class Ledger {
       const list = this.byStageKey.get(k) ?? [];
       list.push(e);
       this.byStageKey.set(k, list);
-      const a = `${k}|${e.attempt}`;
+      // By job too: the items of a fan-out stage share (run, stage, attempt) but are distinct jobs.
+      const a = `${k}|${e.jobId}|${e.attempt}`;
       this.byAttemptKey.set(a, (this.byAttemptKey.get(a) ?? 0) + 1);
     }
   }

@@ -52,6 +52,12 @@ describe('the ledger', () => {
     expect(ledger.reexecutions(new Set(['run_other']))).toBe(0);
     expect(ledger.of(RUN, 'a').map((x) => x.agentId)).toEqual(['x', 'y', 'z', 'x']);
   });
+
+  it('does not count the items of a fan-out stage (distinct jobs of one attempt) as re-executions', () => {
+    const item = (i: number, agentId: string) => ({ runId: RUN, stage: 'build', attempt: 1, jobId: `${RUN}.build.1.${i}`, agentId, pid: 1, at });
+    expect(new Ledger([item(0, 'x'), item(1, 'x'), item(2, 'y')]).reexecutions()).toBe(0);
+    expect(new Ledger([item(0, 'x'), item(1, 'x'), item(1, 'y')]).reexecutions()).toBe(1);
+  });
 });
 
 describe('figures and seeds', () => {
