@@ -37,6 +37,7 @@ describe('validation', () => {
       ['validation', 'failed'],
       ['e2e', 'skipped'],
       ['integration', 'skipped'],
+      ['production-approval', 'skipped'], // the optional gate (off unless requireProductionApproval)
       ['deployment', 'skipped'],
     ]);
     const validation = stageOf(run, 'validation');
