@@ -1,37 +1,16 @@
-import type { RunEvent, RunList, RunView } from '@baton/contracts';
-import { ENTRYPOINTS, freePort, http, spawnAgent, spawnOrchestrator, startRedis, testNamespace, waitFor, type BatonProcess, type TestRedis } from '@baton/testing';
+import type { RunList, RunView } from '@baton/contracts';
+import { ENTRYPOINTS, freePort, http, spawnAgent, spawnOrchestrator, startRedis, testNamespace, type TestRedis, processTracker, waitRunOverHttp, runEventsOverHttp as events } from '@baton/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const procs: BatonProcess[] = [];
+const { track, killAll } = processTracker();
 const servers: TestRedis[] = [];
 
 afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
+  await killAll();
   await Promise.all(servers.splice(0).map((r) => r.stop()));
 });
 
-async function track<T extends BatonProcess>(p: Promise<T>): Promise<T> {
-  const proc = await p;
-  procs.push(proc);
-  return proc;
-}
-
-const waitRun = (base: () => string, id: string, pred: (r: RunView) => boolean, timeoutMs = 90_000) =>
-  waitFor(
-    async () => {
-      const res = await http<RunView>(base(), 'GET', `/v1/runs/${id}`);
-      return res.status === 200 && pred(res.body) ? res.body : undefined;
-    },
-    { what: `run ${id}`, timeoutMs, intervalMs: 200 },
-  );
-
-async function events(base: string, id: string): Promise<RunEvent[]> {
-  const text = await (await fetch(`${base}/v1/runs/${id}/events`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .map((l) => JSON.parse(l.slice(6)) as RunEvent);
-}
+const waitRun = (base: () => string, id: string, pred: (r: RunView) => boolean, timeoutMs = 90_000) => waitRunOverHttp(base, id, pred, { timeoutMs, intervalMs: 200 });
 
 const GATED = (approval: Record<string, unknown>) => ({
   definition: {

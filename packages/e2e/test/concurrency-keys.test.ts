@@ -3,34 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys as keysFor, type RunEvent, type RunView } from '@baton/contracts';
 import type { LedgerEntry } from '@baton/agent-noop';
-import { ENTRYPOINTS, freePort, http, spawnAgent, spawnOrchestrator, startRedis, testNamespace, waitFor, type BatonProcess, type TestRedis } from '@baton/testing';
+import { ENTRYPOINTS, freePort, http, spawnAgent, spawnOrchestrator, startRedis, testNamespace, waitFor, type TestRedis, processTracker, waitRunOverHttp, runFinished as finished } from '@baton/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const procs: BatonProcess[] = [];
+const { track, killAll } = processTracker();
 const servers: TestRedis[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
+  await killAll();
   await Promise.all(servers.splice(0).map((r) => r.stop()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function track<T extends BatonProcess>(p: Promise<T>): Promise<T> {
-  const proc = await p;
-  procs.push(proc);
-  return proc;
-}
-
-const waitRun = (base: () => string, id: string, pred: (r: RunView) => boolean, timeoutMs = 240_000) =>
-  waitFor(
-    async () => {
-      const res = await http<RunView>(base(), 'GET', `/v1/runs/${id}`).catch(() => null);
-      return res?.status === 200 && pred(res.body) ? res.body : undefined;
-    },
-    { what: `run ${id}`, timeoutMs, intervalMs: 200 },
-  );
+const waitRun = (base: () => string, id: string, pred: (r: RunView) => boolean, timeoutMs = 240_000) => waitRunOverHttp(base, id, pred, { timeoutMs, intervalMs: 200 });
 
 async function cancelReason(base: string, id: string): Promise<string | null | undefined> {
   const text = await (await fetch(`${base}/v1/runs/${id}/events`)).text();
@@ -38,8 +25,6 @@ async function cancelReason(base: string, id: string): Promise<string | null | u
   const e = evs.find((x) => x.type === 'run.cancelled');
   return e?.type === 'run.cancelled' ? e.reason : undefined;
 }
-
-const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';
 
 const KEYED = (app: string, deployMs: number, onConflict = 'queue') => ({
   input: { app },

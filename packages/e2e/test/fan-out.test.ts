@@ -3,44 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiErrorBody, RunEvent, RunView } from '@baton/contracts';
 import type { LedgerEntry } from '@baton/agent-noop';
-import { ENTRYPOINTS, http, parsePromText, promSum, spawnAgent, spawnOrchestrator, startRedis, testNamespace, waitFor, type BatonProcess, type TestRedis } from '@baton/testing';
+import { ENTRYPOINTS, http, parsePromText, promSum, spawnAgent, spawnOrchestrator, startRedis, testNamespace, type BatonProcess, type TestRedis, processTracker, waitRunOverHttp, runFinished as finished, runEventsOverHttp as events } from '@baton/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const procs: BatonProcess[] = [];
+const { track, killAll } = processTracker();
 const servers: TestRedis[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
+  await killAll();
   await Promise.all(servers.splice(0).map((r) => r.stop()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function track<T extends BatonProcess>(p: Promise<T>): Promise<T> {
-  const proc = await p;
-  procs.push(proc);
-  return proc;
-}
-
-const waitRun = (base: string, id: string, pred: (r: RunView) => boolean, timeoutMs = 240_000) =>
-  waitFor(
-    async () => {
-      const res = await http<RunView>(base, 'GET', `/v1/runs/${id}`);
-      return res.status === 200 && pred(res.body) ? res.body : undefined;
-    },
-    { what: `run ${id}`, timeoutMs, intervalMs: 250 },
-  );
-
-const finished = (r: RunView) => r.status === 'succeeded' || r.status === 'failed' || r.status === 'cancelled';
-
-async function events(base: string, id: string): Promise<RunEvent[]> {
-  const text = await (await fetch(`${base}/v1/runs/${id}/events`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .map((l) => JSON.parse(l.slice(6)) as RunEvent);
-}
+const waitRun = (base: string, id: string, pred: (r: RunView) => boolean, timeoutMs = 240_000) => waitRunOverHttp(base, id, pred, { timeoutMs, intervalMs: 250 });
 
 /** plan echoes a package list; build fans out over it; ship gets the list of build outputs. */
 const FAN_OUT = (packages: unknown[], forEach: Record<string, unknown> = {}, itemInput: Record<string, unknown> = { ms: 20 }) => ({

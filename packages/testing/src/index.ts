@@ -15,3 +15,4 @@ export * from './pm2.js';
 export * from './prom-text.js';
 export * from './stalling-proxy.js';
 export * from './model-server.js';
+export * from './run-http.js';
