@@ -60,6 +60,15 @@ export interface ResolveContext {
   item?: JsonValue;
 }
 
+/** What a `$from` path points at in the run input, the fan-out item or an upstream output (undefined: nothing). */
+export function refTarget(from: string, ctx: ResolveContext): JsonValue | undefined {
+  const ref = parseRef(from);
+  if ('error' in ref) return undefined;
+  if (ref.source === 'input') return walk(ctx.input, ref.path);
+  if (ref.source === 'item') return walk(ctx.item, ref.path);
+  return walk(ctx.outputs[ref.stage], ref.path);
+}
+
 /**
  * Replaces every `$from` object with the value it points at (or its `default`). A reference that
  * resolves to nothing and has no default is reported in `missing`; its key is dropped from objects
@@ -69,12 +78,7 @@ export function resolveRefs(template: JsonValue, ctx: ResolveContext): { value: 
   const missing: string[] = [];
   const resolveOne = (v: JsonValue): JsonValue | undefined => {
     if (isRefObject(v)) {
-      const ref = parseRef(v.$from);
-      let got: JsonValue | undefined;
-      if ('error' in ref) got = undefined;
-      else if (ref.source === 'input') got = walk(ctx.input, ref.path);
-      else if (ref.source === 'item') got = walk(ctx.item, ref.path);
-      else got = walk(ctx.outputs[ref.stage], ref.path);
+      const got = refTarget(v.$from, ctx);
       if (got === undefined) {
         if (v.default !== undefined) return v.default;
         missing.push(v.$from);

@@ -1,4 +1,4 @@
-import { isRefObject, parseRef, type JsonValue } from '@baton/contracts';
+import { isRefObject, refTarget, type JsonValue } from '@baton/contracts';
 
 /**
  * The size in bytes of a stage input's JSON once its `$from` references are resolved, computed
@@ -10,12 +10,7 @@ export function resolvedInputBytes(template: JsonValue, ctx: { input: JsonValue;
   const measured = new Map<string, number | undefined>();
   const refBytes = (v: { $from: string; default?: JsonValue }): number | undefined => {
     if (measured.has(v.$from)) return measured.get(v.$from) ?? (v.default !== undefined ? jsonBytes(v.default) : undefined);
-    const ref = parseRef(v.$from);
-    let got: JsonValue | undefined;
-    if ('error' in ref) got = undefined;
-    else if (ref.source === 'input') got = walk(ctx.input, ref.path);
-    else if (ref.source === 'item') got = walk(ctx.item, ref.path);
-    else got = walk(ctx.outputs[ref.stage], ref.path);
+    const got = refTarget(v.$from, ctx);
     const n = got === undefined ? undefined : jsonBytes(got);
     measured.set(v.$from, n);
     return n ?? (v.default !== undefined ? jsonBytes(v.default) : undefined);
@@ -41,11 +36,3 @@ export function resolvedInputBytes(template: JsonValue, ctx: { input: JsonValue;
 
 export const jsonBytes = (v: JsonValue | undefined): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
 
-function walk(value: JsonValue | undefined, path: string[]): JsonValue | undefined {
-  let cur: JsonValue | undefined = value;
-  for (const seg of path) {
-    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
-    cur = Array.isArray(cur) ? cur[Number(seg)] : Object.hasOwn(cur, seg) ? cur[seg] : undefined;
-  }
-  return cur;
-}

@@ -121,3 +121,18 @@ export function schemaExamples(): { id: string; schema: z.ZodType; examples: unk
 
 /** A response without a body (204). */
 export const NoContent = z.undefined();
+
+/** Headers of a route that takes an `Idempotency-Key` (printable ASCII, at most 255 characters); `what` says what a repeat does. */
+export function idempotencyKeyHeaders(what: string) {
+  return z.looseObject({
+    'idempotency-key': described(
+      z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+        .optional(),
+      what,
+    ),
+  });
+}

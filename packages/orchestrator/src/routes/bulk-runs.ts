@@ -1,20 +1,11 @@
 import { BulkRunRequest, BulkRunResponse } from '@baton/contracts';
 import type { BulkAction } from '@baton/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { described } from '../openapi/components.js';
+import { idempotencyKeyHeaders } from '../openapi/components.js';
 
-const BulkHeaders = z.looseObject({
-  'idempotency-key': described(
-    z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-      .optional(),
-    'Repeating the call with the same key resumes it: runs an earlier call already acted on are skipped with `ALREADY_DONE`, so each run is acted on exactly once even if an orchestrator died mid-call.',
-  ),
-});
+const BulkHeaders = idempotencyKeyHeaders(
+  'Repeating the call with the same key resumes it: runs an earlier call already acted on are skipped with `ALREADY_DONE`, so each run is acted on exactly once even if an orchestrator died mid-call.',
+);
 
 const tags = ['runs'];
 const SUMMARY: Record<BulkAction, string> = {

@@ -1,23 +1,15 @@
 import { CancelRequest, ForkRequest, RetryRequest, RunId, RunList, RunListQuery, RunRequest, RunView } from '@baton/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { described } from '../openapi/components.js';
+import { idempotencyKeyHeaders } from '../openapi/components.js';
 import { ApiError } from '../plugins/errors.js';
 import { runSummary, runView } from '../views.js';
 
 export const RunParams = z.object({ id: RunId }).strict();
 
-const SubmitHeaders = z.looseObject({
-  'idempotency-key': described(
-    z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-      .optional(),
-    'Submitting again with the same key returns the same run (with `idempotent-replayed: true`); the same key with another body is a 409.',
-  ),
-});
+const SubmitHeaders = idempotencyKeyHeaders(
+  'Submitting again with the same key returns the same run (with `idempotent-replayed: true`); the same key with another body is a 409.',
+);
 
 const tags = ['runs'];
 /** Action routes take at most a reason or a stage name. */
