@@ -12,15 +12,19 @@ const ok = (ms: number) => ({ definition: { stages: [{ name: 'work', agent: 'noo
 const failing = { definition: { stages: [{ name: 'work', agent: 'noop', input: { ms: 50, fail: { retryable: false } } }] } };
 const slow = { definition: { stages: [{ name: 'work', agent: 'noop', input: { ms: 120_000 } }] } };
 
-/** Non-blank pixels of the canvas under `selector` (the chart was drawn, not just laid out). */
-const inked = (selector: string) => `(() => {
+/** Pixels of the canvas under `selector` painted in a series colour `hex` (its line or points were drawn, not only the axes). */
+const inked = (selector: string, hex: string) => `(() => {
   const c = document.querySelector(${JSON.stringify(selector)});
   if (!c) return -1;
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(${JSON.stringify(hex)}.slice(i, i + 2), 16));
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.abs(d[i] - r) < 12 && Math.abs(d[i + 1] - g) < 12 && Math.abs(d[i + 2] - b) < 12) n++;
   return n;
 })()`;
+const GREEN = '#1f9d55'; // succeeded
+const RED = '#d64545'; // failed
+const BLUE = '#2f5bd3'; // the first agent type's p50
 
 describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser', () => {
   let browser: Browser;
@@ -68,7 +72,8 @@ describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser'
     const total = (k: string) => (plotted[k] ?? []).reduce<number>((a, b) => a + (b ?? 0), 0);
     expect({ succeeded: total('succeeded'), failed: total('failed'), cancelled: total('cancelled') }).toEqual({ succeeded: 3, failed: 2, cancelled: 1 });
     await expect(page.locator('[data-chart="runs"]').getAttribute('data-drawn')).resolves.toBe('3');
-    expect(await page.evaluate(inked('[data-chart="runs"] canvas'))).toBeGreaterThan(0);
+    expect(await page.evaluate(inked('[data-chart="runs"] canvas', GREEN))).toBeGreaterThan(0);
+    expect(await page.evaluate(inked('[data-chart="runs"] canvas', RED))).toBeGreaterThan(0);
 
     // Stage durations by agent type: the count, and percentiles within the range the stages took.
     const noop = page.locator('[data-table="stages"] tr[data-agent="noop"]');
@@ -79,7 +84,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser'
     expect(p95).toBeGreaterThanOrEqual(p50);
     expect(p95).toBeLessThanOrEqual(5); // every stage took well under a second; a bucket is at most 2.5x wide
     await expect(page.locator('[data-chart="durations"]').getAttribute('data-drawn')).resolves.not.toBe('0');
-    expect(await page.evaluate(inked('[data-chart="durations"] canvas'))).toBeGreaterThan(0);
+    expect(await page.evaluate(inked('[data-chart="durations"] canvas', BLUE))).toBeGreaterThan(0);
 
     // The fleet now: one noop agent alive, nothing waiting.
     const fleet = page.locator('[data-table="fleet"] tr[data-agent="noop"]');

@@ -49,7 +49,8 @@ function chart(name: string, title: string, minutes: number[], series: Series[],
   const opts: uPlot.Options = {
     width,
     height: 180,
-    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => fmt(v) }))],
+    // Points as well as lines: a minute with neighbours missing (a gap) still shows.
+    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.colour, fill: undefined, width: 1.5, spanGaps: false, points: { show: true, size: 5, fill: s.colour }, value: (_u: uPlot, v: number | null) => fmt(v) }))],
     axes: [{}, { size: 60, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => fmt(t)) }],
     scales: { y: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] } },
     legend: { live: true },
@@ -122,7 +123,8 @@ function fleetTable(o: Overview): HTMLElement {
 }
 
 function render(body: HTMLElement, o: Overview): void {
-  const width = Math.max(320, Math.min(body.clientWidth || 900, 1400) / (body.clientWidth > 1000 ? 2 : 1) - 24);
+  // Two charts a row on a wide screen (each figure adds padding and a border).
+  const width = Math.max(320, Math.floor(Math.min(body.clientWidth || 900, 1600) / (body.clientWidth > 1000 ? 2 : 1)) - 40);
   const colour = (i: number) => PALETTE[i % PALETTE.length]!;
   // Agent types with something to show: others would only add flat lines at zero.
   const active = o.gauges.filter((g) => g.now.waiting + g.now.alive > 0 || [...g.waiting, ...g.alive].some((v) => (v ?? 0) > 0));
