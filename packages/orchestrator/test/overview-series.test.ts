@@ -8,7 +8,7 @@ describe('overview series', () => {
     const from = m0 * 60_000;
     const to = from + 3 * 60_000;
     const b = durationBucket(0.3);
-    const hashes = [
+    const hashes: Record<string, string>[] = [
       { 'r:succeeded': '2', 'r:failed': '1', [`s:noop:${b}`]: '3', 'g:at': String(from), 'g:q:noop': '4', 'g:o:noop': '2500', 'g:a:noop': '2' },
       {},
       { 'r:cancelled': '1', [`s:noop:${b}`]: '1', [`s:build:${OVERVIEW_DURATION_BOUNDS.length}`]: '1', 'x:junk': '9', 's:noop:99': '5' },
