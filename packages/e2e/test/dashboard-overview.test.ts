@@ -54,6 +54,11 @@ describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser'
     expect(api.runs.total).toEqual({ succeeded: 3, failed: 2, cancelled: 1 });
     expect(api.stages.find((s) => s.agent === 'noop')?.total.finished).toBe(stagesDone);
 
+    // The chart library is served from the pinned package: its module and stylesheet, nothing else.
+    expect((await h.request('GET', '/ui/vendor/uplot/uPlot.esm.js')).status).toBe(200);
+    expect((await h.request('GET', '/ui/vendor/uplot/uPlot.min.css')).status).toBe(200);
+    expect((await h.request('GET', '/ui/vendor/uplot/uPlot.cjs.js')).status).toBe(404);
+
     const base = await serve(h);
     const { context, page } = await laptopPage(browser);
     stack.defer(() => context.close());

@@ -60,10 +60,11 @@ function chart(name: string, title: string, minutes: number[], series: Series[],
   return box;
 }
 
-function runsLink(status: string, n: number, from: string, to: string): HTMLElement {
-  // The run list filters by creation time: runs created in the range (those finished in it may be older).
-  const q = new URLSearchParams({ status, createdAfter: from, createdBefore: to });
-  return h('a', { href: `/ui/runs?${q}`, 'data-figure': `runs-${status}`, 'data-value': n, title: `${status} runs (created in this range)` }, String(n));
+function runsLink(status: string, n: number, to: string): HTMLElement {
+  // The run list filters by creation time, not by finish: every run finished in the range was created
+  // before its end (one finished in it may have been created before its start, so no lower bound).
+  const q = new URLSearchParams({ status, createdBefore: to });
+  return h('a', { href: `/ui/runs?${q}`, 'data-figure': `runs-${status}`, 'data-value': n, title: `${status} runs` }, String(n));
 }
 
 function figures(o: Overview): HTMLElement {
@@ -72,7 +73,7 @@ function figures(o: Overview): HTMLElement {
     'div.figures',
     {},
     (['succeeded', 'failed', 'cancelled'] as const).map((s) =>
-      h('div.figure', { class: `st-${s}` }, h('span.muted', {}, `Runs ${s}`), h('strong', {}, runsLink(s, t[s], o.from, o.to))),
+      h('div.figure', { class: `st-${s}` }, h('span.muted', {}, `Runs ${s}`), h('strong', {}, runsLink(s, t[s], o.to))),
     ),
   );
 }
