@@ -102,5 +102,5 @@ describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser'
     await page.locator('[data-figure="runs-failed"]').click();
     await page.waitForURL(/\/ui\/runs\?status=failed/);
     await expect(page.locator('nav a.active').getAttribute('data-nav')).resolves.toBe('runs');
-  });
+  }, 120_000);
 });
