@@ -16,6 +16,8 @@ export interface ModelOptions {
   path?: string;
   /** Stop shrinking after this long (the stack is real: each shrink step is a full sequence). */
   shrinkBudgetMs: number;
+  /** Stop generating and shrinking after this long in all (default: 2 min per sequence plus the shrink budget). */
+  timeLimitMs?: number;
   logDir: string | null;
   log(message: string): void;
 }
@@ -108,7 +110,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
       numRuns: opts.sequences,
       ...(opts.path ? { path: opts.path } : {}),
       // A run longer than the budget stops shrinking and reports the smallest failure found so far.
-      interruptAfterTimeLimit: opts.sequences * 120_000 + opts.shrinkBudgetMs,
+      interruptAfterTimeLimit: opts.timeLimitMs ?? opts.sequences * 120_000 + opts.shrinkBudgetMs,
       markInterruptAsFailure: false,
       endOnFailure: false,
     });
