@@ -219,6 +219,40 @@ describe('a handler that itself answers CANCELLED on a held dispatch', () => {
   }
 });
 
+describe('fan-out items taken back by a pause', () => {
+  it('are queued again on resume under the same job ids and run (the pause no longer marks them superseded)', async () => {
+    // No repair pass: nothing removes the superseded record between the pause and the resume.
+    h = await stack.harness({ reconcileIntervalMs: 3_600_000 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const ran: number[] = [];
+    const def = defineAgent({
+      type: 'itemer',
+      input: z.unknown(),
+      output: z.object({ item: z.unknown() }),
+      async handler(ctx) {
+        ran.push(ctx.itemIndex ?? -1);
+        await released;
+        return { item: ctx.item ?? null };
+      },
+    });
+    await h.agent(def); // concurrency 1: item 0 runs, items 1 and 2 wait on the queue
+    const run = await h.submit({
+      definition: { stages: [{ name: 's', agent: 'itemer', forEach: { $from: 'input.items', maxParallel: 3 } }] },
+      input: { items: ['a', 'b', 'c'] },
+    });
+    await h.waitRun(run.id, () => ran.length === 1, 20_000);
+    expect((await h.request('POST', `/v1/runs/${run.id}/pause`)).status).toBe(200);
+    await h.waitRun(run.id, (r) => stageOf(r).items?.counts.pending === 2, 20_000);
+    expect((await h.request('POST', `/v1/runs/${run.id}/resume`)).status).toBe(200);
+    release();
+    const done = await h.waitRun(run.id, undefined, 30_000);
+    expect(stageOf(done).items?.counts).toMatchObject({ succeeded: 3, failed: 0 });
+    expect(done.status).toBe('succeeded');
+    expect(ran.sort()).toEqual([0, 1, 2]);
+  });
+});
+
 describe('a stale "started" fact re-applied after a revision conflict (defect 7)', () => {
   it('changes nothing: one retry event per retry, and baton_stage_retries_total equals them', async () => {
     h = await stack.harness({ reconcileIntervalMs: 3_600_000 });
