@@ -21,6 +21,8 @@ export interface SequenceVerdict {
   longestOverlapMs: number;
   deletedByRetention: number;
   retryEvents: number;
+  /** How long the runs took to settle after the sequence's last command (the stuck bound is 90 s). */
+  settleMs: number;
 }
 
 const stable = (s: string) => TERMINAL_RUN_STATUSES.has(s as RunView['status']) || s === 'paused';
@@ -109,12 +111,14 @@ export function overlaps(done: LedgerEntry[], spans: BlockedSpans): { n: number;
 export async function checkSequence(m: ModelStack, trace: SequenceTrace, retriesBefore: number, retriesAfter: () => Promise<number>): Promise<SequenceVerdict> {
   const v: string[] = [];
   const ids = [...trace.runs.keys()];
+  const settleStarted = Date.now();
   const views = await settle(m, ids, 90_000);
+  const settleMs = Date.now() - settleStarted;
   // A late zombie (a job nobody wants any more) would start after the runs look settled.
   await sleep(2 * 3000);
   const ledger = Ledger.read(m.stack.ledgerFile);
   const events = await readEvents(m.stack, ids);
-  const verdict: SequenceVerdict = { violations: v, runs: ids.length, executions: 0, reexecutions: ledger.reexecutions(new Set(ids)), overlaps: 0, longestOverlapMs: 0, deletedByRetention: 0, retryEvents: 0 };
+  const verdict: SequenceVerdict = { violations: v, runs: ids.length, executions: 0, reexecutions: ledger.reexecutions(new Set(ids)), overlaps: 0, longestOverlapMs: 0, deletedByRetention: 0, retryEvents: 0, settleMs };
 
   for (const [key, runs] of trace.keys) {
     if (runs.size > 1) v.push(`idempotency key ${key} yielded ${runs.size} runs: ${[...runs].join(', ')}`);
