@@ -56,7 +56,9 @@ describe('backup and restore', () => {
     const before = new Map<string, RunView>();
     for (const id of finished) before.set(id, await h.run(id));
     const active: string[] = [];
-    for (let i = 0; i < 8; i++) active.push((await h.submit({ pipeline: 'chain', input: { n: 100 + i, ms: 2500 }, labels: { phase: 'busy' } })).id);
+    // The last two chains are slow (3 × 8 s), so some run is still active when the CLI — a cold Node
+    // process, slow on a loaded machine — takes the backup.
+    for (let i = 0; i < 8; i++) active.push((await h.submit({ pipeline: 'chain', input: { n: 100 + i, ms: i < 6 ? 2500 : 8000 }, labels: { phase: 'busy' } })).id);
     await h.waitRun(active[0]!, (r) => r.stages.some((s) => s.status === 'running'));
 
     const file = join(dir, 'ns.backup');
