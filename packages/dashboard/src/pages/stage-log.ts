@@ -72,7 +72,7 @@ export class StageLogTail {
 
   private status(stageStatus?: string): void {
     const live = this.controller !== null;
-    const text = live ? (this.follow ? 'following' : 'paused: scroll to the bottom to follow') : this.finished ? '' : stageStatus === 'pending' ? 'not started yet' : stageStatus === 'queued' ? 'waiting for the stage to start' : '';
+    const text = live ? (this.follow ? 'following' : 'paused: scroll to the bottom to follow') : this.finished ? 'ended' : stageStatus === 'pending' ? 'not started yet' : stageStatus === 'queued' ? 'waiting for the stage to start' : '';
     this.state.textContent = text;
     this.state.dataset.logState = live ? 'live' : this.finished ? 'ended' : 'idle';
   }
