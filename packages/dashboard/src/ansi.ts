@@ -78,8 +78,10 @@ export class AnsiParser {
     if (s.italic) classes.push('ansi-italic');
     if (s.underline) classes.push('ansi-underline');
     const seg: AnsiSegment = { text, classes };
-    if (s.fg) 'palette' in s.fg ? classes.push(`ansi-fg-${s.fg.palette}`) : (seg.fg = s.fg.rgb);
-    if (s.bg) 'palette' in s.bg ? classes.push(`ansi-bg-${s.bg.palette}`) : (seg.bg = s.bg.rgb);
+    if (s.fg && 'palette' in s.fg) classes.push(`ansi-fg-${s.fg.palette}`);
+    else if (s.fg) seg.fg = s.fg.rgb;
+    if (s.bg && 'palette' in s.bg) classes.push(`ansi-bg-${s.bg.palette}`);
+    else if (s.bg) seg.bg = s.bg.rgb;
     return seg;
   }
 
