@@ -11,8 +11,10 @@ export const BULK_DRY_RUN_IDS = 20;
 /** POST /v1/runs/bulk/{cancel,retry} body. */
 export const BulkRunRequest = z
   .object({
-    /** Which runs: the filters of GET /v1/runs (at least one; an empty filter is refused). */
-    filter: RunFilter,
+    /** Which runs: the filters of GET /v1/runs (at least one; an empty filter is refused unless `runIds` is given). */
+    filter: RunFilter.default({}),
+    /** Instead of a filter: exactly these runs (e.g. the ones selected in the dashboard), in this order. */
+    runIds: z.array(RunId).min(1).max(BULK_MAX_PER_CALL).optional(),
     /** Count the matching runs and list the first ids; change nothing. */
     dryRun: z.boolean().default(false),
     /** Act on at most this many runs (newest first). */

@@ -65,6 +65,10 @@ export const StageCondition = z.object({
 });
 export type StageCondition = z.infer<typeof StageCondition>;
 
+/** The input one dispatch of a stage received (its attempts share it). */
+export const ResolvedInput = z.object({ dispatch: z.int().positive(), input: JsonValue, truncated: z.boolean() });
+export type ResolvedInput = z.infer<typeof ResolvedInput>;
+
 export const StageView = z.object({
   name: StageName,
   agent: AgentType,
@@ -87,7 +91,9 @@ export const StageView = z.object({
    * The input the current dispatch received, `$from` references resolved (values under secret-looking
    * keys redacted; above 16 KiB a preview with `truncated: true`). Only in GET /v1/runs/:id.
    */
-  resolvedInput: z.object({ dispatch: z.int().positive(), input: JsonValue, truncated: z.boolean() }).nullable().optional(),
+  resolvedInput: ResolvedInput.nullable().optional(),
+  /** The resolved input of every dispatch of the stage so far (retried from the API: one each), oldest first. Only in GET /v1/runs/:id. */
+  resolvedInputs: z.array(ResolvedInput).optional(),
   /** Why a queued stage is not running, or a running one makes no progress, when the orchestrator can tell (no alive agent; its agent is wedged). */
   waitingReason: z.string().nullable().optional(),
   /** An approval stage's gate (who may decide, the message, the timeout); absent on agent stages. */

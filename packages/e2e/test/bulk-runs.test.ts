@@ -99,6 +99,36 @@ describe('bulk actions', () => {
     expect(conflict.body.error.code).toBe('IDEMPOTENCY_CONFLICT');
   });
 
+  it('act on a list of run ids instead of a filter (each once, in order), not on both', async () => {
+    const h = await stack.harness();
+    await h.agent((await import('@baton/agent-noop')).noopAgent);
+    const failed: string[] = [];
+    for (let i = 0; i < 3; i++) failed.push((await h.submit(FAILING('d'))).id);
+    for (const id of failed) await h.waitRun(id);
+    const gate = (await h.submit({ definition: { stages: [{ name: 'g', approval: {} }] } })).id;
+    await h.waitRun(gate, (r) => r.status === 'waiting');
+    const picked = [gate, failed[2]!, failed[0]!, gate];
+
+    const dry = await h.request<BulkRunResponse>('POST', '/v1/runs/bulk/cancel', { runIds: picked, dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ matched: 3, ids: [gate, failed[2], failed[0]], results: [], done: 0 });
+    expect((await h.run(gate)).status).toBe('waiting');
+
+    const both = await h.request<{ error: { code: string } }>('POST', '/v1/runs/bulk/cancel', { runIds: picked, filter: { label: 'batch:d' } });
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('INVALID_REQUEST');
+    expect((await h.request('POST', '/v1/runs/bulk/cancel', { runIds: [] })).status).toBe(400);
+
+    const r = await h.request<BulkRunResponse>('POST', '/v1/runs/bulk/cancel', { runIds: picked, reason: 'picked' });
+    expect(r.body.results.map((x) => [x.runId, x.outcome, x.reason])).toEqual([
+      [gate, 'done', null],
+      [failed[2], 'skipped', 'INVALID_STATE'],
+      [failed[0], 'skipped', 'INVALID_STATE'],
+    ]);
+    expect((await h.run(gate)).status).toBe('cancelled');
+    expect((await h.run(failed[1]!)).status).toBe('failed');
+  });
+
   it('bulk retry of 500 failed runs retries each exactly once across an orchestrator kill -9 (the repeated call resumes)', async () => {
     const redis = await startRedis();
     servers.push(redis);

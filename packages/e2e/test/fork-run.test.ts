@@ -89,6 +89,33 @@ describe('fork a run', () => {
     expect(lines).toHaveLength(11);
   });
 
+  it('records the resolved input of every dispatch of a stage: a retry from the API adds one, the view names the current', async () => {
+    const h = await stack.harness();
+    await h.agent((await import('@baton/agent-noop')).noopAgent);
+    const definition = {
+      stages: [
+        { name: 'a', agent: 'noop', input: { echo: { n: { $from: 'input.n' } } } },
+        { name: 'b', agent: 'noop', dependsOn: ['a'], input: { got: { $from: 'stages.a.output.echo' }, apiToken: 'hunter2', fail: { retryable: false } } },
+      ],
+    };
+    const run = await h.submit({ definition, input: { n: 7 } });
+    const first = await h.waitRun(run.id);
+    expect(first.status).toBe('failed');
+    const b = (r: RunView) => r.stages.find((x) => x.name === 'b')!;
+    const received = (dispatch: number) => ({ dispatch, truncated: false, input: { got: { n: 7 }, apiToken: '[redacted]', fail: { retryable: false } } });
+    expect(b(first).resolvedInput).toEqual(received(1));
+    expect(b(first).resolvedInputs).toEqual([received(1)]);
+    expect(first.stages.find((x) => x.name === 'a')!.resolvedInputs).toEqual([{ dispatch: 1, truncated: false, input: { echo: { n: 7 } } }]);
+
+    expect((await h.request('POST', `/v1/runs/${run.id}/retry`, {})).status).toBe(200);
+    const second = await h.waitRun(run.id, (r) => r.status === 'failed' && b(r).resolvedInput?.dispatch === 2);
+    expect(b(second).resolvedInput).toEqual(received(2));
+    expect(b(second).resolvedInputs).toEqual([received(1), received(2)]);
+    // The list omits them (only GET /v1/runs/:id reads the hash).
+    const listed = (await h.request<{ items: Record<string, unknown>[] }>('GET', '/v1/runs?limit=5')).body.items[0]!;
+    expect(listed).not.toHaveProperty('stages');
+  });
+
   it('refuses an unknown stage, a non-upstream override, and missing upstream outputs', async () => {
     const h = await stack.harness();
     const gated = await h.submit({ definition: { stages: [{ name: 'g', approval: {} }, { name: 'after', agent: 'noop', dependsOn: ['g'] }] } });

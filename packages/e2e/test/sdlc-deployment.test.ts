@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeploymentOutput } from '@baton/contracts';
+import type { DeploymentOutput, StageLogPage } from '@baton/contracts';
 import { useTestStack } from '@baton/testing';
 import { describe, expect, it } from 'vitest';
 import { bareRepo, commitFiles, describeRun, scratch, stageOf, startSdlcAgents } from './sdlc-support.js';
@@ -77,6 +77,27 @@ describe('deployment', () => {
     expect(latest.releases).toContain(good.releaseId);
     expect(existsSync(join(appRoot, 'releases', badSha))).toBe(false);
   }, 150_000);
+
+  it("writes its steps and its build commands' output to the stage's live log, secrets masked", async () => {
+    const TOKEN = 'tok-deploy-5ecr3t-value';
+    const h = await stack.harness();
+    const root = scratch(stack, 'sdlc-deploy-log');
+    await startSdlcAgents(stack, h, root, ['deployment'], { BATON_SECRET_DEPLOY_TOKEN: TOKEN });
+    const repo = bareRepo(root, 'svc', service(200));
+    const build = `printf '\\033[32mbuild ok\\033[0m token=%s\\n' ${TOKEN}`;
+    const run = await h.waitRun((await h.submit(deployStage({ repository: { url: repo.url, branch: 'main' }, app: 'svc-log', build, healthTimeoutMs: 3000 }))).id, undefined, 60_000);
+    expect(run.status, describeRun(run)).toBe('succeeded');
+    const out = stageOf(run, 'deploy').output as DeploymentOutput;
+    const page = (await h.request<StageLogPage>('GET', `/v1/runs/${run.id}/stages/deploy/logs/page?limit=1000`)).body;
+    const lines = page.items.flatMap((e) => (e.kind === 'lines' ? (e.lines ?? []) : []));
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const started = at(new RegExp(`^deploying svc-log ${out.releaseId.slice(0, 12)} to the local target$`));
+    const built = lines.indexOf('\x1b[32mbuild ok\x1b[0m token=[redacted]');
+    const healthy = at(new RegExp(`^release ${out.releaseId.slice(0, 12)} is healthy at ${out.url.replace(/[.]/g, '\\.')}$`));
+    expect([started >= 0, built > started, healthy > built], lines.join('\n')).toEqual([true, true, true]);
+    expect(page.items.at(-1)).toMatchObject({ kind: 'end', detail: 'succeeded' });
+    expect(JSON.stringify(await stack.redis.command('XRANGE', h.keys.stageLog(run.id, 'deploy', 1), '-', '+'))).not.toContain(TOKEN);
+  }, 120_000);
 
   it('fails the docker target at once, non-retryably, when no Docker engine is reachable', async () => {
     const h = await stack.harness();

@@ -60,18 +60,28 @@ async function matchingIds(ctx: EngineContext, filter: RunFilter, max: number): 
   }
 }
 
+/** The runs a request names (its `runIds`, each once) or matches (its filter), at most `max`. */
+async function selectedIds(ctx: EngineContext, req: BulkRunRequest, max: number): Promise<{ ids: string[]; capped: boolean }> {
+  if (req.runIds === undefined) return matchingIds(ctx, req.filter, max);
+  const ids = [...new Set(req.runIds)];
+  return { ids: ids.slice(0, max), capped: ids.length > max };
+}
+
 export async function bulkRuns(ctx: EngineContext, action: BulkAction, req: BulkRunRequest, opts: BulkOptions = {}): Promise<BulkRunResponse> {
-  if (isEmptyFilter(req.filter)) {
+  if (req.runIds !== undefined && !isEmptyFilter(req.filter)) {
+    throw new EngineError('INVALID_REQUEST', 'a bulk action takes a filter or a list of run ids, not both', [{ path: ['runIds'], message: 'give either filter or runIds' }]);
+  }
+  if (req.runIds === undefined && isEmptyFilter(req.filter)) {
     throw new EngineError('INVALID_REQUEST', 'a bulk action needs a filter; an empty filter would match every run', [
       { path: ['filter'], message: 'give at least one of status, pipeline, label, createdBy, createdAfter, createdBefore' },
     ]);
   }
   const base = { action, dryRun: req.dryRun, ids: [] as string[], results: [] as BulkRunResult[], done: 0, skipped: 0 };
   if (req.dryRun) {
-    const { ids, capped } = await matchingIds(ctx, req.filter, BULK_COUNT_CAP);
+    const { ids, capped } = await selectedIds(ctx, req, BULK_COUNT_CAP);
     return { ...base, matched: ids.length, matchedCapped: capped, ids: ids.slice(0, BULK_DRY_RUN_IDS), more: ids.length > req.limit };
   }
-  const { ids, capped } = await matchingIds(ctx, req.filter, req.limit);
+  const { ids, capped } = await selectedIds(ctx, req, req.limit);
   const op = opts.idempotencyKey ? await openOperation(ctx, action, req, opts.idempotencyKey, opts.scope ?? null) : null;
   const fn = transitionFor(action, req);
   const results: BulkRunResult[] = new Array(ids.length);
@@ -90,7 +100,7 @@ export async function bulkRuns(ctx: EngineContext, action: BulkAction, req: Bulk
 
 async function openOperation(ctx: EngineContext, action: BulkAction, req: BulkRunRequest, key: string, scope: string | null): Promise<string> {
   const opKey = ctx.keys.bulkOperation(sha256(`${scope ?? ''}\n${action}\n${key}`));
-  const fingerprint = sha256(canonicalJson({ filter: req.filter, limit: req.limit, reason: req.reason ?? null }));
+  const fingerprint = sha256(canonicalJson({ filter: req.filter, ...(req.runIds ? { runIds: req.runIds } : {}), limit: req.limit, reason: req.reason ?? null }));
   const ttlMs = ctx.config.idempotencyTtlMs;
   const set = await ctx.redis.hsetnx(opKey, REQUEST_FIELD, fingerprint);
   await ctx.redis.pexpire(opKey, ttlMs);

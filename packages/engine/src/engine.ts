@@ -2,7 +2,7 @@ import type { BulkRunRequest, ForkRequest, JsonValue, Keys, RunListQuery, RunReq
 import type { ArtifactStore, Logger, RedisClient } from '@baton/platform';
 import { decideRun, expireDueApprovals } from './approvals.js';
 import { forkRunFrom } from './fork.js';
-import { currentResolvedInputs } from './resolved-inputs.js';
+import { resolvedInputHistory } from './resolved-inputs.js';
 import type { RunDoc } from './run-doc.js';
 import { bulkRuns, type BulkAction, type BulkOptions } from './bulk.js';
 import type { Decision } from './control/approval.js';
@@ -141,9 +141,9 @@ export class Engine {
   retry(runId: string, fromStage?: string) {
     return retryRun(this.ctx, runId, fromStage);
   }
-  /** The resolved input of each stage's current dispatch (resolved-inputs.ts). */
+  /** The resolved input of each dispatch of each stage, oldest first (resolved-inputs.ts). */
   resolvedInputs(doc: RunDoc) {
-    return currentResolvedInputs(this.ctx, doc);
+    return resolvedInputHistory(this.ctx, doc);
   }
   /** A new run of the same pipeline version from `fromStage`, upstream outputs copied (fork.ts). */
   fork(runId: string, req: ForkRequest, createdBy: string | null = null, user: SecretUser | null = null) {

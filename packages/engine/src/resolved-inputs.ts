@@ -49,15 +49,18 @@ export function recordResolvedInput(ctx: EngineContext, runId: string, stage: st
     .catch((e: unknown) => ctx.log.warn({ runId, stage, err: errorMessage(e) }, 'could not record the resolved input'));
 }
 
-/** The resolved input of each stage's current dispatch (stages never dispatched are absent). */
-export async function currentResolvedInputs(ctx: EngineContext, doc: RunDoc): Promise<Record<string, ResolvedInput>> {
-  const wanted = Object.entries(doc.stages).filter(([, st]) => st.dispatch > 0);
-  if (wanted.length === 0) return {};
-  const values = await ctx.redis.hmget(ctx.keys.runInputs(doc.id), ...wanted.map(([name, st]) => field(name, st.dispatch)));
-  const out: Record<string, ResolvedInput> = {};
-  wanted.forEach(([name], i) => {
-    const json = values[i];
-    if (json) out[name] = JSON.parse(json) as ResolvedInput;
-  });
+/**
+ * Every recorded dispatch's resolved input, per stage, oldest first (a stage retried from the API
+ * has one per dispatch; stages never dispatched are absent). One HGETALL of the run's hash.
+ */
+export async function resolvedInputHistory(ctx: EngineContext, doc: RunDoc): Promise<Record<string, ResolvedInput[]>> {
+  const all = await ctx.redis.hgetall(ctx.keys.runInputs(doc.id));
+  const out: Record<string, ResolvedInput[]> = {};
+  for (const [f, json] of Object.entries(all)) {
+    const stage = f.slice(0, f.lastIndexOf('#'));
+    if (!doc.stages[stage]) continue;
+    (out[stage] ??= []).push(JSON.parse(json) as ResolvedInput);
+  }
+  for (const list of Object.values(out)) list.sort((a, b) => a.dispatch - b.dispatch);
   return out;
 }

@@ -5,7 +5,7 @@ import { SIGNAL_AGENT } from '@baton/contracts';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of a run (API responses), from the engine's document. */
-export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<string, ResolvedInput>): RunView {
+export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<string, ResolvedInput[]>): RunView {
   const stages: StageView[] = doc.definition.stages.map((def) => {
     const st = doc.stages[def.name]!;
     const blockedMs = st.status === 'running' && st.agentId !== null ? fleet?.wedged.get(st.agentId) : undefined;
@@ -32,7 +32,7 @@ export function runView(doc: RunDoc, fleet?: FleetHints, resolved?: Record<strin
       output: st.output,
       error: st.error,
       waitingReason,
-      ...(resolved ? { resolvedInput: resolved[def.name] ?? null } : {}),
+      ...(resolved ? { resolvedInput: resolved[def.name]?.find((r) => r.dispatch === st.dispatch) ?? null, resolvedInputs: resolved[def.name] ?? [] } : {}),
       ...(def.forEach && st.fanOut ? { items: forEachView(doc, def.name) } : {}),
       ...(def.approval ? { approval: def.approval, waitingUntil: iso(waitingUntil(doc, def.name)) } : {}),
       ...(def.waitFor ? { waitFor: def.waitFor, waitingUntil: iso(signalWaitingUntil(doc, def.name)) } : {}),

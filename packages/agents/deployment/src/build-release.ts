@@ -17,13 +17,13 @@ export async function buildRelease(config: DeploymentConfig, releases: AppReleas
   const existing = await releases.marker(req.sha);
   if (existing) return { marker: existing, steps: [skippedStep('build', `release ${req.sha.slice(0, 12)} is already built`).report] };
 
-  const { input, signal, artifacts, log } = req.ctx;
+  const { input, signal, artifacts, log, output } = req.ctx;
   const tmp = releases.tempDir(req.sha);
   try {
     await checkoutCommit(req.git, { ...input.repository, sha: req.sha }, tmp);
     await rm(join(tmp, '.git'), { recursive: true, force: true });
     const pkg = await readPackageJson(tmp);
-    const sctx = await prepareProject(config, stepContextFor(config, tmp, { signal, artifacts, log }), pkg, { timeoutMs: input.installTimeoutMs });
+    const sctx = await prepareProject(config, stepContextFor(config, tmp, { signal, artifacts, log, output }), pkg, { timeoutMs: input.installTimeoutMs });
     const install = await installDependencies(sctx, pkg, { mode: input.install, command: input.installCommand, timeoutMs: input.installTimeoutMs });
     const build = await buildProject(sctx, pkg, { command: input.build, timeoutMs: input.buildTimeoutMs });
     const command = input.start ?? pkg?.scripts?.start;

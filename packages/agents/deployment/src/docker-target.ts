@@ -26,7 +26,7 @@ export class DockerTarget implements DeployTarget {
   }
 
   async deploy(req: DeployRequest): Promise<DeploymentOutput> {
-    const { input, signal, artifacts, log, progress } = req.ctx;
+    const { input, signal, artifacts, log, progress, output } = req.ctx;
     const probe = await this.docker(['version', '--format', '{{.Server.Version}}'], req, {}, 15_000);
     if (!probe.ok) {
       const why = probe.output.trim().split('\n').slice(-3).join(' ').slice(0, 500);
@@ -39,7 +39,7 @@ export class DockerTarget implements DeployTarget {
     const image = `baton/${input.app}:${req.sha.slice(0, 12)}`;
     // `docker build` is the agent's own tool talking to the daemon (the project's Dockerfile runs in the
     // daemon's containers), so it runs outside the sandbox, which would hide the daemon's socket.
-    const sctx = { ...stepContextFor(this.config, src, { signal, artifacts, log }), env: { ...this.config.childEnv, ...this.config.dockerEnv }, sandbox: { kind: 'off' as const } };
+    const sctx = { ...stepContextFor(this.config, src, { signal, artifacts, log, output }), env: { ...this.config.childEnv, ...this.config.dockerEnv }, sandbox: { kind: 'off' as const } };
     const build = await runStep(sctx, 'docker-build', `${this.config.dockerBin} build --pull=false -t ${image} .`, input.buildTimeoutMs);
     if (build.report.status !== 'passed') throw new NonRetryableError('BUILD_FAILED', `docker build ${build.report.reason}:\n${outputTail(build, 15)}`, { step: build.report });
     progress({ percent: 50, message: `image ${image} built` });

@@ -8,6 +8,7 @@ import { timelineView } from '../timeline.js';
 import { buildTimeline } from '../timeline-model.js';
 import { act, errorState } from './errors.js';
 import { stageDetail } from './stage-detail.js';
+import { StageLogTail } from './stage-log.js';
 import { waitingBanner } from './approval-banner.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -23,13 +24,16 @@ export const runPage: Page = (root, params) => {
   let stopStream: (() => void) | null = null;
   let lastEventId: string | undefined;
   let ticker: number | null = null;
+  /** The selected stage's live log; kept across redraws (its stream and scroll position with it). */
+  let tail: StageLogTail | null = null;
 
   const head = h('div');
   const actions = h('div.actions');
   const timeline = h('div', {}, h('div.state', {}, 'Loading run…'));
   const detail = h('div');
+  const logBox = h('div');
   const log = h('details.events', {}, h('summary', {}, 'Events'));
-  root.append(head, actions, timeline, detail, log);
+  root.append(head, actions, timeline, detail, logBox, log);
 
   async function refresh(): Promise<void> {
     try {
@@ -90,8 +94,25 @@ export const runPage: Page = (root, params) => {
     replaceChildren(timeline, timelineView(tl, now, selected, (name) => ((selected = name), draw())));
     const s = r.stages.find((x) => x.name === selected);
     replaceChildren(detail, s ? stageDetail(r, s, tl.lanes.find((l) => l.stage.name === s.name), artifacts, restartStream) : null);
+    drawLog(s);
     const list = log.querySelector('ol') ?? log.appendChild(h('ol.event-list'));
     replaceChildren(list, events.slice(-200).map((e) => h('li', {}, h('span.muted', {}, time(e.at)), ` ${e.type}`, 'stage' in e ? ` ${e.stage}` : '')));
+  }
+
+  /** The live log of the selected stage's dispatch: a new tail when the stage or its dispatch changes. */
+  function drawLog(s: RunView['stages'][number] | undefined): void {
+    const dispatch = s?.resolvedInput?.dispatch ?? null;
+    if (tail && (tail.stage !== s?.name || tail.dispatch !== dispatch)) {
+      tail.stop();
+      tail = null;
+      logBox.replaceChildren();
+    }
+    if (!s || s.approval || s.waitFor) return;
+    if (!tail) {
+      tail = new StageLogTail(id, s.name, dispatch);
+      logBox.append(tail.el);
+    }
+    tail.update(s);
   }
 
   /** Follows the run's events after the last one seen (the client ends it after the run's final event). */
@@ -111,6 +132,7 @@ export const runPage: Page = (root, params) => {
   restartStream();
   return () => {
     stopStream?.();
+    tail?.stop();
     if (ticker !== null) clearInterval(ticker);
   };
 };

@@ -1,4 +1,4 @@
-import type { RunStatus, RunSummary } from '@baton/contracts';
+import type { RunFilter, RunStatus, RunSummary } from '@baton/contracts';
 import { baton } from '../api.js';
 import { h, pill, replaceChildren } from '../dom.js';
 import { duration, time } from '../format.js';
@@ -6,18 +6,20 @@ import { liveRefresh } from '../live.js';
 import { navigate, type Page } from '../router.js';
 import { errorState } from './errors.js';
 import { mayDecide } from './approval-banner.js';
+import { bulkControls, type BulkControls } from './runs-bulk.js';
 
 const STATUSES = ['', 'queued', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 50;
 /** Keep reconnecting while the page is open (the app shell shows when the orchestrator is away). */
 const LIVE = { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 5000 };
 
-function runRow(r: RunSummary): HTMLElement {
+function runRow(r: RunSummary, bulk: BulkControls): HTMLElement {
   const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
   const took = r.startedAt ? end - Date.parse(r.startedAt) : null;
   return h(
     'tr',
     { 'data-run': r.id },
+    bulk.enabled ? bulk.rowBox(r.id) : null,
     h('td.mono', {}, h('a', { href: `/ui/runs/${r.id}` }, r.id)),
     h('td', {}, r.pipeline.name, r.pipeline.version !== null ? h('span.muted', {}, ` v${r.pipeline.version}`) : null),
     h('td', {}, pill(r.status)),
@@ -48,7 +50,10 @@ export const runsPage: Page = (root, _params, query) => {
   const body = h('div', {}, h('div.state', {}, 'Loading runs…'));
   const more = h('button', { type: 'button', onclick: () => ((limit += PAGE), void load()) }, 'Load more');
   const onMeBox = h('label', {}, h('input', { type: 'checkbox', 'data-filter': 'waiting-on-me', checked: onMe, onchange: (e: Event) => setFilter('waiting', (e.target as HTMLInputElement).checked ? 'me' : '') }), ' waiting on me');
-  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, onMeBox, h('span.live', { title: 'updates live over server-sent events' }, 'live')), body);
+  // "All matching" acts on the list's filter (the server's, so not "waiting on me", which is worked out here).
+  const filter: RunFilter | null = onMe || (!status && !pipeline) ? null : { ...(status ? { status: status as RunStatus } : {}), ...(pipeline ? { pipeline } : {}) };
+  const bulk = bulkControls(filter, () => void load());
+  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, onMeBox, h('span.live', { title: 'updates live over server-sent events' }, 'live')), bulk.el, body);
 
   baton.pipelines
     .list()
@@ -81,7 +86,12 @@ export const runsPage: Page = (root, _params, query) => {
       }
       replaceChildren(
         body,
-        h('table.grid', {}, h('thead', {}, h('tr', {}, ['Run', 'Pipeline', 'Status', 'Created', 'Duration', 'Labels', 'Error'].map((t) => h('th', {}, t)))), h('tbody', {}, list.items.map(runRow))),
+        h(
+          'table.grid',
+          {},
+          h('thead', {}, h('tr', {}, bulk.enabled ? bulk.headBox(list.items.map((r) => r.id)) : null, ['Run', 'Pipeline', 'Status', 'Created', 'Duration', 'Labels', 'Error'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, list.items.map((r) => runRow(r, bulk))),
+        ),
         cursor && limit < 200 ? more : null,
       );
     } catch (e: unknown) {

@@ -45,6 +45,18 @@ function itemsView(items: NonNullable<StageView['items']>): HTMLElement {
   );
 }
 
+/** The inputs earlier dispatches of the stage received (it was retried from the API), newest first. */
+function earlierInputs(s: StageView): HTMLElement | null {
+  const earlier = (s.resolvedInputs ?? []).filter((r) => r.dispatch !== s.resolvedInput?.dispatch).reverse();
+  if (earlier.length === 0) return null;
+  return h(
+    'details',
+    { 'data-testid': 'earlier-inputs' },
+    h('summary', {}, `Earlier dispatches (${earlier.length})`),
+    earlier.map((r) => h('div', { 'data-dispatch': r.dispatch }, h('p.muted', {}, `dispatch ${r.dispatch}${r.truncated ? ' (truncated)' : ''}`), jsonBlock(r.input))),
+  );
+}
+
 /** One stage: status, timings, attempts, input (as defined), output, error, logs and artifacts, retry-from-here. */
 export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, artifacts: ArtifactMeta[], changed: () => void): HTMLElement {
   const status = h('span.action-status');
@@ -94,6 +106,7 @@ export function stageDetail(run: RunView, s: StageView, lane: Lane | undefined, 
         { 'data-testid': 'resolved-input' },
         h('h3', {}, s.resolvedInput ? `Input received (dispatch ${s.resolvedInput.dispatch}, $from resolved${s.resolvedInput.truncated ? ', truncated' : ''})` : 'Input received'),
         s.resolvedInput ? jsonBlock(s.resolvedInput.input) : h('p.muted', {}, 'not dispatched yet'),
+        earlierInputs(s),
       ),
       h('div', {}, h('h3', {}, 'Output'), s.output === null ? h('p.muted', {}, 'none yet') : jsonBlock(s.output)),
     ),

@@ -9,8 +9,8 @@ const BulkHeaders = idempotencyKeyHeaders(
 
 const tags = ['runs'];
 const SUMMARY: Record<BulkAction, string> = {
-  cancel: 'Cancel every run a filter matches (at most `limit` per call)',
-  retry: 'Retry every finished run a filter matches from its failed stages (at most `limit` per call)',
+  cancel: 'Cancel every run a filter matches, or the runs listed in `runIds` (at most `limit` per call)',
+  retry: 'Retry every finished run a filter matches, or the runs listed in `runIds`, from its failed stages (at most `limit` per call)',
 };
 
 /** POST /v1/runs/bulk/{cancel,retry}: the filter of GET /v1/runs, a dry run, per-run results, one audit entry. */
@@ -34,7 +34,7 @@ export const bulkRunRoutes: FastifyPluginAsyncZod = async (app) => {
       async (req) => {
         const idempotencyKey = req.headers['idempotency-key'];
         const r = await engine.bulk(action, req.body, { ...(idempotencyKey ? { idempotencyKey } : {}), scope: req.actor?.keyId ?? null });
-        req.auditDetail = { action, filter: req.body.filter, dryRun: r.dryRun, matched: r.matched, done: r.done, skipped: r.skipped };
+        req.auditDetail = { action, filter: req.body.filter, ...(req.body.runIds ? { runIds: req.body.runIds.length } : {}), dryRun: r.dryRun, matched: r.matched, done: r.done, skipped: r.skipped };
         return r;
       },
     );

@@ -1,10 +1,10 @@
 import { RunId, StageLogEntry, StageLogPage, StageName } from '@baton/contracts';
 import type { RunDoc } from '@baton/engine';
-import { errorMessage } from '@baton/platform';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { described, EventStream } from '../openapi/components.js';
 import { ApiError } from '../plugins/errors.js';
+import { SharedStreamFeed, type FeedSource } from './shared-stream-feed.js';
 import { openEventStream } from './sse.js';
 
 const Params = z.object({ id: RunId, stage: StageName }).strict();
@@ -22,6 +22,7 @@ const LogHeaders = z.looseObject({
   'last-event-id': described(z.string().regex(STREAM_ID, 'an entry id from this log').optional(), 'Resume after this entry (the `id` of the last one received)'),
 });
 const POLL_MS = 300;
+const PAGE = 500;
 const tags = ['runs'];
 
 function toEntry(id: string, fields: string[]): StageLogEntry {
@@ -42,7 +43,9 @@ function dispatchOver(doc: RunDoc | null, stage: string, dispatch: number): bool
 
 /**
  * A stage's live output (written by the agent runtime, runtime/src/live-log.ts): server-sent events
- * that end when the dispatch is over, resumable with Last-Event-ID, and a paged form.
+ * that end when the dispatch is over, resumable with Last-Event-ID, and a paged form. Every log
+ * stream of the process shares one poller (SharedStreamFeed): one read per dispatch per pass,
+ * however many are watching it.
  */
 export const stageLogRoutes: FastifyPluginAsyncZod = async (app) => {
   const { engine, notices } = app.baton;
@@ -57,6 +60,27 @@ export const stageLogRoutes: FastifyPluginAsyncZod = async (app) => {
     return { doc, dispatch: dispatch ?? st.dispatch };
   }
   const read = async (key: string, after: string, count: number) => ((await redis.xrange(key, `(${after}`, '+', 'COUNT', count)) as [string, string[]][]).map(([id, f]) => toEntry(id, f));
+  // One poller for every log stream of this process (shared-stream-feed.ts, as for run events).
+  const feed = new SharedStreamFeed(notices, app.log, { pollMs: POLL_MS, page: PAGE });
+  app.addHook('onClose', async () => feed.stop());
+
+  /** A dispatch's log as a feed: over once the dispatch is (read before the entries, so the last ones are still sent). */
+  function logSource(id: string, stage: string, requested: number): FeedSource {
+    let dispatch = requested;
+    return {
+      begin: async () => {
+        const doc = await engine.get(id);
+        // Not dispatched yet when the stream opened: follow the first dispatch.
+        if (dispatch === 0 && doc?.stages[stage]) dispatch = doc.stages[stage].dispatch;
+        if (dispatch === 0) return { over: !doc || !doc.stages[stage], read: null };
+        const key = keys.stageLog(id, stage, dispatch);
+        return {
+          over: dispatchOver(doc, stage, dispatch),
+          read: async (after: string, count: number) => (await read(key, after, count)).map((e) => ({ id: e.id, event: e.kind, json: JSON.stringify(e) })),
+        };
+      },
+    };
+  }
 
   app.get(
     '/v1/runs/:id/stages/:stage/logs/page',
@@ -100,50 +124,20 @@ export const stageLogRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const { id, stage } = req.params;
-      let t = await target(id, stage, req.query.dispatch);
+      const t = await target(id, stage, req.query.dispatch);
       const release = app.streamSlots.acquire(req);
       const res = openEventStream(reply);
       res.once('close', release).once('finish', release);
-      let closed = false;
-      let wake: (() => void) | null = null;
-      const poke = () => {
-        const w = wake;
-        wake = null;
-        w?.();
-      };
-      res.on('close', () => {
-        closed = true;
-        poke();
-      });
-      const unsubscribe = notices.on(id, poke);
-      let last = req.headers['last-event-id'] ?? '0';
-      try {
-        while (!closed) {
-          const doc = await engine.get(id);
-          // Not dispatched yet when the stream opened: follow the first dispatch.
-          if (t.dispatch === 0 && doc?.stages[stage]) t = { doc, dispatch: doc.stages[stage].dispatch };
-          if (t.dispatch > 0) {
-            for (;;) {
-              const batch = await read(keys.stageLog(id, stage, t.dispatch), last, 500);
-              for (const e of batch) {
-                res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`);
-                last = e.id;
-              }
-              if (batch.length < 500 || closed) break;
-            }
-            if (dispatchOver(doc, stage, t.dispatch)) break;
-          } else if (!doc || !doc.stages[stage]) break;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(poke, POLL_MS).unref();
-          });
-        }
-      } catch (e: unknown) {
-        req.log.warn({ runId: id, stage, err: errorMessage(e) }, 'log stream ended by an error');
-      } finally {
-        unsubscribe();
-        res.end();
-      }
+      // Streams of one dispatch share one watch; a stream opened before the first dispatch follows it once it exists.
+      const unsubscribe = feed.subscribe(
+        `${id}\n${stage}\n${t.dispatch}`,
+        id,
+        () => logSource(id, stage, t.dispatch),
+        req.headers['last-event-id'] ?? '0',
+        (e) => res.write(`id: ${e.id}\nevent: ${e.event ?? 'lines'}\ndata: ${e.json}\n\n`),
+        () => res.end(),
+      );
+      res.once('close', unsubscribe);
     },
   );
 };
