@@ -16,6 +16,9 @@ import {
 import { Redis } from 'ioredis';
 import { api } from './api.js';
 
+/** How long a started process may take to say it is ready (see `ready`). */
+const READY_TIMEOUT_MS = 180_000;
+
 /** An agent process of the stack; killed ones stay listed (their pid explains re-executions). */
 export interface AgentProcess {
   readonly id: string;
@@ -240,14 +243,19 @@ export class ChaosStack {
     return proc;
   }
 
-  /** Waits for a process to be ready; kills it when it isn't (or exits) within the deadline. */
+  /**
+   * Waits for a process to be ready; kills it when it isn't (or exits) within the deadline. A process
+   * that exits is reported at once; the deadline itself is generous because on a shared 2-core
+   * machine (load average ≈ 30: several `tsc -b` beside the tests) a node process was seen taking
+   * more than 90 s to start, which the model test then reported as a failed repair.
+   */
   private async ready(proc: BatonProcess, what: string, probe: () => Promise<boolean> | boolean): Promise<void> {
     const p = waitFor(
       async () => {
         if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited' as const;
         return (await probe()) ? ('ready' as const) : false;
       },
-      { what, timeoutMs: 90_000, intervalMs: 50 },
+      { what, timeoutMs: READY_TIMEOUT_MS, intervalMs: 50 },
     ).then((state) => {
       if (state === 'exited') throw new Error(`${what}: the process exited: ${proc.output().slice(-2000)}`);
     });
