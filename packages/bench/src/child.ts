@@ -5,6 +5,16 @@ import type { ChildMessage } from './children/ipc.js';
 
 type Of<T extends ChildMessage['type']> = Extract<ChildMessage, { type: T }>;
 
+/** CPU seconds (user + system) a process used so far, from /proc (NaN where there is none). */
+export function procCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** A benchmark child process (children/<name>.js) with IPC: configuration in, readiness and figures out. */
 export class Child {
   private readonly queue: ChildMessage[] = [];
@@ -49,12 +59,7 @@ export class Child {
 
   /** CPU seconds (user + system) the child used so far, from /proc (NaN where there is none). */
   cpuSeconds(): number {
-    try {
-      const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return NaN;
-    }
+    return procCpuSeconds(this.pid);
   }
 
   /** The next message of a type (earlier messages of other types are dropped). */

@@ -22,7 +22,7 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     passes: { type: 'string', default: 'none,aof' },
-    'aof-scenarios': { type: 'string', default: 'A,B,C,D,F' },
+    'aof-scenarios': { type: 'string', default: 'A,B,P,C,D,F' },
   },
 });
 

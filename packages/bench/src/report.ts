@@ -20,13 +20,21 @@ export interface BenchReport {
 
 const mark = (met: boolean | null) => (met === null ? '—' : met ? 'met' : 'MISSED');
 
+/** CPU ms per unit, per process, and their sum: "redis 0.1 + orchestrator 0.2 + agent 0.3 = 0.6 / run". */
+export function cpuText(cpu: ScenarioResult['cpu']): string {
+  if (!cpu) return '';
+  const parts = Object.entries(cpu.perProcess).filter(([, v]) => Number.isFinite(v));
+  const sum = parts.reduce((a, [, v]) => a + v, 0);
+  return `${parts.map(([k, v]) => `${k} ${v}`).join(' + ')} = ${Math.round(sum * 1000) / 1000} / ${cpu.unit}`;
+}
+
 export function table(p: PassReport): string {
   const rows = p.verdicts.map((v) => {
-    const r = p.results.find((x) => x.id === v.id);
+    const r = v.of === null ? undefined : p.results.find((x) => x.id === (v.of ?? v.id));
     const cmds = r?.commands ? `${r.commands.perUnit} / ${r.commands.unit}` : '';
-    return `| ${v.id} | ${v.figure} | ${v.target} | ${mark(v.met)} | ${cmds} |`;
+    return `| ${v.id} | ${v.figure} | ${v.target} | ${mark(v.met)} | ${cpuText(r?.cpu)} | ${cmds} |`;
   });
-  return ['| scenario | median figure | target | | Redis commands |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| scenario | median figure | target | | CPU ms per unit | Redis commands |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 export function markdown(r: BenchReport): string {

@@ -14,6 +14,8 @@ export interface ScenarioResult {
   /** Every repetition's headline figure, for the spread. */
   reps: number[];
   commands?: { unit: string; perUnit: number; top: Record<string, number> };
+  /** CPU milliseconds per unit of work, per process (e.g. redis, orchestrator, agent). */
+  cpu?: { unit: string; perProcess: Record<string, number> };
   notes: string[];
 }
 

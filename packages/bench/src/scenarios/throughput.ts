@@ -1,10 +1,10 @@
-import { keys } from '@baton/contracts';
+import { keys, type PipelineDefinition } from '@baton/contracts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Child } from '../child.js';
 import { preciseNow } from '../clock.js';
 import { perUnit, type BenchRedis } from '../redis.js';
-import { linearPipeline, BenchStack } from '../stack.js';
+import { BenchStack } from '../stack.js';
 
 export const CONCURRENCY = 50;
 const NS = 'bench';
@@ -23,7 +23,7 @@ export interface Throughput {
  * Resets Redis's stats, starts the clock, runs `go` (which releases the pre-loaded work and returns
  * the seconds it took from `t0`), and reads throughput, commands and CPU per unit of work.
  */
-async function measure(redis: BenchRedis, child: Child, n: number, go: (t0: number) => Promise<number>): Promise<Throughput> {
+export async function measure(redis: BenchRedis, child: Child, n: number, go: (t0: number) => Promise<number>): Promise<Throughput> {
   await redis.resetStats();
   const cpu0 = await redis.cpuSeconds();
   const drv0 = process.cpuUsage();
@@ -61,18 +61,18 @@ export async function rawThroughput(redis: BenchRedis, n: number): Promise<Throu
 }
 
 /**
- * B/C: Baton. `n` runs of a `stages`-stage linear noop pipeline submitted through the engine while
+ * B/C: Baton. `n` runs of a noop pipeline submitted through the engine while
  * the noop queue is paused; the clock starts when it is resumed and stops when every run succeeded.
  * The engine runs in this (driver) process, the agent in a child process, as A's worker does.
  */
-export async function batonThroughput(redis: BenchRedis, n: number, stages: number): Promise<Throughput> {
+export async function batonThroughput(redis: BenchRedis, n: number, definition: PipelineDefinition): Promise<Throughput> {
   await redis.flush();
   const stack = await BenchStack.start(redis.url, NS);
   let child: Child | null = null;
   try {
     const queue = stack.engine.ctx.queues.get('noop');
     await queue.pause();
-    await stack.submit(n, linearPipeline(stages));
+    await stack.submit(n, definition);
     child = await Child.start('agents', { url: redis.url, namespace: NS, agent: 'noop', count: 1, concurrency: CONCURRENCY });
     return await measure(redis, child, n, async (t0) => {
       await queue.resume();
