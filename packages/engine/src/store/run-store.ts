@@ -39,11 +39,16 @@ export type CreateResult =
 
 export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
 
+/** Active runs whose last commit from this process is remembered (see RunStore.recent). */
+const RECENT_MAX = 4096;
+
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
   /** Loads and commits issued together (many results applied at once) share one pipeline. */
   private readonly loads: RedisBatcher<string, LoadedRun | null>;
   private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, number>;
+  /** Run id -> the document and revision this process last committed, while the run is active. */
+  private readonly remembered = new Map<string, LoadedRun>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -68,6 +73,24 @@ export class RunStore {
 
   load(runId: string): Promise<LoadedRun | null> {
     return this.loads.call(runId);
+  }
+
+  /**
+   * The run as this process last committed it (null: not remembered), to compute the next
+   * transition without reading it back: the commit's revision check still decides, so a copy that
+   * another orchestrator made stale costs one refused commit and a fresh load (mutate.ts). Only for
+   * transitions, never handed out: the reducers copy before changing (run-doc.ts copyDoc).
+   */
+  recent(runId: string): LoadedRun | null {
+    return this.remembered.get(runId) ?? null;
+  }
+
+  private remember(run: LoadedRun): void {
+    const id = run.doc.id;
+    this.remembered.delete(id);
+    if (TERMINAL_RUN_STATUSES.has(run.doc.status)) return;
+    this.remembered.set(id, run);
+    if (this.remembered.size > RECENT_MAX) this.remembered.delete(this.remembered.keys().next().value!);
   }
 
   async loadMany(runIds: string[]): Promise<(LoadedRun | null)[]> {
@@ -106,7 +129,10 @@ export class RunStore {
       pipeline?.createdAt ?? '',
     ])) as string[];
     if (reply[0] === 'stale') return { created: false, stale: true };
-    if (reply[0] === 'created') return { created: true, runId: reply[1]! };
+    if (reply[0] === 'created') {
+      this.remember({ doc: t.doc, rev: 1 });
+      return { created: true, runId: reply[1]! };
+    }
     return { created: false, runId: reply[1]!, fingerprint: reply[2]!, ...(reply[0] === 'deleted' ? { deleted: true as const } : {}) };
   }
 
@@ -145,9 +171,11 @@ export class RunStore {
       keys: ops.keys,
       args: [prev.rev, JSON.stringify(t.doc), ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
     });
+    if (rev <= 0) this.remembered.delete(t.doc.id);
     if (rev === -1) return { ok: false, reason: 'conflict' };
     if (rev === -2) return { ok: false, reason: 'slot-busy' };
     if (rev === 0) return { ok: false, reason: 'missing' };
+    this.remember({ doc: t.doc, rev });
     return { ok: true, rev };
   }
 
