@@ -31,6 +31,9 @@ export async function applyJob(
     ctx.log.warn({ jobId, agent: agentType }, 'ignoring a job whose id Baton did not make');
     return false;
   }
+  // Usually the completion is already behind the "active" event that sent us here: one HMGET
+  // instead of reading the job's state and data (about ten commands) to find that out.
+  if (unlessFinished && (await ctx.queues.finishedOrGone(agentType, jobId))) return false;
   // The run is read alongside the job (one round trip); the commit's revision check still decides.
   const recent = ctx.store.recent(ids.runId);
   const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId), recent ?? ctx.store.load(ids.runId)]);

@@ -94,6 +94,12 @@ export class AgentQueues {
     return processedOn == null && finishedOn == null ? 'not-started' : 'started';
   }
 
+  /** Whether a job has finished (its result is written) or is gone, from its hash alone (one HMGET). */
+  async finishedOrGone(agentType: string, jobId: string): Promise<boolean> {
+    const [created, finishedOn] = await this.redis.hmget(this.get(agentType).toKey(jobId), 'timestamp', 'finishedOn');
+    return created == null || finishedOn != null;
+  }
+
   /**
    * Removes a job unless a worker holds its lock. Returns 'removed', 'missing' or 'locked'. A
    * finished job (the usual case: its result was just committed) goes in one short script
