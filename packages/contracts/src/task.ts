@@ -45,7 +45,17 @@ const ResultBase = {
  */
 export const TaskResult = z.discriminatedUnion('ok', [
   z.object({ ...ResultBase, ok: z.literal(true), output: JsonValue }),
-  z.object({ ...ResultBase, ok: z.literal(false), error: StageError }),
+  z.object({
+    ...ResultBase,
+    ok: z.literal(false),
+    error: StageError,
+    /**
+     * Set by the runtime, never by a handler: it refused the job before the handler started (its run
+     * no longer wants it, or holds it while paused). That attempt never ran; a handler's own
+     * `CANCELLED` does not carry this.
+     */
+    refused: z.literal(true).optional(),
+  }),
 ]);
 export type TaskResult = z.infer<typeof TaskResult>;
 

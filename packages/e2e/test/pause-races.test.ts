@@ -182,6 +182,77 @@ describe('a paused run starts no new attempt, even one BullMQ starts at once (de
   });
 });
 
+describe('a handler that itself answers CANCELLED on a held dispatch', () => {
+  // Pausing marks the live dispatch held, and an agent's refusal of a held job means "this attempt
+  // never ran". A handler that ran and answered CANCELLED is not a refusal: it used its attempt, and
+  // must not be taken back and run once more (the model test's "one execution too many").
+  for (const when of ['while the run is paused', 'after the resume'] as const) {
+    it(`fails the stage when the answer comes ${when}; the handler ran once`, async () => {
+      h = await stack.harness({ reconcileIntervalMs: 3_600_000 });
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const calls = { n: 0 };
+      const def = defineAgent({
+        type: 'quitter',
+        input: z.unknown(),
+        output: z.object({ n: z.number() }),
+        async handler() {
+          calls.n++;
+          await released;
+          throw new StageFailure('CANCELLED', 'the handler gave up', { retryable: false });
+        },
+      });
+      await h.agent(def);
+      const run = await h.submit({ definition: { stages: [{ name: 's', agent: 'quitter', retry: { maxAttempts: 3 } }] } });
+      await h.waitStage(run.id, 's', 'running');
+      expect((await h.request('POST', `/v1/runs/${run.id}/pause`)).status).toBe(200);
+      if (when === 'after the resume') expect((await h.request('POST', `/v1/runs/${run.id}/resume`)).status).toBe(200);
+      release();
+      const after = await h.waitRun(run.id, (r) => stageOf(r).status !== 'running', 20_000);
+      // A final failure ends the run even while it is paused; a stage taken back would wait for the resume.
+      if (after.status === 'paused') expect((await h.request('POST', `/v1/runs/${run.id}/resume`)).status).toBe(200);
+      const done = await h.waitRun(run.id, undefined, 20_000);
+      expect(calls.n).toBe(1);
+      expect(done.status).toBe('failed');
+      expect(stageOf(done)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'CANCELLED' } });
+    });
+  }
+});
+
+describe('fan-out items taken back by a pause', () => {
+  it('are queued again on resume under the same job ids and run (the pause no longer marks them superseded)', async () => {
+    // No repair pass: nothing removes the superseded record between the pause and the resume.
+    h = await stack.harness({ reconcileIntervalMs: 3_600_000 });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const ran: number[] = [];
+    const def = defineAgent({
+      type: 'itemer',
+      input: z.unknown(),
+      output: z.object({ item: z.unknown() }),
+      async handler(ctx) {
+        ran.push(ctx.itemIndex ?? -1);
+        await released;
+        return { item: ctx.item ?? null };
+      },
+    });
+    await h.agent(def); // concurrency 1: item 0 runs, items 1 and 2 wait on the queue
+    const run = await h.submit({
+      definition: { stages: [{ name: 's', agent: 'itemer', forEach: { $from: 'input.items', maxParallel: 3 } }] },
+      input: { items: ['a', 'b', 'c'] },
+    });
+    await h.waitRun(run.id, () => ran.length === 1, 20_000);
+    expect((await h.request('POST', `/v1/runs/${run.id}/pause`)).status).toBe(200);
+    await h.waitRun(run.id, (r) => stageOf(r).items?.counts.pending === 2, 20_000);
+    expect((await h.request('POST', `/v1/runs/${run.id}/resume`)).status).toBe(200);
+    release();
+    const done = await h.waitRun(run.id, undefined, 30_000);
+    expect(stageOf(done).items?.counts).toMatchObject({ succeeded: 3, failed: 0 });
+    expect(done.status).toBe('succeeded');
+    expect(ran.sort()).toEqual([0, 1, 2]);
+  });
+});
+
 describe('a stale "started" fact re-applied after a revision conflict (defect 7)', () => {
   it('changes nothing: one retry event per retry, and baton_stage_retries_total equals them', async () => {
     h = await stack.harness({ reconcileIntervalMs: 3_600_000 });

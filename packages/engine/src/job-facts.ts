@@ -37,7 +37,7 @@ export function resultFact(returnvalue: unknown): { ok: true; fact: JobFact } | 
   const proto = checkAgentProtocol(r.protocol);
   if (!proto.ok) return { ok: false, error: { code: 'PROTOCOL_MISMATCH', message: proto.reason, retryable: false } };
   const common = { agentId: r.agentId, attempt: r.attempt, startedAt: Date.parse(r.startedAt), finishedAt: Date.parse(r.finishedAt), ...(r.usage ? { usage: r.usage } : {}) };
-  return { ok: true, fact: { kind: 'finished', outcome: r.ok ? { ok: true, output: r.output, ...common } : { ok: false, error: r.error, ...common } } };
+  return { ok: true, fact: { kind: 'finished', outcome: r.ok ? { ok: true, output: r.output, ...common } : { ok: false, error: r.error, ...(r.refused ? { refused: true } : {}), ...common } } };
 }
 
 /** Reads the facts from a job in a given state. */

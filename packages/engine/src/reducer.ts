@@ -285,7 +285,8 @@ export function markProgress(doc: RunDoc, f: { stage: string; dispatch: number; 
 }
 
 type OutcomeBase = { agentId: string | null; attempt: number; startedAt: number | null; finishedAt: number; usage?: ModelUsage };
-export type Outcome = ({ ok: true; output: JsonValue } & OutcomeBase) | ({ ok: false; error: StageError } & OutcomeBase);
+/** `refused`: the runtime refused the job before its handler started (TaskResult.refused). */
+export type Outcome = ({ ok: true; output: JsonValue } & OutcomeBase) | ({ ok: false; error: StageError; refused?: true } & OutcomeBase);
 
 /** The stage's job finished for good (success, or a failure with no attempts left). */
 export function markFinished(doc: RunDoc, f: { stage: string; dispatch: number; outcome: Outcome }, now: number): Transition | null {

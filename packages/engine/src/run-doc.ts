@@ -30,7 +30,8 @@ export const StageState = z.object({
   attemptBase: z.int().nonnegative().optional(),
   /**
    * The current dispatch was live while the run was paused, so its job was held (superseded.ts): a
-   * `CANCELLED` result for it, applied then or after the resume, is an agent refusing the held job.
+   * result marked `refused` for it, applied then or after the resume, is an agent refusing the held
+   * job (a handler's own `CANCELLED` is not).
    */
   held: z.boolean().optional(),
   agentId: z.string().nullable(),

@@ -3,7 +3,7 @@ import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
 import { unguarded, type PassGuard } from './lease.js';
-import { droppedJobs, finishedJobIds } from './jobs.js';
+import { addedJobs, droppedJobs, finishedJobIds } from './jobs.js';
 import type { RunDoc } from './run-doc.js';
 
 /**
@@ -24,6 +24,18 @@ export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
   if (dropped.length === 0) return [];
   const finished = finishedJobIds(next);
   return dropped.filter((j) => !finished.has(j.jobId)).map((j) => supersededMember(j.agent, j.jobId));
+}
+
+/**
+ * Fan-out item jobs `prev -> next` queues again under a job id an earlier commit recorded as
+ * superseded: an item a pause took back keeps its job id (same dispatch, same index) when the
+ * resume queues it anew. The commit that wants the job again removes the record, or the agent would
+ * refuse it and the repair pass remove it. (A stage's new job always has a new dispatch, a new id.)
+ */
+export function rewantedJobs(prev: RunDoc, next: RunDoc): string[] {
+  return addedJobs(prev, next)
+    .filter((j) => j.item !== null)
+    .map((j) => supersededMember(j.agent, j.jobId));
 }
 
 /**

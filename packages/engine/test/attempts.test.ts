@@ -80,7 +80,7 @@ describe('pause keeps the attempts used', () => {
     let d = fold(newRun(), [started(1)])!.doc;
     d = pause(d, 2000).doc;
     // Attempt 1 failed; BullMQ retried at once; the agent that took attempt 2 refused it (held).
-    const refused: JobFact = { kind: 'finished', outcome: { ok: false, error: { code: 'CANCELLED', message: 'held', retryable: false }, agentId: 'ag', attempt: 2, startedAt: 1, finishedAt: 2 } };
+    const refused: JobFact = { kind: 'finished', outcome: { ok: false, error: { code: 'CANCELLED', message: 'held', retryable: false }, refused: true, agentId: 'ag', attempt: 2, startedAt: 1, finishedAt: 2 } };
     const t = fold(d, [refused])!;
     expect(t.doc.stages.s).toMatchObject({ status: 'pending', attempts: 1 });
     expect(retries(t.events)).toEqual([1]);
@@ -88,6 +88,18 @@ describe('pause keeps the attempts used', () => {
     // Not paused: a CANCELLED result is a failure as any other.
     const running = fold(newRun(), [started(1)])!.doc;
     expect(fold(running, [refused])!.doc.stages.s!.status).toBe('failed');
+  });
+
+  it("a handler's own CANCELLED on a held dispatch is a failure, not a refusal: the stage is not taken back to run again", () => {
+    let d = fold(newRun(), [started(1)])!.doc;
+    d = pause(d, 2000).doc;
+    expect(d.stages.s!.held).toBe(true);
+    const own: JobFact = { kind: 'finished', outcome: { ok: false, error: { code: 'CANCELLED', message: 'the handler gave up', retryable: false }, agentId: 'ag', attempt: 1, startedAt: 1, finishedAt: 2 } };
+    const t = fold(d, [own])!;
+    expect(t.doc.stages.s).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'CANCELLED' } });
+    // After the resume too (the dispatch stays held until the stage ends).
+    const resumed = resume(d, 2100).doc;
+    expect(fold(resumed, [own])!.doc.stages.s).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
   it('a stage taken back before it ever started carries nothing; only a paused run is unqueued', () => {

@@ -164,7 +164,9 @@ export class TaskRunner {
     }
     if (this.deps.superseded && (await this.deps.superseded(job.id!))) {
       this.deps.log.info({ jobId: job.id }, 'the run no longer wants this job (cancelled, paused or replaced): not executing it');
-      return fail({ code: 'CANCELLED', message: 'the stage was no longer wanted when an agent took its job', retryable: false });
+      // Marked `refused`: the handler never ran (the engine tells this apart from a handler's own CANCELLED).
+      const error = { code: 'CANCELLED', message: 'the stage was no longer wanted when an agent took its job', retryable: false };
+      return { ...base, ok: false, error, refused: true, finishedAt: new Date().toISOString() };
     }
     const env = TaskEnvelope.safeParse(job.data);
     if (!env.success) {

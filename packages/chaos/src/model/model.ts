@@ -16,6 +16,8 @@ export interface ModelOptions {
   path?: string;
   /** Stop shrinking after this long (the stack is real: each shrink step is a full sequence). */
   shrinkBudgetMs: number;
+  /** Stop generating and shrinking after this long in all (default: 2 min per sequence plus the shrink budget). */
+  timeLimitMs?: number;
   logDir: string | null;
   log(message: string): void;
 }
@@ -33,6 +35,8 @@ export interface ModelReport {
   longestOverlapMs: number;
   deletedByRetention: number;
   retryEvents: number;
+  /** The longest a sequence's runs took to settle after its last command (stuck after 90 s). */
+  longestSettleMs: number;
   commandCounts: Record<string, number>;
   durationMs: number;
   /** The minimal failing sequence (after shrinking), its violations and how to replay it. */
@@ -67,6 +71,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
     longestOverlapMs: 0,
     deletedByRetention: 0,
     retryEvents: 0,
+    longestSettleMs: 0,
     commandCounts: {},
     durationMs: 0,
     failure: null,
@@ -84,6 +89,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
     report.longestOverlapMs = Math.max(report.longestOverlapMs, v.longestOverlapMs);
     report.deletedByRetention += v.deletedByRetention;
     report.retryEvents += v.retryEvents;
+    report.longestSettleMs = Math.max(report.longestSettleMs, v.settleMs);
   };
   const retries = async () => (await fleetMetrics(m.stack, ['baton_stage_retries_total'])).baton_stage_retries_total ?? 0;
 
@@ -93,7 +99,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
     const trace = await executeSequence(m, commands, newScope());
     const verdict = await checkSequence(m, trace, before, retries);
     add(verdict, commands);
-    opts.log(`sequence ${report.sequencesExecuted}: ${commands.length} commands, ${verdict.runs} runs, ${verdict.executions} executions — ${verdict.violations.length === 0 ? 'ok' : `${verdict.violations.length} violation(s)`}`);
+    opts.log(`sequence ${report.sequencesExecuted}: ${commands.length} commands, ${verdict.runs} runs, ${verdict.executions} executions, settled in ${(verdict.settleMs / 1000).toFixed(1)} s — ${verdict.violations.length === 0 ? 'ok' : `${verdict.violations.length} violation(s)`}`);
     for (const v of verdict.violations) opts.log(`  ✗ ${v}`);
     if (verdict.violations.length > 0) {
       lastViolations.set(commands, verdict.violations);
@@ -108,7 +114,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
       numRuns: opts.sequences,
       ...(opts.path ? { path: opts.path } : {}),
       // A run longer than the budget stops shrinking and reports the smallest failure found so far.
-      interruptAfterTimeLimit: opts.sequences * 120_000 + opts.shrinkBudgetMs,
+      interruptAfterTimeLimit: opts.timeLimitMs ?? opts.sequences * 120_000 + opts.shrinkBudgetMs,
       markInterruptAsFailure: false,
       endOnFailure: false,
     });
@@ -138,7 +144,7 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
 export function formatModelReport(r: ModelReport): string {
   const lines = [
     `model test ${r.ok ? 'PASS' : 'FAIL'} (seed ${r.seed}): ${r.sequencesGenerated} sequences generated, ${r.sequencesExecuted} executed (shrinking included), ${r.commandsExecuted} commands, ${r.runs} runs`,
-    `executions ${r.executions}, re-executions ${r.reexecutions}, overlaps ${r.overlaps} (longest ${r.longestOverlapMs} ms), runs deleted by retention ${r.deletedByRetention}, retry events ${r.retryEvents}, ${Math.round(r.durationMs / 1000)} s`,
+    `executions ${r.executions}, re-executions ${r.reexecutions}, overlaps ${r.overlaps} (longest ${r.longestOverlapMs} ms), runs deleted by retention ${r.deletedByRetention}, retry events ${r.retryEvents}, longest settle ${(r.longestSettleMs / 1000).toFixed(1)} s, ${Math.round(r.durationMs / 1000)} s`,
     `commands: ${Object.entries(r.commandCounts).map(([k, n]) => `${k} ${n}`).join(', ')}`,
   ];
   if (r.failure) {

@@ -64,7 +64,7 @@ export async function executeSequence(m: ModelStack, commands: readonly ModelCom
               id,
               maxAttempts: c.maxAttempts,
               stages: c.stages.map((_, i) => `s${i + 1}`),
-              blocking: new Set(c.stages.flatMap((s, i) => (s.cpuMs >= MODEL_LOCK_MS / 2 ? [`s${i + 1}`] : []))),
+              blocking: new Map(c.stages.flatMap((s, i) => (s.cpuMs >= MODEL_LOCK_MS / 2 ? [[`s${i + 1}`, s.cpuMs] as const] : []))),
               key,
               actions: [],
             };

@@ -3,8 +3,12 @@ export interface RunTrace {
   id: string;
   maxAttempts: number;
   stages: string[];
-  /** Stages whose agent blocks its event loop past the lock duration (a lost lock is expected there). */
-  blocking: Set<string>;
+  /**
+   * Stages whose handler blocks its agent's event loop for at least half the lock duration, with
+   * that block in ms: the agent process misses lock renewals meanwhile, so every execution on it at
+   * that time (this stage's and its neighbours' in other slots) may lose its lock.
+   */
+  blocking: Map<string, number>;
   key: string | null;
   /** Acknowledged operator actions, in order. `sentAt` is when the request left, `ackAt` when 200 came back. */
   actions: { kind: 'cancel' | 'pause' | 'resume' | 'retry' | 'age'; sentAt: number; ackAt: number }[];

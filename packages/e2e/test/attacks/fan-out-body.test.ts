@@ -28,7 +28,7 @@ describe('attack: a request that fans one value out into a huge job envelope', (
     const submit = async (body: unknown) => {
       const text = JSON.stringify(body);
       const res = await fetch(`${orch.url}/v1/runs`, { method: 'POST', headers, body: text });
-      return { status: res.status, size: text.length, body: (await res.json()) as RunView & ApiErrorBody };
+      return { status: res.status, size: text.length, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as RunView & ApiErrorBody };
     };
     const memory = async () => Number(infoField(await h.engine.ctx.redis.info('memory'), 'used_memory'));
     const before = await memory();
@@ -80,6 +80,7 @@ describe('attack: a request that fans one value out into a huge job envelope', (
     const r3 = await submit(slow);
     expect(r3.status).toBe(429);
     expect(r3.body.error.code).toBe('TOO_MANY_ACTIVE_RUNS');
+    expect(r3.retryAfter).toBe('10');
     expect((await fetch(`${orch.url}/v1/runs/${r1.body.id}/cancel`, { method: 'POST', headers, body: '{}' })).status).toBe(200);
     expect((await submit(slow)).status).toBe(202);
   }, 180_000);

@@ -38,17 +38,18 @@ export const carriedAttempts = (prev: StageState): number => (prev.status === 'p
 
 /**
  * While the run is paused its live jobs are held (superseded.ts): an agent that takes one refuses
- * to start the handler and returns `CANCELLED`. Pausing marks the live stages `held`; a `CANCELLED`
- * result for a held dispatch — applied while paused or after the resume — means that attempt never
- * ran: the stage is taken back (and queued anew once the run is not paused) instead of failed. The
- * next dispatch is not held, so a handler that itself answers `CANCELLED` fails the stage then.
+ * to start the handler and returns `CANCELLED`, marked `refused`. Pausing marks the live stages
+ * `held`; a refusal of a held dispatch — applied while paused or after the resume — means that
+ * attempt never ran: the stage is taken back (and queued anew once the run is not paused) instead of
+ * failed. A handler that itself answers `CANCELLED` (no `refused` mark) did run: that fails the stage
+ * like any final failure, held or not — taking it back would run the handler once more.
  */
 export function holdLive(d: DraftLike): void {
   for (const st of Object.values(d.doc.stages)) if (st.status === 'queued' || st.status === 'running') st.held = true;
 }
 
-export const refusedWhileHeld = (st: StageState, outcome: { ok: boolean; error?: { code: string } }): boolean =>
-  st.held === true && !outcome.ok && outcome.error?.code === 'CANCELLED';
+export const refusedWhileHeld = (st: StageState, outcome: { ok: boolean; refused?: true }): boolean =>
+  st.held === true && !outcome.ok && outcome.refused === true;
 
 /** A held job was refused as attempt `attempt` (in the stage's count): it never ran, the ones before did. */
 export function takeBackRefused(d: DraftLike, stage: string, attempt: number): void {

@@ -5,7 +5,7 @@ import { readDoc, type RunDoc } from '../run-doc.js';
 import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
-import { HELD_SCORE, heldJobs, supersededJobs } from '../superseded.js';
+import { HELD_SCORE, heldJobs, rewantedJobs, supersededJobs } from '../superseded.js';
 import { notableEvents, OUTBOX_MAX_LEN } from '../outbox/notable-events.js';
 import { slotWrites } from './slot-writes.js';
 import { callScript, pipeScript, withScripts } from './scripts.js';
@@ -234,6 +234,7 @@ export class RunStore {
     const heldAfter = heldJobs(next);
     for (const member of heldBefore) if (!heldAfter.has(member)) ops.zrem(k.supersededJobs(), member);
     for (const member of heldAfter) if (!heldBefore.has(member)) ops.zadd(k.supersededJobs(), HELD_SCORE, member);
+    if (prev) for (const member of rewantedJobs(prev, next)) ops.zrem(k.supersededJobs(), member);
     // After the releases: a job superseded by this very commit stays recorded.
     if (prev) for (const member of supersededJobs(prev, next)) ops.zadd(k.supersededJobs(), next.updatedAt, member);
     slotWrites(ops, k, prev, next);

@@ -24,6 +24,9 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_REQUEST',
 };
 
+/** Seconds a caller refused by an engine cap (active runs per key) is told to wait. */
+const ENGINE_RETRY_AFTER_S = 10;
+
 function byStatus(status: number): ApiErrorCode {
   if (status === 401) return 'UNAUTHORIZED';
   if (status === 403) return 'FORBIDDEN';
@@ -46,7 +49,10 @@ export function describeError(err: unknown): { status: number; code: ApiErrorCod
     return { status: API_ERRORS[err.code].status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...(err.headers ? { headers: err.headers } : {}) };
   }
   if (err instanceof EngineError) {
-    return { status: API_ERRORS[err.code].status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
+    const status = API_ERRORS[err.code].status;
+    // The OpenAPI document promises Retry-After on every 429: a capped caller waits for runs to finish.
+    const headers = status === 429 ? { headers: { 'retry-after': String(ENGINE_RETRY_AFTER_S) } } : {};
+    return { status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}), ...headers };
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = (err as { validationContext?: string }).validationContext;
