@@ -21,6 +21,7 @@ import type {
   PipelineView,
   QueueList,
   QueueThroughput,
+  Overview,
   QueueView,
   Ready,
   RunChanges,
@@ -185,6 +186,11 @@ export class BatonClient {
     resume: (type: string): Promise<QueueView> => this.call('resumeQueue', { params: { type } }),
     throughput: (): Promise<QueueThroughput> => this.call('getQueueThroughput'),
   };
+
+  /** The overview page's per-minute series over [from, to) (ISO; default the last hour, at most 24 h). */
+  overview(query: { from?: string; to?: string } = {}): Promise<Overview> {
+    return this.call('getOverview', { query });
+  }
 
   readonly keys = {
     list: (): Promise<ApiKeyList> => this.call('listApiKeys'),

@@ -37,6 +37,7 @@ export const OPERATIONS = {
   pauseQueue: ['POST', '/v1/queues/:type/pause'],
   resumeQueue: ['POST', '/v1/queues/:type/resume'],
   getQueueThroughput: ['GET', '/v1/queues/throughput'],
+  getOverview: ['GET', '/v1/overview'],
   listApiKeys: ['GET', '/v1/keys'],
   createApiKey: ['POST', '/v1/keys'],
   revokeApiKey: ['POST', '/v1/keys/:id/revoke'],

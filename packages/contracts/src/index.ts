@@ -31,6 +31,7 @@ export * from './operations.js';
 export * from './auth.js';
 export * from './secret-scopes.js';
 export * from './dashboard.js';
+export * from './overview.js';
 export * from './health.js';
 export * from './triggers.js';
 export * from './schedules.js';

@@ -68,6 +68,8 @@ export interface Keys {
   /** Every concurrency key value in use (zset), for the repair pass. */
   concurrencyKeys(): string;
   metrics(): string;
+  /** The overview series of one minute (minutes since the epoch; hash, expiring: see overview.ts). */
+  overviewMinute(minute: number): string;
   /** A fleet-wide model rate-limit bucket (hash) of one provider + model. */
   modelRate(provider: string, model: string): string;
   lease(name: string): string;
@@ -145,6 +147,7 @@ export function keys(namespace = 'baton'): Keys {
     fleetDrain: (type) => `${t}:fleet-drain:${type}`,
 
     metrics: () => `${t}:metrics`,
+    overviewMinute: (minute) => `${t}:overview:${minute}`,
     modelRate: (provider, model) => `${t}:model-rate:${provider}:${encodeURIComponent(model)}`,
     lease: (name) => `${t}:lease:${name}`,
     apiKey: (id) => `${t}:apikey:${id}`,

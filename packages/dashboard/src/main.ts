@@ -3,6 +3,7 @@ import { baton, BatonApiError, onApiFailure, session } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { fleetPage } from './pages/fleet.js';
 import { loginView } from './pages/login.js';
+import { overviewPage } from './pages/overview.js';
 import { pipelinePage, pipelinesPage } from './pages/pipelines.js';
 import { queuesPage } from './pages/queues.js';
 import { automationPage } from './pages/automation.js';
@@ -10,7 +11,8 @@ import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
 import { leave, render, route, startRouter } from './router.js';
 
-route('/ui', 'runs', runsPage);
+route('/ui', 'overview', overviewPage);
+route('/ui/overview', 'overview', overviewPage);
 route('/ui/runs', 'runs', runsPage);
 route('/ui/runs/:id', 'runs', runPage);
 route('/ui/fleet', 'fleet', fleetPage);
@@ -20,6 +22,7 @@ route('/ui/pipelines/:name', 'pipelines', pipelinePage);
 route('/ui/automation', 'automation', automationPage);
 
 const NAV: [string, string][] = [
+  ['overview', '/ui/overview'],
   ['runs', '/ui/runs'],
   ['fleet', '/ui/fleet'],
   ['queues', '/ui/queues'],
@@ -83,7 +86,7 @@ onApiFailure((f) => {
   else if (f.status === 0) unreachable();
 });
 
-document.body.replaceChildren(h('header', {}, h('a.brand', { href: '/ui/runs' }, 'Baton'), nav, who), banner, main);
+document.body.replaceChildren(h('header', {}, h('a.brand', { href: '/ui/overview' }, 'Baton'), nav, who), banner, main);
 baton.session
   .whoami()
   .then(start)

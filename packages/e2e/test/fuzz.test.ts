@@ -92,6 +92,8 @@ describe('fuzzing every route with malformed requests', () => {
       // The dashboard's routes (issue 7).
       () => ({ method: 'GET', url: `/v1/${pick(['whoami', 'runs/changes', 'queues/throughput'])}?${pick(['x=1', 'a[]=b', 'limit=1'])}` }),
       () => ({ method: 'POST', url: '/v1/session', body: true }),
+      // The overview (issue 18): ranges reversed, too long, malformed, or with unknown parameters.
+      () => ({ method: 'GET', url: `/v1/overview?${pick(['from=x', 'to=1', 'from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=9999-01-01T00:00:00Z', 'from[]=a', 'range=1h', `from=${badId()}`])}` }),
       () => ({ method: pick(['GET', 'PUT']), url: `/ui/${pick(['bull', 'bull-admin'])}/api/queues/${badId()}/${pick(['pause', 'resume', badId()])}` }),
       () => ({ method: pick(['POST', 'PUT', 'DELETE']), url: `/ui/${pick(['runs', 'js/main.js', badId()])}` }),
       () => ({ method: 'GET', url: `/${badId()}/${badId()}` }),

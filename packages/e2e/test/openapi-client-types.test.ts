@@ -37,6 +37,7 @@ export const responses = [
   true satisfies Assignable<C.FleetDrain, Json<'drainFleet', 202>>,
   true satisfies Assignable<C.QueueList, Json<'listQueues', 200>>,
   true satisfies Assignable<C.QueueThroughput, Json<'getQueueThroughput', 200>>,
+  true satisfies Assignable<C.Overview, Json<'getOverview', 200>>,
   true satisfies Assignable<C.ApiKeyList, Json<'listApiKeys', 200>>,
   true satisfies Assignable<C.CreatedKey, Json<'createApiKey', 201>>,
   true satisfies Assignable<C.AuditList, Json<'listAuditEntries', 200>>,

@@ -207,6 +207,7 @@ describe('authentication and roles', () => {
       'DELETE /v1/session': async () => ({ method: 'DELETE', url: '/v1/session' }),
       'GET /v1/runs/changes': async () => ({ method: 'GET', url: '/v1/runs/changes', stream: true }),
       'GET /v1/queues/throughput': async () => ({ method: 'GET', url: '/v1/queues/throughput' }),
+      'GET /v1/overview': async () => ({ method: 'GET', url: '/v1/overview' }),
       'GET /ui/bull/*': async () => ({ method: 'GET', url: '/ui/bull/api/queues' }),
       // The read-only board refuses changes even to admins (405 from bull-board, after authorization).
       '* /ui/bull/*': async () => ({ method: 'PUT', url: '/ui/bull/api/queues/reporter/pause' }),

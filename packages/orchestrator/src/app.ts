@@ -26,6 +26,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { operationRoutes } from './routes/operations.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { queueThroughputRoutes } from './routes/queue-throughput.js';
+import { overviewRoutes } from './routes/overview.js';
 import { runChangeRoutes } from './routes/run-changes.js';
 import { sessionRoutes } from './routes/session.js';
 import { runEventRoutes } from './routes/run-events.js';
@@ -148,6 +149,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(sessionRoutes(auth, sessions));
   await app.register(runChangeRoutes);
   await app.register(queueThroughputRoutes);
+  await app.register(overviewRoutes);
   const triggers = new TriggerStore(services.redis, services.keys);
   await app.register(triggerRoutes(triggers, services.secrets));
   await app.register(hookRoutes(triggers, services.secrets));

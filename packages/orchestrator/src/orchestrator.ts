@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_NOTIFY, deliveryQueue, startDeliveryWorker, type NotifyConfig } from './notifications/delivery-worker.js';
 import { NotificationStore } from './notifications/notification-store.js';
 import { OutboxRelay } from './notifications/outbox-relay.js';
+import { OverviewSampler } from './overview/overview-sampler.js';
 
 export interface OrchestratorOptions {
   redis: RedisConfig;
@@ -100,6 +101,9 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
   const outboxReader = createRedis(opts.redis, 'blocking', 'baton-orchestrator-outbox', log);
   const relay = new OutboxRelay(outboxReader, redis, keys, notificationStore, notificationQueue, `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, notifyLog);
   await relay.start();
+  // The overview page's gauges: one sample per minute across the fleet (overview/overview-sampler.ts).
+  const sampler = new OverviewSampler(redis, keys, engine, log.child({ component: 'overview' }));
+  sampler.start();
   const { app, processRegistry, fleetRegistry } = await buildApp(
     { engine, redis, keys, notices, log, secrets: opts.secrets ?? {}, scheduler, notifications: { store: notificationStore, queue: notificationQueue } },
     {
@@ -125,6 +129,7 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
         await app.close();
         await metricsServer?.close();
         await scheduler.stop();
+        await sampler.stop();
         await relay.stop();
         await deliveryWorker.close();
         await notificationQueue.close();

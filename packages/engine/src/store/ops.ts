@@ -3,6 +3,7 @@
  * Keys are collected into a KEYS array and referenced by 1-based index.
  */
 export type Op = ['zadd', number, number, string] | ['zrem', number, string] | ['xadd', number, number, string] | ['hincrby', number, string, number] | ['hincrbyfloat', number, string, number] | ['del', number]
+  | ['pexpireat', number, number]
   | ['take', number, number, number, string, number]
   | ['release', number, number, string];
 
@@ -45,6 +46,11 @@ export class OpList {
   }
   hincrbyfloat(key: string, field: string, x: number): this {
     if (x !== 0) this.ops.push(['hincrbyfloat', this.k(key), field, x]);
+    return this;
+  }
+  /** Expires `key` at an absolute time (ms): idempotent, so every commit may repeat it. */
+  pexpireat(key: string, atMs: number): this {
+    this.ops.push(['pexpireat', this.k(key), atMs]);
     return this;
   }
   del(key: string): this {

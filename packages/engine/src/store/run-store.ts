@@ -5,6 +5,7 @@ import { readDoc, type RunDoc } from '../run-doc.js';
 import { staticIndexKeys } from '../run-finder.js';
 import { metricDeltas } from './counters.js';
 import { OpList } from './ops.js';
+import { overviewWrites } from './overview-writes.js';
 import { HELD_SCORE, heldJobs, rewantedJobs, supersededJobs } from '../superseded.js';
 import { notableEvents, OUTBOX_MAX_LEN } from '../outbox/notable-events.js';
 import { slotWrites } from './slot-writes.js';
@@ -244,5 +245,7 @@ export class RunStore {
     const m = metricDeltas(next, t.events);
     for (const [field, n] of m.ints) ops.hincrby(k.metrics(), field, n);
     for (const [field, x] of m.floats) ops.hincrbyfloat(k.metrics(), field, x);
+    // The overview page's per-minute series (overview-writes.ts): only when runs or stages finish.
+    overviewWrites(ops, k, next, t.events);
   }
 }

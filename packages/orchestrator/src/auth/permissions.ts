@@ -27,6 +27,7 @@ export const PERMISSIONS: Record<string, Requirement> = {
   'DELETE /v1/session': 'viewer',
   'GET /v1/runs/changes': 'viewer',
   'GET /v1/queues/throughput': 'viewer',
+  'GET /v1/overview': 'viewer',
   // bull-board: a read-only board for every role, a full one for admins.
   'GET /ui/bull/*': 'viewer',
   '* /ui/bull/*': 'admin',

@@ -35,6 +35,13 @@ export async function registerDashboard(app: FastifyInstance): Promise<void> {
       decorateReply: false,
       allowedPath: (path) => /\.(js|js\.map)$/.test(path),
     });
+    // The chart library the overview page draws with: its ES module and stylesheet only.
+    await ui.register(fastifyStatic, {
+      root: files.uplotDir,
+      prefix: '/ui/vendor/uplot/',
+      decorateReply: false,
+      allowedPath: (path) => /uPlot\.(esm\.js|min\.css)$/.test(path),
+    });
     // Page routes are the SPA's (history API): every /ui/... path that is not a file gets index.html.
     ui.get('/ui/', { schema: { hide: true } }, async (_req, reply) => reply.sendFile('index.html'));
     ui.get('/ui/*', { schema: { hide: true } }, async (_req, reply) => reply.sendFile('index.html'));
