@@ -31,8 +31,12 @@ export async function applyJob(
     ctx.log.warn({ jobId, agent: agentType }, 'ignoring a job whose id Baton did not make');
     return false;
   }
+  // Usually the completion is already behind the "active" event that sent us here: one HMGET
+  // instead of reading the job's state and data (about ten commands) to find that out.
+  if (unlessFinished && (await ctx.queues.finishedOrGone(agentType, jobId))) return false;
   // The run is read alongside the job (one round trip); the commit's revision check still decides.
-  const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId), ctx.store.load(ids.runId)]);
+  const recent = ctx.store.recent(ids.runId);
+  const [read, run] = await Promise.all([readConsistently(ctx, agentType, jobId), recent ?? ctx.store.load(ids.runId)]);
   if (!read) return false;
   const { job, state } = read;
   const finished = state === 'completed' || state === 'failed';
@@ -57,7 +61,8 @@ export async function applyCompletion(ctx: EngineContext, agentType: string, job
   }
   const ids = parseJobId(jobId);
   if (!ids || !fact) return applyJob(ctx, agentType, jobId);
-  return commitFacts(ctx, agentType, jobId, ids, [fact], true);
+  // The run as this process last committed it, if it did: usually the previous stage's commit.
+  return commitFacts(ctx, agentType, jobId, ids, [fact], true, ctx.store.recent(ids.runId) ?? undefined);
 }
 
 /**

@@ -20,14 +20,23 @@ export async function mutateRun(
   ctx: EngineContext,
   runId: string,
   fn: (doc: RunDoc, now: number) => Transition | null,
-  /** The run as read a moment ago (saves a round trip; a stale read only costs a conflict retry). */
+  /**
+   * The run as read a moment ago or last committed by this process (saves a round trip; a stale
+   * copy only costs a conflict retry, or a fresh read when it shows nothing to do).
+   */
   preloaded?: LoadedRun | null,
 ): Promise<Committed | null> {
   for (let i = 0; i < MAX_TRIES; i++) {
-    const prev = i === 0 && preloaded !== undefined ? preloaded : await ctx.store.load(runId);
+    const early = i === 0 && preloaded !== undefined;
+    const prev = early ? preloaded : await ctx.store.load(runId);
     if (!prev) return null;
     const transition = fn(prev.doc, ctx.now());
-    if (!transition) return null;
+    // An early copy may predate a commit it must see (a newer dispatch that a fact is about):
+    // "nothing to do" is only concluded from a fresh read.
+    if (!transition) {
+      if (early) continue;
+      return null;
+    }
     const r = await ctx.store.commit(prev, transition);
     if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition };
     if (r.reason === 'missing') return null;

@@ -94,9 +94,21 @@ export class AgentQueues {
     return processedOn == null && finishedOn == null ? 'not-started' : 'started';
   }
 
-  /** Removes a job unless a worker holds its lock. Returns 'removed', 'missing' or 'locked'. */
+  /** Whether a job has finished (its result is written) or is gone, from its hash alone (one HMGET). */
+  async finishedOrGone(agentType: string, jobId: string): Promise<boolean> {
+    const [created, finishedOn] = await this.redis.hmget(this.get(agentType).toKey(jobId), 'timestamp', 'finishedOn');
+    return created == null || finishedOn != null;
+  }
+
+  /**
+   * Removes a job unless a worker holds its lock. Returns 'removed', 'missing' or 'locked'. A
+   * finished job (the usual case: its result was just committed) goes in one short script
+   * (lua/remove-finished-job.lua); any other through BullMQ's removeJob.
+   */
   async remove(agentType: string, jobId: string): Promise<'removed' | 'missing' | 'locked'> {
-    const removed = await this.get(agentType).remove(jobId);
+    const q = this.get(agentType);
+    if (Number(await callScript(this.redis, 'batonRemoveFinishedJob', [q.toKey(jobId), q.keys.completed!, q.keys.failed!], [jobId])) === 1) return 'removed';
+    const removed = await q.remove(jobId);
     if (removed === 1) return 'removed';
     return (await this.state(agentType, jobId)) === 'unknown' ? 'missing' : 'locked';
   }

@@ -7,8 +7,10 @@ import type { RunDoc } from '../run-doc.js';
  * applied it, and survive restarts.
  *
  * Counter field: `<metric>|<label>=<value>|...`. Histogram fields: `<metric>_bucket|<labels>|le=<b>`
- * (non-cumulative count for the bucket `(previous bound, b]`), `<metric>_sum|<labels>` (float) and
- * `<metric>_count|<labels>`. Label values come from restricted alphabets without "|" or "=".
+ * (non-cumulative count for the bucket `(previous bound, b]`) and `<metric>_sum|<labels>` (float).
+ * A histogram's count is the sum of its buckets (every observation lands in exactly one), so it is
+ * derived when read instead of written with each observation (`_count` fields that older versions
+ * wrote are ignored). Label values come from restricted alphabets without "|" or "=".
  */
 export function counterField(metric: string, labels: Record<string, string> = {}): string {
   return [metric, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)].join('|');
@@ -68,7 +70,6 @@ function observe(d: MetricDeltas, name: FleetHistogramName, labels: Record<strin
   const le = bound === undefined ? '+Inf' : String(bound);
   const inc = (field: string) => d.ints.set(field, (d.ints.get(field) ?? 0) + 1);
   inc(counterField(`${name}_bucket`, { ...labels, le }));
-  inc(counterField(`${name}_count`, labels));
   const sum = counterField(`${name}_sum`, labels);
   d.floats.set(sum, (d.floats.get(sum) ?? 0) + seconds);
 }

@@ -40,11 +40,20 @@ export type CreateResult =
 
 export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
 
+/** Active runs whose last commit from this process is remembered (see RunStore.recent), and their JSON bytes at most. */
+const RECENT_MAX = 4096;
+const RECENT_MAX_BYTES = 32 * 1024 * 1024;
+/** A document larger than this is read back when needed rather than kept (outputs can be large). */
+const RECENT_MAX_DOC_BYTES = 256 * 1024;
+
 /** Persistence of run documents: load, create (idempotent), commit (compare-and-set), delete. */
 export class RunStore {
   /** Loads and commits issued together (many results applied at once) share one pipeline. */
   private readonly loads: RedisBatcher<string, LoadedRun | null>;
   private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, number>;
+  /** Run id -> the document and revision this process last committed, while the run is active. */
+  private readonly remembered = new Map<string, { run: LoadedRun; bytes: number }>();
+  private rememberedBytes = 0;
 
   constructor(
     private readonly redis: RedisClient,
@@ -71,6 +80,33 @@ export class RunStore {
     return this.loads.call(runId);
   }
 
+  /**
+   * The run as this process last committed it (null: not remembered), to compute the next
+   * transition without reading it back: the commit's revision check still decides, so a copy that
+   * another orchestrator made stale costs one refused commit and a fresh load (mutate.ts). Only for
+   * transitions, never handed out: the reducers copy before changing (run-doc.ts copyDoc).
+   */
+  recent(runId: string): LoadedRun | null {
+    return this.remembered.get(runId)?.run ?? null;
+  }
+
+  private forget(runId: string): void {
+    const had = this.remembered.get(runId);
+    if (!had) return;
+    this.remembered.delete(runId);
+    this.rememberedBytes -= had.bytes;
+  }
+
+  /** `bytes`: the length of the document's JSON (as committed). */
+  private remember(run: LoadedRun, bytes: number): void {
+    const id = run.doc.id;
+    this.forget(id);
+    if (TERMINAL_RUN_STATUSES.has(run.doc.status) || bytes > RECENT_MAX_DOC_BYTES) return;
+    this.remembered.set(id, { run, bytes });
+    this.rememberedBytes += bytes;
+    while (this.remembered.size > RECENT_MAX || this.rememberedBytes > RECENT_MAX_BYTES) this.forget(this.remembered.keys().next().value!);
+  }
+
   async loadMany(runIds: string[]): Promise<(LoadedRun | null)[]> {
     if (runIds.length === 0) return [];
     const pipe = this.redis.pipeline();
@@ -92,11 +128,12 @@ export class RunStore {
     ]);
     this.writes(ops, null, t);
     const prefix = this.keys.run('');
+    const json = JSON.stringify(t.doc);
     const reply = (await callScript(this.redis, 'batonCreateRun', ops.keys, [
       idem ? idem.ttlMs : 0,
       idem?.fingerprint ?? '',
       t.doc.id,
-      JSON.stringify(t.doc),
+      json,
       ops.json(),
       prefix,
       this.keys.runNotices(),
@@ -107,7 +144,10 @@ export class RunStore {
       pipeline?.createdAt ?? '',
     ])) as string[];
     if (reply[0] === 'stale') return { created: false, stale: true };
-    if (reply[0] === 'created') return { created: true, runId: reply[1]! };
+    if (reply[0] === 'created') {
+      this.remember({ doc: t.doc, rev: 1 }, json.length);
+      return { created: true, runId: reply[1]! };
+    }
     return { created: false, runId: reply[1]!, fingerprint: reply[2]!, ...(reply[0] === 'deleted' ? { deleted: true as const } : {}) };
   }
 
@@ -142,13 +182,16 @@ export class RunStore {
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
     const ops = new OpList([this.keys.run(t.doc.id)]);
     this.writes(ops, prev.doc, t);
+    const json = JSON.stringify(t.doc);
     const rev = await this.commits.call({
       keys: ops.keys,
-      args: [prev.rev, JSON.stringify(t.doc), ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
+      args: [prev.rev, json, ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
     });
+    if (rev <= 0) this.forget(t.doc.id);
     if (rev === -1) return { ok: false, reason: 'conflict' };
     if (rev === -2) return { ok: false, reason: 'slot-busy' };
     if (rev === 0) return { ok: false, reason: 'missing' };
+    this.remember({ doc: t.doc, rev }, json.length);
     return { ok: true, rev };
   }
 

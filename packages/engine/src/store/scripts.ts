@@ -15,6 +15,7 @@ const SCRIPTS = {
   batonDeleteRun: load('delete-run'),
   batonPutPipeline: load('put-pipeline'),
   batonTakeBackJob: readFileSync(new URL('take-back-job.lua', LUA_DIR), 'utf8'),
+  batonRemoveFinishedJob: readFileSync(new URL('remove-finished-job.lua', LUA_DIR), 'utf8'),
   batonRenewLease: readFileSync(new URL('renew-lease.lua', LUA_DIR), 'utf8'),
   batonReleaseStaleSlot: load('release-stale-slot'),
 } as const;

@@ -40,9 +40,12 @@ export function registerRedisHistogram(
       };
       const short = name.replace(/^baton_/, '');
       for (const f of fields) {
-        if (f.metric === `${short}_bucket`) seriesOf(f.labels).buckets.set(f.labels.le ?? '+Inf', f.value);
-        else if (f.metric === `${short}_sum`) seriesOf(f.labels).sum = f.value;
-        else if (f.metric === `${short}_count`) seriesOf(f.labels).count = f.value;
+        // The count is the sum of the buckets (engine/store/counters.ts); no `_count` field is read.
+        if (f.metric === `${short}_bucket`) {
+          const s = seriesOf(f.labels);
+          s.buckets.set(f.labels.le ?? '+Inf', f.value);
+          s.count += f.value;
+        } else if (f.metric === `${short}_sum`) seriesOf(f.labels).sum = f.value;
       }
       const values: Sample[] = [];
       for (const s of series.values()) {
