@@ -38,3 +38,10 @@ export function modelUsage(u: { inputTokens: number; outputTokens: number; costU
 export function modelBudget(b: { tokens?: number | undefined; costUsd?: number | undefined }): string {
   return `budget ${[b.tokens !== undefined ? `${b.tokens.toLocaleString('en-US')} tokens` : '', b.costUsd !== undefined ? `$${b.costUsd}` : ''].filter(Boolean).join(', ')}`;
 }
+
+/** `datetime-local` value (local time, minutes) of an ISO instant; '' when there is none. */
+export function localInput(iso: string | null): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}

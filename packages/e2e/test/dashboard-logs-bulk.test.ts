@@ -191,6 +191,55 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard: live logs and bulk action
     await page.locator(`tr[data-run="${gate}"] [data-status="cancelled"]`).waitFor();
   });
 
+  it('filters the run list by labels and a created-at range kept in the URL; "all matching" acts on exactly that filter', async () => {
+    const h = await stack.harness();
+    const gate = { stages: [{ name: 'g', approval: {} }] };
+    const submit = async (labels: Record<string, string>) => {
+      const r = await h.submit({ definition: gate, labels });
+      await h.waitRun(r.id, (v) => v.status === 'waiting');
+      return r.id;
+    };
+    const prodOld = await submit({ app: 'payments', env: 'prod' });
+    const dev = await submit({ app: 'payments', env: 'dev' });
+    await sleep(20);
+    const after = new Date().toISOString();
+    await sleep(20);
+    const prodNew = await submit({ app: 'payments', env: 'prod' });
+    const web = await submit({ app: 'web', env: 'prod' });
+    const rows = async (page: Page) => page.locator('tr[data-run]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')));
+
+    // Two labels ANDed, from the URL.
+    const { page, base } = await open(h, '/ui/runs?label=app:payments&label=env:prod');
+    await page.locator(`tr[data-run="${prodNew}"]`).waitFor();
+    expect(await rows(page)).toEqual([prodNew, prodOld]);
+    expect(await page.locator('input[aria-label="labels"]').inputValue()).toBe('app:payments env:prod');
+
+    // Editing the labels input rewrites the URL and the list.
+    await page.locator('input[aria-label="labels"]').fill('app:payments');
+    await page.locator('input[aria-label="labels"]').press('Enter');
+    await page.waitForURL((u) => u.searchParams.getAll('label').join(',') === 'app:payments');
+    await page.locator(`tr[data-run="${dev}"]`).waitFor();
+    expect(await rows(page)).toEqual([prodNew, dev, prodOld]);
+
+    // A created-at range with the labels.
+    await page.goto(`${base}/ui/runs?${new URLSearchParams([['label', 'env:prod'], ['createdAfter', after]])}`);
+    await page.locator(`tr[data-run="${web}"]`).waitFor();
+    expect(await rows(page)).toEqual([web, prodNew]);
+    expect(await page.locator('input[aria-label="createdAfter"]').inputValue()).not.toBe('');
+
+    // "All matching" cancels exactly the runs of that filter.
+    await page.locator('input[data-bulk="all-matching"]').check();
+    await page.locator('button[data-bulk-action="cancel"]').click();
+    const confirm = page.locator('.bulk-confirm[data-bulk-matched]');
+    await confirm.waitFor();
+    expect(await confirm.getAttribute('data-bulk-matched')).toBe('2');
+    await page.locator('button[data-bulk-confirm="cancel"]').click();
+    await page.locator('.bulk-results').waitFor();
+    expect(await page.locator('.bulk-results').getAttribute('data-bulk-done')).toBe('2');
+    for (const id of [web, prodNew]) await h.waitRun(id, (v) => v.status === 'cancelled');
+    for (const id of [prodOld, dev]) expect((await h.run(id)).status).toBe('waiting');
+  }, 120_000);
+
   it('shows no bulk controls to a viewer', async () => {
     const BOOTSTRAP = `boot-${'e'.repeat(40)}`;
     const h = await stack.harness({}, { auth: { mode: 'required', bootstrapAdminKey: BOOTSTRAP } });

@@ -2,7 +2,7 @@ import type { Overview } from '@baton/contracts';
 import uPlot from 'uplot';
 import { baton } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
-import { duration } from '../format.js';
+import { duration, localInput } from '../format.js';
 import { navigate, type Page } from '../router.js';
 import { errorState } from './errors.js';
 
@@ -25,11 +25,6 @@ function rangeOf(query: URLSearchParams): { from: string; to: string; live: bool
   return { from: new Date(now - ms).toISOString(), to: new Date(now).toISOString(), live: true, label };
 }
 
-/** `datetime-local` value of an ISO time, in local time. */
-function localInput(iso: string): string {
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
 
 interface Series {
   label: string;

@@ -1,4 +1,4 @@
-import type { RunFilter, RunStatus, RunSummary } from '@baton/contracts';
+import type { RunStatus, RunSummary } from '@baton/contracts';
 import { baton } from '../api.js';
 import { h, pill, replaceChildren } from '../dom.js';
 import { duration, time } from '../format.js';
@@ -7,6 +7,7 @@ import { navigate, type Page } from '../router.js';
 import { errorState } from './errors.js';
 import { mayDecide } from './approval-banner.js';
 import { bulkControls, type BulkControls } from './runs-bulk.js';
+import { extraFilterControls, narrows, readRunFilter } from './run-filters.js';
 
 const STATUSES = ['', 'queued', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 50;
@@ -39,21 +40,24 @@ export const runsPage: Page = (root, _params, query) => {
   let limit = PAGE;
   let cursor: string | null = null;
 
-  const setFilter = (k: string, v: string) => {
+  const setFilter = (k: string, v: string | string[]) => {
     const q = new URLSearchParams(location.search);
-    if (v) q.set(k, v);
-    else q.delete(k);
+    q.delete(k);
+    for (const x of Array.isArray(v) ? v : [v]) if (x) q.append(k, x);
+    if (k === 'pipeline') q.delete('pipelineVersion');
     navigate(`/ui/runs${q.size ? `?${q}` : ''}`, true);
   };
+  /** Every filter in the URL, as the API takes it (status and pipeline included). */
+  const urlFilter = readRunFilter(query);
   const statusSel = h('select', { 'aria-label': 'status', onchange: (e: Event) => setFilter('status', (e.target as HTMLSelectElement).value) }, STATUSES.map((s) => h('option', { value: s, selected: s === status }, s || 'any status')));
   const pipeSel = h('select', { 'aria-label': 'pipeline', onchange: (e: Event) => setFilter('pipeline', (e.target as HTMLSelectElement).value) }, h('option', { value: '' }, 'any pipeline'));
   const body = h('div', {}, h('div.state', {}, 'Loading runs…'));
   const more = h('button', { type: 'button', onclick: () => ((limit += PAGE), void load()) }, 'Load more');
   const onMeBox = h('label', {}, h('input', { type: 'checkbox', 'data-filter': 'waiting-on-me', checked: onMe, onchange: (e: Event) => setFilter('waiting', (e.target as HTMLInputElement).checked ? 'me' : '') }), ' waiting on me');
   // "All matching" acts on the list's filter (the server's, so not "waiting on me", which is worked out here).
-  const filter: RunFilter | null = onMe || (!status && !pipeline) ? null : { ...(status ? { status: status as RunStatus } : {}), ...(pipeline ? { pipeline } : {}) };
+  const filter = onMe || !narrows(urlFilter) ? null : urlFilter;
   const bulk = bulkControls(filter, () => void load());
-  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, onMeBox, h('span.live', { title: 'updates live over server-sent events' }, 'live')), bulk.el, body);
+  root.append(h('div.toolbar', {}, h('h1', {}, 'Runs'), statusSel, pipeSel, onMeBox, h('span.live', { title: 'updates live over server-sent events' }, 'live')), extraFilterControls(query, setFilter), bulk.el, body);
 
   baton.pipelines
     .list()
@@ -66,7 +70,7 @@ export const runsPage: Page = (root, _params, query) => {
 
   async function load(): Promise<void> {
     try {
-      const list = await baton.runs.list({ limit: Math.min(limit, 200), ...(onMe ? { status: 'waiting' as RunStatus } : status ? { status: status as RunStatus } : {}), ...(pipeline ? { pipeline } : {}) });
+      const list = await baton.runs.list({ limit: Math.min(limit, 200), ...urlFilter, ...(onMe ? { status: 'waiting' as RunStatus } : {}) });
       if (onMe) {
         // Few runs wait at a time; read each to see whose decision it waits for.
         const views = await Promise.all(list.items.map((r) => baton.runs.get(r.id)));
@@ -79,7 +83,7 @@ export const runsPage: Page = (root, _params, query) => {
           h(
             'div.state.empty',
             {},
-            status || pipeline || onMe ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton run <pipeline>'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
+            narrows(urlFilter) || onMe ? 'No runs match these filters.' : h('span', {}, 'No runs yet. Start one from a ', h('a', { href: '/ui/pipelines' }, 'pipeline'), ', with ', h('code', {}, 'npx baton run <pipeline>'), ' or ', h('code', {}, 'POST /v1/runs'), '.'),
           ),
         );
         return;
