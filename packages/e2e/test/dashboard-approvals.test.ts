@@ -1,8 +1,8 @@
 import { noopAgent } from '@baton/agent-noop';
 import { useTestStack, type Harness } from '@baton/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_MISSING, laptopPage, launchChromium, screenshot, serve } from './dashboard-support.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM_MISSING, screenshot, useBrowser } from './dashboard-support.js';
 
 const stack = useTestStack();
 if (CHROMIUM_MISSING) console.warn(CHROMIUM_MISSING);
@@ -19,21 +19,8 @@ const GATED = {
 const runStatus = (page: Page, status: string) => page.locator(`#run-status [data-status="${status}"]`).waitFor();
 
 describe.skipIf(CHROMIUM_MISSING !== null)('dashboard approvals in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function open(h: Harness, path: string): Promise<Page> {
-    const base = await serve(h);
-    const { context, page } = await laptopPage(browser);
-    stack.defer(() => context.close());
-    await page.goto(`${base}${path}`);
-    return page;
-  }
+  const browser = useBrowser(stack);
+  const open = async (h: Harness, path: string): Promise<Page> => (await browser.open(h, path)).page;
 
   it('lists a waiting run under "waiting on me" and approves it from the banner, with a comment', async () => {
     const h = await stack.harness();

@@ -1,22 +1,15 @@
 import { createHmac } from 'node:crypto';
 import type { ScheduleView } from '@baton/contracts';
 import { useTestStack, waitFor } from '@baton/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_MISSING, laptopPage, launchChromium, screenshot, serve } from './dashboard-support.js';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM_MISSING, screenshot, useBrowser } from './dashboard-support.js';
 
 const stack = useTestStack();
 if (CHROMIUM_MISSING) console.warn(CHROMIUM_MISSING);
 const SECRET = 'ui-hook-secret-'.padEnd(40, 'u');
 
 describe.skipIf(CHROMIUM_MISSING !== null)('dashboard: automation page in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { open } = useBrowser(stack);
 
   it('lists schedules with last/next run and pauses one; lists triggers with their deliveries and outcomes', async () => {
     const h = await stack.harness({}, { secrets: { BATON_SECRET_UI_HOOK: SECRET } });
@@ -31,10 +24,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard: automation page in a real
     expect(await deliver('refs/heads/main', 'delivery-started')).toBe(202);
     expect(await deliver('refs/heads/dev', 'delivery-ignored')).toBe(202);
 
-    const base = await serve(h);
-    const { context, page } = await laptopPage(browser);
-    stack.defer(() => context.close());
-    await page.goto(`${base}/ui/automation`);
+    const { page } = await open(h, '/ui/automation');
     const row = page.locator('[data-schedule="nightly"]');
     await row.waitFor();
     expect(await row.locator('[data-next]').innerText()).not.toBe('—');

@@ -1,11 +1,11 @@
 import { noopAgent } from '@baton/agent-noop';
 import type { CreatedKey, RunEvent } from '@baton/contracts';
 import { defineAgent } from '@baton/runtime';
-import { useTestStack, type Harness } from '@baton/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestStack } from '@baton/testing';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CHROMIUM_MISSING, laptopPage, launchChromium, screenshot, serve } from './dashboard-support.js';
+import { CHROMIUM_MISSING, screenshot, useBrowser } from './dashboard-support.js';
 
 const stack = useTestStack();
 if (CHROMIUM_MISSING) console.warn(CHROMIUM_MISSING);
@@ -41,21 +41,7 @@ const expectedLine = (i: number) => `line ${i} of ${N} token=[redacted]`;
 const runStatus = (page: Page, status: string) => page.locator(`#run-status [data-status="${status}"]`).waitFor();
 
 describe.skipIf(CHROMIUM_MISSING !== null)('dashboard: live logs and bulk actions in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function open(h: Harness, path: string): Promise<{ page: Page; base: string }> {
-    const base = await serve(h);
-    const { context, page } = await laptopPage(browser);
-    stack.defer(() => context.close());
-    await page.goto(`${base}${path}`);
-    return { page, base };
-  }
+  const { open } = useBrowser(stack);
 
   it('tails a running stage: lines in order while it runs, secret redacted, colours rendered, auto-scroll stops when scrolled up; the resolved input beside the definition', async () => {
     const h = await stack.harness();

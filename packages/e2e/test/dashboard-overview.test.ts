@@ -1,9 +1,8 @@
 import { noopAgent } from '@baton/agent-noop';
 import type { Overview, RunView } from '@baton/contracts';
 import { useTestStack } from '@baton/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_MISSING, laptopPage, launchChromium, screenshot, serve } from './dashboard-support.js';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM_MISSING, screenshot, useBrowser } from './dashboard-support.js';
 
 const stack = useTestStack();
 if (CHROMIUM_MISSING) console.warn(CHROMIUM_MISSING);
@@ -27,13 +26,7 @@ const RED = '#d64545'; // failed
 const BLUE = '#2f5bd3'; // the first agent type's p50
 
 describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { open } = useBrowser(stack);
 
   it('is the landing page and plots exactly the runs made in the test', async () => {
     const h = await stack.harness();
@@ -59,10 +52,7 @@ describe.skipIf(CHROMIUM_MISSING !== null)('the overview page in a real browser'
     expect((await h.request('GET', '/ui/vendor/uplot/uPlot.min.css')).status).toBe(200);
     expect((await h.request('GET', '/ui/vendor/uplot/uPlot.cjs.js')).status).toBe(404);
 
-    const base = await serve(h);
-    const { context, page } = await laptopPage(browser);
-    stack.defer(() => context.close());
-    await page.goto(`${base}/ui/`);
+    const { page } = await open(h, '/ui/');
     await page.locator('[data-figure="runs-succeeded"]').waitFor();
     await expect(page.locator('nav a.active').getAttribute('data-nav')).resolves.toBe('overview');
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT, type Harness } from '@baton/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The system Chromium (Debian package `chromium`); never a browser downloaded by Playwright. */
 export const CHROMIUM = process.env.BATON_CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,4 +37,27 @@ export async function serve(h: Harness): Promise<string> {
   if (!h.app.server.listening) await h.app.listen({ host: '127.0.0.1', port: 0 });
   const a = h.app.server.address() as AddressInfo;
   return `http://127.0.0.1:${a.port}`;
+}
+
+/**
+ * One browser for the enclosing `describe` (launched before its tests, closed after), and `open`,
+ * which serves a harness on a real port and opens `path` in a fresh laptop-sized page closed with the test.
+ */
+export function useBrowser(stack: { defer(fn: () => Promise<unknown>): void }): { open(h: Harness, path: string): Promise<{ page: Page; base: string }> } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async open(h, path) {
+      const base = await serve(h);
+      const { context, page } = await laptopPage(browser!);
+      stack.defer(() => context.close());
+      await page.goto(`${base}${path}`);
+      return { page, base };
+    },
+  };
 }

@@ -2,10 +2,10 @@ import { noopAgent } from '@baton/agent-noop';
 import { defineAgent } from '@baton/runtime';
 import { z } from 'zod';
 import type { AgentList, CreatedKey } from '@baton/contracts';
-import { ENTRYPOINTS, spawnAgent, useTestStack, type Harness } from '@baton/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_MISSING, laptopPage, launchChromium, screenshot, serve } from './dashboard-support.js';
+import { ENTRYPOINTS, spawnAgent, useTestStack } from '@baton/testing';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM_MISSING, screenshot, useBrowser } from './dashboard-support.js';
 
 const stack = useTestStack();
 if (CHROMIUM_MISSING) console.warn(CHROMIUM_MISSING);
@@ -36,21 +36,7 @@ const SLOW = { stages: [{ name: 'slow', agent: 'noop', input: { ms: 120_000 } }]
 const runStatus = (page: Page, status: string) => page.locator(`#run-status [data-status="${status}"]`).waitFor();
 
 describe.skipIf(CHROMIUM_MISSING !== null)('dashboard in a real browser', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function open(h: Harness, path: string): Promise<{ page: Page; base: string }> {
-    const base = await serve(h);
-    const { context, page } = await laptopPage(browser);
-    stack.defer(() => context.close());
-    await page.goto(`${base}${path}`);
-    return { page, base };
-  }
+  const { open } = useBrowser(stack);
 
   it('shows a submitted run reaching succeeded live, with every stage and its retry on the timeline', async () => {
     const h = await stack.harness();
