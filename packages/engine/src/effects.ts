@@ -28,8 +28,10 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
   // stage's agent can start while the finished job is being removed.
   for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job));
   for (const job of droppedJobs(prev, next)) {
+    // Removed by the commit itself (it was finished), or not finished when the commit looked.
+    if (c.removed?.has(job.jobId)) continue;
     const status = next.stages[job.stage]?.status ?? 'gone';
-    attempt(job.stage, () => disposeJob(ctx, job.agent, job.jobId, `stage is ${status}`));
+    attempt(job.stage, () => disposeJob(ctx, job.agent, job.jobId, `stage is ${status}`, c.removed !== undefined));
   }
   await Promise.all(work);
   // A paused run starts no new attempt: take back what waits for an agent now, whether the pause
@@ -66,9 +68,13 @@ export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob)
   ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
 }
 
-/** Removes a job that is no longer wanted; asks the agent holding it to abort when it is running. */
-export async function disposeJob(ctx: EngineContext, agentType: string, jobId: string, reason: string): Promise<void> {
-  const r = await ctx.queues.remove(agentType, jobId);
+/**
+ * Removes a job that is no longer wanted; asks the agent holding it to abort when it is running.
+ * `notFinished`: a commit just found it unfinished (and removed it otherwise), so the finished-job
+ * shortcut is skipped.
+ */
+export async function disposeJob(ctx: EngineContext, agentType: string, jobId: string, reason: string, notFinished = false): Promise<void> {
+  const r = notFinished ? await ctx.queues.removeUnfinished(agentType, jobId) : await ctx.queues.remove(agentType, jobId);
   if (r === 'locked') {
     await sendControl(ctx.redis, ctx.keys, agentType, { kind: 'cancel', jobId, reason });
     ctx.log.info({ jobId, agent: agentType, reason }, 'asked agents to abort a running job');

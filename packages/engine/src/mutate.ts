@@ -1,4 +1,5 @@
 import type { EngineContext } from './context.js';
+import { droppedJobs } from './jobs.js';
 import type { Transition } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
 import type { LoadedRun } from './store/run-store.js';
@@ -7,6 +8,11 @@ export interface Committed {
   prev: LoadedRun;
   next: LoadedRun;
   transition: Transition;
+  /**
+   * Jobs the transition dropped that its commit already removed (they were finished). Set when the
+   * commit was asked to remove dropped jobs: the others were not finished then (effects.ts).
+   */
+  removed?: ReadonlySet<string>;
 }
 
 const MAX_TRIES = 50;
@@ -37,8 +43,11 @@ export async function mutateRun(
       if (early) continue;
       return null;
     }
-    const r = await ctx.store.commit(prev, transition);
-    if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition };
+    // Jobs the transition drops are removed in the commit when finished (usually the job whose
+    // result this transition applies): one script instead of a second call after the reply.
+    const dropped = droppedJobs(prev.doc, transition.doc).map((j) => ({ jobId: j.jobId, keys: ctx.queues.finishedJobKeys(j.agent, j.jobId) }));
+    const r = await ctx.store.commit(prev, transition, dropped);
+    if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition, removed: r.removed };
     if (r.reason === 'missing') return null;
     if (r.reason === 'slot-busy') throw new Error(`run ${runId}: a transition took a concurrency slot outside grantSlot (slots.ts)`);
     await new Promise((res) => setTimeout(res, Math.random() * Math.min(50, 2 * (i + 1))));

@@ -18,6 +18,11 @@ export class OpList {
     fixedKeys.forEach((k, i) => this.index.set(k, i + 1));
   }
 
+  /** The 1-based index of `key` in KEYS (added if new), for script arguments that name keys. */
+  key(key: string): number {
+    return this.k(key);
+  }
+
   private k(key: string): number {
     let i = this.index.get(key);
     if (i === undefined) {

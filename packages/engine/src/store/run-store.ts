@@ -38,7 +38,16 @@ export type CreateResult =
   /** The pipeline version the run was built from is no longer current (or gone): nothing was written. */
   | { created: false; stale: true };
 
-export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
+export type CommitResult = { ok: true; rev: number; removed: ReadonlySet<string> } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
+
+/** A job a transition no longer wants, to remove in its commit if it is finished (AgentQueues.finishedJobKeys). */
+export interface FinishedJobRemoval {
+  jobId: string;
+  /** The job hash, the queue's completed and failed sets. */
+  keys: readonly [string, string, string];
+}
+
+const NOTHING_REMOVED: ReadonlySet<string> = new Set();
 
 /** Active runs whose last commit from this process is remembered (see RunStore.recent), and their JSON bytes at most. */
 const RECENT_MAX = 4096;
@@ -50,7 +59,7 @@ const RECENT_MAX_DOC_BYTES = 256 * 1024;
 export class RunStore {
   /** Loads and commits issued together (many results applied at once) share one pipeline. */
   private readonly loads: RedisBatcher<string, LoadedRun | null>;
-  private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, number>;
+  private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, [number, string]>;
   /** Run id -> the document and revision this process last committed, while the run is active. */
   private readonly remembered = new Map<string, { run: LoadedRun; bytes: number }>();
   private rememberedBytes = 0;
@@ -72,7 +81,7 @@ export class RunStore {
     this.commits = new RedisBatcher(
       redis,
       (pipe, c) => pipeScript(pipe, 'batonCommitRun', c.keys, c.args),
-      (raw) => Number(raw),
+      (raw) => (Array.isArray(raw) ? [Number(raw[0]), String(raw[1] ?? '')] : [Number(raw), '']),
     );
   }
 
@@ -179,20 +188,35 @@ export class RunStore {
     return [Number(local), Number(remote)];
   }
 
-  async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
+  /**
+   * Commits `t` iff the run is still at `prev.rev`. `finished`: jobs `t` no longer wants; each one
+   * found finished is removed in the same script (so never before the transition that makes its
+   * result applied or moot is committed), and reported in `removed`.
+   */
+  async commit(prev: LoadedRun, t: Transition, finished: readonly FinishedJobRemoval[] = []): Promise<CommitResult> {
     const ops = new OpList([this.keys.run(t.doc.id)]);
     this.writes(ops, prev.doc, t);
     const json = JSON.stringify(t.doc);
-    const rev = await this.commits.call({
+    const removals = finished.map((f) => [ops.key(f.keys[0]), ops.key(f.keys[1]), ops.key(f.keys[2]), f.jobId]);
+    const [rev, flags] = await this.commits.call({
       keys: ops.keys,
-      args: [prev.rev, json, ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
+      args: [
+        prev.rev,
+        json,
+        ops.json(),
+        this.keys.runNotices(),
+        JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}'),
+        ...(removals.length > 0 ? [JSON.stringify(removals)] : []),
+      ],
     });
     if (rev <= 0) this.forget(t.doc.id);
     if (rev === -1) return { ok: false, reason: 'conflict' };
     if (rev === -2) return { ok: false, reason: 'slot-busy' };
     if (rev === 0) return { ok: false, reason: 'missing' };
     this.remember({ doc: t.doc, rev }, json.length);
-    return { ok: true, rev };
+    let removed = NOTHING_REMOVED;
+    if (flags.includes('1')) removed = new Set(finished.filter((_, i) => flags[i] === '1').map((f) => f.jobId));
+    return { ok: true, rev, removed };
   }
 
   /**
