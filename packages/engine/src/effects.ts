@@ -1,4 +1,4 @@
-import { jobIdFor } from '@baton/contracts';
+import { jobIdFor, type TaskEnvelope } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { itemFinished, unqueueItem } from './control/for-each.js';
@@ -26,7 +26,7 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
     work.push(fn().catch((e: unknown) => ctx.log.warn({ runId: next.id, stage, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry')));
   // All at once (one write on the auto-pipelined connection); new jobs are issued first, so the next
   // stage's agent can start while the finished job is being removed.
-  for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job));
+  for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job, c.envelopes?.get(job.jobId)));
   for (const job of droppedJobs(prev, next)) {
     // Removed by the commit itself (it was finished), or not finished when the commit looked.
     if (c.removed?.has(job.jobId)) continue;
@@ -49,9 +49,18 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
   await dispatchJob(ctx, doc, { stage, agent: stageDef(doc, stage).agent, dispatch: st.dispatch, item: null, jobId: jobIdFor(doc.id, stage, st.dispatch), status: 'queued' });
 }
 
-/** Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot be resolved. */
-export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<void> {
+/**
+ * Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot
+ * be resolved. `prebuilt`: its envelope, built from `doc` by the commit that queued it, which also
+ * recorded its resolved input (mutate.ts).
+ */
+export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob, prebuilt?: TaskEnvelope): Promise<void> {
   const { stage, dispatch, item } = job;
+  if (prebuilt) {
+    await ctx.queues.add(prebuilt, job.jobId, stageDef(doc, stage), bullPriority(doc), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
+    ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
+    return;
+  }
   const built = buildEnvelope(doc, stage, item, ctx.config.maxStageInputBytes);
   if ('error' in built) {
     const now = ctx.now();

@@ -4,6 +4,7 @@
  */
 export type Op = ['zadd', number, number, string] | ['zrem', number, string] | ['xadd', number, number, string] | ['hincrby', number, string, number] | ['hincrbyfloat', number, string, number] | ['del', number]
   | ['pexpireat', number, number]
+  | ['hset', number, string, string]
   | ['take', number, number, number, string, number]
   | ['release', number, number, string];
 
@@ -56,6 +57,10 @@ export class OpList {
   /** Expires `key` at an absolute time (ms): idempotent, so every commit may repeat it. */
   pexpireat(key: string, atMs: number): this {
     this.ops.push(['pexpireat', this.k(key), atMs]);
+    return this;
+  }
+  hset(key: string, field: string, value: string): this {
+    this.ops.push(['hset', this.k(key), field, value]);
     return this;
   }
   del(key: string): this {

@@ -40,6 +40,13 @@ export type CreateResult =
 
 export type CommitResult = { ok: true; rev: number; removed: ReadonlySet<string> } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
 
+/** A hash field written with a commit (the resolved input of a stage the transition queues). */
+export interface FieldWrite {
+  key: string;
+  field: string;
+  value: string;
+}
+
 /** A job a transition no longer wants, to remove in its commit if it is finished (AgentQueues.finishedJobKeys). */
 export interface FinishedJobRemoval {
   jobId: string;
@@ -191,11 +198,13 @@ export class RunStore {
   /**
    * Commits `t` iff the run is still at `prev.rev`. `finished`: jobs `t` no longer wants; each one
    * found finished is removed in the same script (so never before the transition that makes its
-   * result applied or moot is committed), and reported in `removed`.
+   * result applied or moot is committed), and reported in `removed`. `fields`: hash fields
+   * written in the same script.
    */
-  async commit(prev: LoadedRun, t: Transition, finished: readonly FinishedJobRemoval[] = []): Promise<CommitResult> {
+  async commit(prev: LoadedRun, t: Transition, finished: readonly FinishedJobRemoval[] = [], fields: readonly FieldWrite[] = []): Promise<CommitResult> {
     const ops = new OpList([this.keys.run(t.doc.id)]);
     this.writes(ops, prev.doc, t);
+    for (const f of fields) ops.hset(f.key, f.field, f.value);
     const json = JSON.stringify(t.doc);
     const removals = finished.map((f) => [ops.key(f.keys[0]), ops.key(f.keys[1]), ops.key(f.keys[2]), f.jobId]);
     const [rev, flags] = await this.commits.call({
