@@ -24,8 +24,8 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
   const work: Promise<void>[] = [];
   const attempt = (stage: string, fn: () => Promise<void>) =>
     work.push(fn().catch((e: unknown) => ctx.log.warn({ runId: next.id, stage, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry')));
-  // All at once (one write on the auto-pipelined connection); new jobs are issued first, so the next
-  // stage's agent can start while the finished job is being removed.
+  // All at once; new jobs are issued first. A finished job the transition dropped (usually the one
+  // whose result it applied) was already removed by the commit itself (mutate.ts).
   for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job, c.envelopes?.get(job.jobId)));
   for (const job of droppedJobs(prev, next)) {
     // Removed by the commit itself (it was finished), or not finished when the commit looked.

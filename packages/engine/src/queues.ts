@@ -106,7 +106,6 @@ export class AgentQueues {
    * (lua/remove-finished-job.lua); any other through BullMQ's removeJob.
    */
   async remove(agentType: string, jobId: string): Promise<'removed' | 'missing' | 'locked'> {
-    const q = this.get(agentType);
     if (Number(await callScript(this.redis, 'batonRemoveFinishedJob', [...this.finishedJobKeys(agentType, jobId)], [jobId])) === 1) return 'removed';
     return this.removeUnfinished(agentType, jobId);
   }
