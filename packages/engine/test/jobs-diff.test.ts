@@ -61,7 +61,7 @@ function step(doc: RunDoc, rnd: (n: number) => number, now: number): Transition 
       if (!pick) return null;
       const [stage, dispatch] = at(pick);
       if (pick.item === null) {
-        const output = stage === 'plan' ? { items: Array.from({ length: 1 + rnd(12) }, (_, i) => i) } : { done: true };
+        const output: JsonValue = stage === 'plan' ? { items: Array.from({ length: 1 + rnd(12) }, (_, i) => i) } : { done: true };
         return markFinished(doc, { stage, dispatch, outcome: rnd(5) === 0 ? bad() : ok(output) }, now);
       }
       return applyFacts(doc, stage, dispatch, [{ kind: 'finished', outcome: rnd(4) === 0 ? bad() : ok(pick.item) }], now, pick.item);
