@@ -37,8 +37,6 @@ const MAX_TRIES = 50;
 export class CommitLanes {
   /** Run id -> facts waiting for the commit in flight (a run has an entry while its lane runs). */
   private readonly waiting = new Map<string, Request[]>();
-  /** Commits made, and facts they carried (for tests: the work per fact must not grow with width). */
-  readonly stats = { commits: 0, facts: 0, conflicts: 0 };
 
   /**
    * Commits `fn`'s transition of run `runId` (with whatever else waits for the run), then its
@@ -122,8 +120,6 @@ export class CommitLanes {
       if (slices.length === 0) continue; // a fresh read next
       const res = await ctx.store.commitSlices(prev, slices);
       if (res.ok) {
-        this.stats.commits++;
-        this.stats.facts += slices.length;
         const next = { doc, rev: res.rev };
         const transition = { doc, events: slices.flatMap((s) => s.events) };
         applyEffects(ctx, { prev, next, transition }).then(
@@ -141,7 +137,6 @@ export class CommitLanes {
         return;
       }
       if (res.reason === 'slot-busy') throw new Error(`run ${runId}: a transition took a concurrency slot outside grantSlot (slots.ts)`);
-      this.stats.conflicts++;
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (i + 1))));
     }
   }
