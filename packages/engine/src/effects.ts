@@ -25,7 +25,7 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
   const attempt = (stage: string, fn: () => Promise<void>) =>
     work.push(fn().catch((e: unknown) => ctx.log.warn({ runId: next.id, stage, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry')));
   // All at once; new jobs are issued first. A finished job the transition dropped (usually the one
-  // whose result it applied) was already removed by the commit itself (mutate.ts).
+  // whose result it applied) was already removed by the commit itself (commit-extras.ts).
   for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job, c.envelopes?.get(job.jobId)));
   for (const job of droppedJobs(prev, next)) {
     // Removed by the commit itself (it was finished), or not finished when the commit looked.
@@ -52,7 +52,7 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
 /**
  * Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot
  * be resolved. `prebuilt`: its envelope, built from `doc` by the commit that queued it, which also
- * recorded its resolved input (mutate.ts).
+ * recorded its resolved input (commit-extras.ts).
  */
 export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob, prebuilt?: TaskEnvelope): Promise<void> {
   const { stage, dispatch, item } = job;

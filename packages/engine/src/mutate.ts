@@ -1,11 +1,9 @@
 import type { EngineContext } from './context.js';
 import type { TaskEnvelope } from '@baton/contracts';
-import { buildEnvelope } from './envelope.js';
-import { addedJobs, droppedJobs } from './jobs.js';
-import { resolvedInputField, resolvedInputJson } from './resolved-inputs.js';
+import { commitExtras } from './commit-extras.js';
 import type { Transition } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
-import type { FieldWrite, LoadedRun } from './store/run-store.js';
+import type { LoadedRun } from './store/run-store.js';
 
 export interface Committed {
   prev: LoadedRun;
@@ -21,24 +19,6 @@ export interface Committed {
    * the commit, which recorded their resolved inputs (resolved-inputs.ts): effects add them as they are.
    */
   envelopes?: ReadonlyMap<string, TaskEnvelope>;
-}
-
-/**
- * The envelopes of the stage jobs (not fan-out items) `next` queues that `prev` did not, and their
- * resolved-input records. A stage whose envelope cannot be built has neither: its dispatch fails
- * it (effects.ts dispatchJob).
- */
-function prepareDispatches(ctx: EngineContext, prev: RunDoc, next: RunDoc): { envelopes: Map<string, TaskEnvelope>; fields: FieldWrite[] } {
-  const envelopes = new Map<string, TaskEnvelope>();
-  const fields: FieldWrite[] = [];
-  for (const job of addedJobs(prev, next)) {
-    if (job.item !== null) continue;
-    const built = buildEnvelope(next, job.stage, null, ctx.config.maxStageInputBytes);
-    if ('error' in built) continue;
-    envelopes.set(job.jobId, built.envelope);
-    fields.push({ key: ctx.keys.runInputs(next.id), field: resolvedInputField(job.stage, job.dispatch), value: resolvedInputJson(job.dispatch, built.envelope.input) });
-  }
-  return { envelopes, fields };
 }
 
 const MAX_TRIES = 50;
@@ -69,11 +49,8 @@ export async function mutateRun(
       if (early) continue;
       return null;
     }
-    // Jobs the transition drops are removed in the commit when finished (usually the job whose
-    // result this transition applies): one script instead of a second call after the reply.
-    const dropped = droppedJobs(prev.doc, transition.doc).map((j) => ({ jobId: j.jobId, keys: ctx.queues.finishedJobKeys(j.agent, j.jobId) }));
-    const { envelopes, fields } = prepareDispatches(ctx, prev.doc, transition.doc);
-    const r = await ctx.store.commit(prev, transition, dropped, fields);
+    const { finished, fields, envelopes } = commitExtras(ctx, prev.doc, transition.doc);
+    const r = await ctx.store.commit(prev, transition, finished, fields);
     if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition, removed: r.removed, envelopes };
     if (r.reason === 'missing') return null;
     if (r.reason === 'slot-busy') throw new Error(`run ${runId}: a transition took a concurrency slot outside grantSlot (slots.ts)`);

@@ -48,7 +48,7 @@ export const resolvedInputJson = (dispatch: number, input: JsonValue) => JSON.st
 
 /**
  * Records a dispatch's resolved input (not awaited by dispatch: a lost record costs only the view).
- * A stage queued by a run commit has its record written by that commit (mutate.ts); this is for
+ * A stage queued by a run commit has its record written by that commit (commit-extras.ts); this is for
  * the other dispatches (a run's first stages, repairs).
  */
 export function recordResolvedInput(ctx: EngineContext, runId: string, stage: string, dispatch: number, input: JsonValue): void {

@@ -202,8 +202,23 @@ export class RunStore {
    * written in the same script.
    */
   async commit(prev: LoadedRun, t: Transition, finished: readonly FinishedJobRemoval[] = [], fields: readonly FieldWrite[] = []): Promise<CommitResult> {
+    return this.commitSlices(prev, [t], finished, fields);
+  }
+
+  /**
+   * Commits transitions computed one after the other from `prev` (each from the document the one
+   * before made) as one compare-and-set: the last document, and every transition's index, event
+   * and counter writes in order, as if each had been committed in turn (commit-lane.ts).
+   * `finished` and `fields` as for `commit`, for the whole change (prev -> last document).
+   */
+  async commitSlices(prev: LoadedRun, slices: Transition[], finished: readonly FinishedJobRemoval[] = [], fields: readonly FieldWrite[] = []): Promise<CommitResult> {
+    const t = slices[slices.length - 1]!;
     const ops = new OpList([this.keys.run(t.doc.id)]);
-    this.writes(ops, prev.doc, t);
+    let before = prev.doc;
+    for (const s of slices) {
+      this.writes(ops, before, s);
+      before = s.doc;
+    }
     for (const f of fields) ops.hset(f.key, f.field, f.value);
     const json = JSON.stringify(t.doc);
     const removals = finished.map((f) => [ops.key(f.keys[0]), ops.key(f.keys[1]), ops.key(f.keys[2]), f.jobId]);
