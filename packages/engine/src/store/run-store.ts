@@ -197,28 +197,13 @@ export class RunStore {
 
   /**
    * Waits until `replicas` replicas hold every write this connection made so far (Redis WAIT), and
-   * returns how many do. Sent in one pipeline with a command on the run's slot so that on a cluster
-   * it goes to that master (WAIT has no key of its own). For a replayed submission, whose run another
-   * connection may have written, `touch` renews the idempotency key first: a replicated write on
-   * this connection, so WAIT also covers everything written before it, the run included.
-   * With `WAITAOF` it also waits for the master's own AOF fsync (BATON_ACCEPT_FSYNC). Returns
-   * [local fsyncs (1 or 0; 1 for WAIT), replicas].
-   */
-  async replicated(
-    runId: string,
-    replicas: number,
-    timeoutMs: number,
-    touch?: { keyHash: string; ttlMs: number },
-    command: 'WAIT' | 'WAITAOF' = 'WAIT',
-  ): Promise<[number, number]> {
-    return this.replicatedMany(runId, touch ? [touch] : [], replicas, timeoutMs, command);
-  }
-
-  /**
-   * `replicated` for a group of submissions (submit-group.ts): one WAIT (or WAITAOF) after every
-   * replayed submission's idempotency key is renewed, covering every write this connection made so
-   * far, so every run the group created or found. `runId`: any run of the group (routes the pipeline
-   * to its slot when there is nothing to renew).
+   * returns how many do: for a group of submissions (submit-group.ts), one wait for all its runs.
+   * Sent in one pipeline with a command on the runs' slot so that on a cluster it goes to that
+   * master (WAIT has no key of its own): for each replayed submission, whose run another connection
+   * may have written, `touches` renews its idempotency key first (a replicated write on this
+   * connection, so the wait also covers everything written before it, the run included); with
+   * nothing to renew, an EXISTS of `runId` (any run of the group). With `WAITAOF` it also waits for
+   * the master's own AOF fsync (BATON_ACCEPT_FSYNC). Returns [local fsyncs (1 or 0; 1 for WAIT), replicas].
    */
   async replicatedMany(
     runId: string,
