@@ -1,4 +1,4 @@
-import { PipelineDefinition, RunRequest, type RunRequestInput } from '@baton/contracts';
+import { PipelineDefinition, RunListQuery, RunRequest, type RunRequestInput } from '@baton/contracts';
 import { EngineError, type Engine } from '@baton/engine';
 import { Harness, startRedis, type TestRedis } from '@baton/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -133,6 +133,36 @@ describe('group commit of submissions', () => {
     // Its key names that run: a replay finds it.
     const replay = await submitTogether(h.engine, [{ body: { pipeline: 'moving', input: {} }, key: 'k-latest' }]);
     expect(replay).toEqual([{ ...out[1], created: false }]);
+  });
+
+  it('leaves a group whose addBulk failed to the reconciler, which adds every missing first job', async () => {
+    vi.spyOn(h.engine.ctx.queues, 'addMany').mockRejectedValueOnce(new Error('connection lost before the add'));
+    const out = await submitTogether(h.engine, [{ body: { pipeline: 'grouped', input: { n: 30 } } }, { body: { pipeline: 'grouped', input: { n: 31 } }, key: 'k-30' }]);
+    // Stored, so acknowledged (exactly as a failed add of a single submission): the runs are not lost.
+    expect(out.map((o) => o.ok && o.created)).toEqual([true, true]);
+    const ids = out.map((o) => (o as { id: string }).id);
+    expect(await jobsOf(ids)).toEqual([null, null]);
+    // The reconciler (converge.ts) re-dispatches a queued stage whose job is missing after the grace.
+    await vi.waitFor(async () => expect(await jobsOf(ids)).toEqual(ids.map((id) => `${id}.a.1`)), { timeout: 15_000, interval: 200 });
+    for (const id of ids) expect((await h.engine.get(id))?.stages.a?.status).toBe('queued');
+  });
+
+  it('answers each request of a group Redis refuses for memory with its own 503, and stores none of them', async () => {
+    const count = async () => (await h.engine.list(RunListQuery.parse({ limit: 200 }))).items.length;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    await redis.command('CONFIG', 'SET', 'maxmemory', '1');
+    try {
+      const post = (n: number) => h.request<{ error?: { code: string } }>('POST', '/v1/runs', { pipeline: 'grouped', input: { n } }, { 'content-type': 'application/json' });
+      const res = await Promise.all([post(40), post(41)]);
+      expect(res.map((r) => [r.status, r.body.error?.code])).toEqual([
+        [503, 'REDIS_OUT_OF_MEMORY'],
+        [503, 'REDIS_OUT_OF_MEMORY'],
+      ]);
+    } finally {
+      await redis.command('CONFIG', 'SET', 'maxmemory', '0');
+    }
+    expect(await count()).toBe(before);
   });
 
   it('answers concurrent HTTP submissions each with its own status', async () => {

@@ -113,7 +113,12 @@ export class SubmitGroups {
     }
     const created = waiting.filter((w) => w.r.created).map((w) => w.p.t);
     for (const t of created) ctx.log.info({ runId: t.doc.id, pipeline: t.doc.pipeline.name, version: t.doc.pipeline.version }, 'run accepted');
-    await dispatchFirstStages(ctx, created);
+    try {
+      await dispatchFirstStages(ctx, created);
+    } catch (e: unknown) {
+      // dispatchFirstStages logs its own failures; this is a guard so that no request is left unanswered.
+      ctx.log.warn({ runIds: created.map((t) => t.doc.id), err: errorMessage(e) }, 'could not dispatch the first stages; the reconciler will retry');
+    }
     for (const { p, r } of waiting) p.resolve(r);
   }
 
