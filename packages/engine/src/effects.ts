@@ -11,6 +11,7 @@ import { mutateRun, type Committed } from './mutate.js';
 import { slotEffects } from './slots.js';
 import { markFinished, markItem, unqueue } from './reducer.js';
 import { stageDef, type RunDoc } from './run-doc.js';
+import type { QueuedJob } from './queues.js';
 
 /**
  * Makes the queues follow a committed transition: adds jobs for newly queued stages (and fan-out
@@ -49,6 +50,17 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
 
 /** Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot be resolved. */
 export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<void> {
+  const queued = await prepareJob(ctx, doc, job);
+  if (!queued) return;
+  await ctx.queues.add(queued.envelope, queued.jobId, queued.stage, queued.priority, queued.attemptsUsed);
+  ctx.log.debug({ runId: doc.id, stage: job.stage, jobId: job.jobId }, 'stage dispatched');
+}
+
+/**
+ * What dispatching a live job adds to its queue (its resolved input is recorded); null when its
+ * input cannot be resolved, in which case the job's failure was committed instead.
+ */
+export async function prepareJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<QueuedJob | null> {
   const { stage, dispatch, item } = job;
   const built = buildEnvelope(doc, stage, item, ctx.config.maxStageInputBytes);
   if ('error' in built) {
@@ -58,12 +70,17 @@ export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob)
       item === null ? markFinished(d, { stage, dispatch, outcome }, t) : markItem(d, (x) => itemFinished(x, { stage, dispatch, item, outcome }), t),
     );
     if (committed) await applyEffects(ctx, committed);
-    return;
+    return null;
   }
   // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
   if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
-  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), bullPriority(doc), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
-  ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
+  return {
+    envelope: built.envelope,
+    jobId: job.jobId,
+    stage: stageDef(doc, stage),
+    priority: bullPriority(doc),
+    attemptsUsed: item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0,
+  };
 }
 
 /** Removes a job that is no longer wanted; asks the agent holding it to abort when it is running. */

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
+import { errorMessage, RedisBatcher, type RedisClient } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import type { RunDoc } from './run-doc.js';
 
@@ -42,10 +42,28 @@ export function capResolvedInput(dispatch: number, input: JsonValue): ResolvedIn
 
 const field = (stage: string, dispatch: number) => `${stage}#${dispatch}`;
 
+interface InputRecord {
+  key: string;
+  field: string;
+  json: string;
+}
+
+/** The records of one callback (e.g. the first stages of a group of submissions) go out as one pipeline. */
+const writers = new WeakMap<RedisClient, RedisBatcher<InputRecord, unknown>>();
+
+function writer(redis: RedisClient): RedisBatcher<InputRecord, unknown> {
+  let w = writers.get(redis);
+  if (!w) {
+    w = new RedisBatcher<InputRecord, unknown>(redis, (pipe, r) => pipe.hset(r.key, r.field, r.json), (raw) => raw);
+    writers.set(redis, w);
+  }
+  return w;
+}
+
 /** Records a dispatch's resolved input (not awaited by dispatch: a lost record costs only the view). */
 export function recordResolvedInput(ctx: EngineContext, runId: string, stage: string, dispatch: number, input: JsonValue): void {
-  ctx.redis
-    .hset(ctx.keys.runInputs(runId), field(stage, dispatch), JSON.stringify(capResolvedInput(dispatch, input)))
+  writer(ctx.redis)
+    .call({ key: ctx.keys.runInputs(runId), field: field(stage, dispatch), json: JSON.stringify(capResolvedInput(dispatch, input)) })
     .catch((e: unknown) => ctx.log.warn({ runId, stage, err: errorMessage(e) }, 'could not record the resolved input'));
 }
 
