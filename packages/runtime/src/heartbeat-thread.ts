@@ -25,21 +25,41 @@ function warn(msg: string, fields: Record<string, unknown>): void {
 }
 
 /**
- * A beat is one plain `SET` of the record with a TTL of AGENT_RECORD_TTL_MS: the registry reads when
- * Redis took it from the TTL left (Redis counts it down by its own clock: engine registry.readBeats),
- * so liveness never compares two hosts' clocks and a beat needs no script or TIME call.
+ * A beat is one `SET` of the record with a TTL of AGENT_RECORD_TTL_MS: the registry reads when Redis
+ * took it from the TTL left (Redis counts it down by its own clock: engine registry.readBeats), so
+ * liveness never compares two hosts' clocks and a beat needs no script or TIME call. `GET` returns the
+ * record it replaces: a drain or restart the orchestrator marked on it (lua/flag-agent-command.lua)
+ * reaches the agent that way, with no reader of its own.
  * When asked, the beat also refreshes the agent's registry index entry, scored with Redis's clock:
  * KEYS[1] the agent's record, KEYS[2] the registry index; ARGV[1] the record (a JSON object),
- * ARGV[2] its TTL (ms), ARGV[3] the agent id.
+ * ARGV[2] its TTL (ms), ARGV[3] the agent id. Returns the replaced record.
  */
 const INDEXED_BEAT_LUA = `
 local t = redis.call('TIME')
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local old = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'GET')
 redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[3])
-return 1
+return old
 `;
 redis.defineCommand('batonIndexedBeat', { numberOfKeys: 2, lua: INDEXED_BEAT_LUA });
-const indexedBeat = (redis as unknown as { batonIndexedBeat(k1: string, k2: string, json: string, ttl: number, id: string): Promise<number> }).batonIndexedBeat.bind(redis);
+const indexedBeat = (redis as unknown as { batonIndexedBeat(k1: string, k2: string, json: string, ttl: number, id: string): Promise<string | null> }).batonIndexedBeat.bind(redis);
+
+/**
+ * A command marked on the record this beat replaced goes to the main thread (once: the beat replaced
+ * the mark). Not on the first beat: the record it replaces is an earlier process's (same agent id),
+ * and so is any mark on it (the control stream reader, too, starts after the messages sent before).
+ */
+let beaten = false;
+function handOver(replaced: string | null): void {
+  const first = !beaten;
+  beaten = true;
+  if (first || !replaced?.startsWith('{"control":')) return;
+  try {
+    const kind = (JSON.parse(replaced) as { control?: { kind?: unknown } }).control?.kind;
+    if (kind === 'drain' || kind === 'restart') port.postMessage({ type: 'control', kind } satisfies ThreadToMain);
+  } catch {
+    warn('ignoring an unreadable command mark on the agent record', {});
+  }
+}
 
 /** The main loop's silence past the bound: a last beat saying so, a log line, then SIGKILL. */
 let killing = false;
@@ -73,6 +93,7 @@ async function beat(): Promise<void> {
     slots[1] = Date.now();
   } catch (e: unknown) {
     slots[2] = Date.now();
+    if (!stopping) port.postMessage({ type: 'beatFailed' } satisfies ThreadToMain);
     throw e;
   }
 }
@@ -87,8 +108,10 @@ async function write(): Promise<void> {
   const reindex = now - indexedAt >= INDEX_EVERY_MS || record.state !== indexedState;
   const state = record.state;
   const json = JSON.stringify(record);
-  if (reindex) await indexedBeat(data.agentKey, data.agentsKey, json, data.ttlMs, record.id);
-  else await redis.set(data.agentKey, json, 'PX', data.ttlMs);
+  const replaced = reindex
+    ? await indexedBeat(data.agentKey, data.agentsKey, json, data.ttlMs, record.id)
+    : await redis.set(data.agentKey, json, 'PX', data.ttlMs, 'GET');
+  if (!stopping) handOver(replaced);
   if (reindex) {
     indexedAt = now;
     indexedState = state;
