@@ -120,3 +120,17 @@ describe('an agent stopped while Redis is down', () => {
     expect([0, 77]).toContain(exit!.code);
   });
 });
+
+describe('an orchestrator stopped right after Redis came back', () => {
+  it('stops within its bound even if a client is still reconnecting', async () => {
+    // Each step of the stop is bounded (orchestrator.ts): a BullMQ Worker whose blocking client is
+    // still reconnecting (back-off up to 2 s) can otherwise wait for ever (taskforcesh/bullmq#4656).
+    h = await stack.harness({}, { closeStepTimeoutMs: 1000 });
+    await h.submit({ definition: { stages: [{ name: 's', agent: 'noop' }] } });
+    await stack.redis.kill();
+    await new Promise((r) => setTimeout(r, 5000));
+    await stack.redis.start();
+    const stopped = await Promise.race([h.close().then(() => 'stopped' as const), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000).unref())]);
+    expect(stopped).toBe('stopped');
+  });
+});

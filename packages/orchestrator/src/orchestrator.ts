@@ -38,6 +38,8 @@ export interface OrchestratorOptions {
   scheduleReloadMs?: number;
   /** Notification delivery: attempts, first backoff, receiver timeout. */
   notify?: NotifyConfig;
+  /** Bound of each step of `close()` (default 10 s); a step past it is logged and left behind. */
+  closeStepTimeoutMs?: number;
 }
 
 export interface Orchestrator {
@@ -121,23 +123,33 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
   if (metricsServer) log.info({ port: metricsServer.port }, 'process metrics listening');
 
   let closing: Promise<void> | null = null;
+  // Each step of the stop is bounded: a BullMQ Worker whose blocking client is still reconnecting
+  // after a Redis restart can wait forever for an `end` event (taskforcesh/bullmq#4656). A step
+  // past its bound is logged by name and left behind; the raw connections are cut at the end.
+  const step = async (name: string, fn: () => Promise<unknown> | undefined): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const overran = new Promise<'overran'>((r) => (timer = setTimeout(() => r('overran'), opts.closeStepTimeoutMs ?? 10_000)));
+    const outcome = await Promise.race([Promise.resolve(fn()).then(() => 'done' as const), overran]).finally(() => clearTimeout(timer));
+    if (outcome === 'overran') log.warn({ step: name, boundMs: opts.closeStepTimeoutMs ?? 10_000 }, 'orchestrator stop: a step overran its bound; going on without it');
+  };
   return {
     app,
     engine,
     close() {
       closing ??= (async () => {
-        await app.close();
-        await metricsServer?.close();
-        await scheduler.stop();
-        await sampler.stop();
-        await relay.stop();
-        await deliveryWorker.close();
-        await notificationQueue.close();
-        await workerConnection.quit().catch(() => workerConnection.disconnect());
-        await notices.stop();
-        await engine.stop();
+        await step('http', () => app.close());
+        await step('metrics server', () => metricsServer?.close());
+        await step('scheduler', () => scheduler.stop());
+        await step('overview sampler', () => sampler.stop());
+        await step('outbox relay', () => relay.stop());
+        await step('notification worker', () => deliveryWorker.close());
+        await step('notification queue', () => notificationQueue.close());
+        await step('notification connection', () => workerConnection.quit().catch(() => workerConnection.disconnect()));
+        await step('run notices', () => notices.stop());
+        await step('engine', () => engine.stop());
         // The engine closed `subscriber` (its job-event reader) when it stopped.
-        for (const c of [redis, runSubscriber]) await c.quit().catch(() => c.disconnect());
+        for (const c of [redis, runSubscriber]) await step('connection', () => c.quit().catch(() => c.disconnect()));
+        for (const c of [redis, runSubscriber, subscriber, workerConnection, outboxReader]) c.disconnect();
       })();
       return closing;
     },

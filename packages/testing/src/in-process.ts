@@ -31,7 +31,7 @@ export async function testOrchestrator(
   url: TestRedisTarget,
   namespace: string,
   engine: Partial<EngineConfig> & { agentDeafAfterMs?: number } = {},
-  extra: { bodyLimit?: number; auth?: Partial<AuthConfig>; secrets?: Record<string, string>; scheduleReloadMs?: number; notify?: { attempts: number; backoffMs: number; timeoutMs: number; lockMs?: number } } = {},
+  extra: { bodyLimit?: number; auth?: Partial<AuthConfig>; secrets?: Record<string, string>; scheduleReloadMs?: number; closeStepTimeoutMs?: number; notify?: { attempts: number; backoffMs: number; timeoutMs: number; lockMs?: number } } = {},
 ): Promise<Orchestrator> {
   const { auth, ...rest } = extra;
   return startOrchestrator({
