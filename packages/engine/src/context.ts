@@ -1,6 +1,7 @@
 import type { Keys, SecretScopes } from '@baton/contracts';
 import type { ArtifactStore, RedisClient } from '@baton/platform';
 import type { Logger } from '@baton/platform';
+import type { CommitLanes } from './commit-lane.js';
 import type { AgentQueues } from './queues.js';
 import type { RunStore } from './store/run-store.js';
 
@@ -74,6 +75,8 @@ export interface EngineContext {
   log: Logger;
   config: EngineConfig;
   store: RunStore;
+  /** Group commit of job facts per run (commit-lane.ts). */
+  lanes: CommitLanes;
   queues: AgentQueues;
   now: () => number;
   /** Where artifact files live (null: artifacts disabled in this process). */

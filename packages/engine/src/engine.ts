@@ -21,6 +21,7 @@ import { sweepFinishedJobs } from './result-sweeper.js';
 import { advanceFleetDrains, commandAgent, getFleetDrain, listQueues, setQueuePaused, startFleetDrain } from './operations.js';
 import { cancelRun, listRuns, pauseRun, readEvents, resumeRun, retryRun, signalRun, submitRun } from './runs.js';
 import { RunStore } from './store/run-store.js';
+import { CommitLanes } from './commit-lane.js';
 
 export interface EngineDeps {
   /** Command connection (fails fast while Redis is down). */
@@ -57,6 +58,7 @@ export class Engine {
       log: deps.log,
       config,
       store: new RunStore(deps.redis, deps.keys, config.eventsMaxLen),
+      lanes: new CommitLanes(),
       queues,
       now,
       artifacts: deps.artifacts ?? null,

@@ -7,6 +7,23 @@ import { budgetLeft } from './control/budget.js';
 import { stageDef, type RunDoc } from './run-doc.js';
 
 /**
+ * Sizes of upstream outputs already measured. A run document's outputs are never changed in place
+ * (transitions replace them, run-doc.ts copyDoc), so each of a fan-out's item jobs measures its
+ * upstream's output once per process rather than once per item.
+ */
+const measured = new WeakMap<object, number>();
+
+function outputBytes(v: JsonValue): number {
+  if (typeof v !== 'object' || v === null) return jsonBytes(v);
+  let n = measured.get(v);
+  if (n === undefined) {
+    n = jsonBytes(v);
+    measured.set(v, n);
+  }
+  return n;
+}
+
+/**
  * The task a stage's job carries: its input with `$from` references resolved against the run input
  * and upstream outputs, plus the direct upstream outputs. Deterministic, so a re-dispatch after a
  * crash sends the same task.
@@ -23,7 +40,7 @@ export function buildEnvelope(doc: RunDoc, stage: string, item: number | null = 
   // Measured before it is built: a few references to a large value must not build a huge object.
   const bytes =
     resolvedInputBytes(def.input, { input: doc.input, outputs, item: current?.value }) +
-    def.dependsOn.reduce((n, dep) => n + jsonBytes(outputs[dep] ?? null), 0) +
+    def.dependsOn.reduce((n, dep) => n + outputBytes(outputs[dep] ?? null), 0) +
     jsonBytes(current?.value) +
     ENVELOPE_OVERHEAD_BYTES;
   if (bytes > maxBytes) {

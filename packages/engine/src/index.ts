@@ -13,7 +13,7 @@ export * from './store/counters.js';
 export { convergeRun } from './converge.js';
 export { collectArtifactGarbage, enforceRetentionFully } from './reconciler.js';
 export { Lease, LeaseLost } from './lease.js';
-export { applyJob } from './job-applier.js';
+export { applyCompletion, applyJob } from './job-applier.js';
 export { waitingStages, waitingUntil, type Approver, type Decision } from './control/approval.js';
 export { forEachView, itemsOf } from './control/for-each.js';
 export { slotWaitingReason } from './control/concurrency.js';

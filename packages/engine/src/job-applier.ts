@@ -1,9 +1,7 @@
 import { parseJobId, type TaskEnvelope } from '@baton/contracts';
 import type { Job } from 'bullmq';
 import type { EngineContext } from './context.js';
-import { applyEffects } from './effects.js';
 import { applyFacts, jobFacts, resultFact, type JobFact } from './job-facts.js';
-import { mutateRun } from './mutate.js';
 import type { JobStateName } from './queues.js';
 import type { LoadedRun } from './store/run-store.js';
 import { counterField } from './store/counters.js';
@@ -79,11 +77,9 @@ async function commitFacts(
   finished: boolean,
   preloaded?: LoadedRun | null,
 ): Promise<boolean> {
-  const committed = await mutateRun(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now, ids.item), preloaded);
-  if (committed) {
-    await applyEffects(ctx, committed);
-    return true;
-  }
+  // In this run's commit lane: facts arriving together (a fan-out's items) share one commit.
+  const r = await ctx.lanes.apply(ctx, ids.runId, (doc, now) => applyFacts(doc, ids.stage, ids.dispatch, facts, now, ids.item), preloaded);
+  if (r === 'committed') return true;
   if (finished) {
     ctx.count(counterField('engine_duplicate_completions_total'));
     await ctx.queues.remove(agentType, jobId);

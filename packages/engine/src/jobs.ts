@@ -1,5 +1,5 @@
-import { jobIdFor } from '@baton/contracts';
-import type { RunDoc } from './run-doc.js';
+import { jobIdFor, type StageDefinition } from '@baton/contracts';
+import type { RunDoc, StageState } from './run-doc.js';
 
 /**
  * The jobs a run document wants on the agent queues: one per queued or running stage, and for a
@@ -51,18 +51,57 @@ export function finishedJobIds(doc: RunDoc): Set<string> {
   return out;
 }
 
-/** Jobs live in `prev` that `next` no longer wants (with the view of `next` the caller may reuse). */
+/** True when `job` ended by its own result in `doc` (as finishedJobIds, for one job). */
+export function finishedIn(doc: RunDoc, job: LiveJob): boolean {
+  const st = doc.stages[job.stage];
+  if (!st || st.dispatch !== job.dispatch || st.dispatch === 0) return false;
+  if (job.item === null) return st.status === 'succeeded' || st.status === 'failed';
+  const c = st.fanOut?.s[job.item];
+  return c === 's' || c === 'f';
+}
+
+const isLive = (st: StageState | undefined): st is StageState => st !== undefined && (st.status === 'queued' || st.status === 'running');
+
+/**
+ * The jobs of one stage live in `a` and not in `b` (both states of the same stage; `onlyQueued`:
+ * only those `a` has queued). Looks only at what changed: an item whose character is the same in
+ * both is skipped, so a fact about one item of a wide fan-out costs no job list of all the others.
+ */
+function stageJobsGone(doc: RunDoc, def: StageDefinition, a: StageState | undefined, b: StageState | undefined, onlyQueued: boolean): LiveJob[] {
+  if (!isLive(a)) return [];
+  const job = (item: number | null, status: 'queued' | 'running'): LiveJob => ({
+    stage: def.name,
+    agent: def.agent,
+    dispatch: a.dispatch,
+    item,
+    jobId: item === null ? jobIdFor(doc.id, def.name, a.dispatch) : jobIdFor(doc.id, def.name, a.dispatch, item),
+    status,
+  });
+  const sameDispatch = isLive(b) && b.dispatch === a.dispatch;
+  if (def.forEach === undefined) {
+    if (sameDispatch || (onlyQueued && a.status !== 'queued')) return [];
+    return [job(null, a.status === 'queued' ? 'queued' : 'running')];
+  }
+  const sa = a.fanOut?.s ?? '';
+  const sb = sameDispatch ? (b.fanOut?.s ?? '') : '';
+  if (sa === sb) return [];
+  const out: LiveJob[] = [];
+  for (let i = 0; i < sa.length; i++) {
+    const c = sa[i];
+    if (c !== 'q' && (c !== 'r' || onlyQueued)) continue;
+    const d = sb[i];
+    if (d === 'q' || d === 'r') continue;
+    out.push(job(i, c === 'q' ? 'queued' : 'running'));
+  }
+  return out;
+}
+
+/** Jobs live in `prev` that `next` no longer wants. */
 export function droppedJobs(prev: RunDoc, next: RunDoc): LiveJob[] {
-  const before = liveJobs(prev);
-  if (before.length === 0) return [];
-  const after = new Set(liveJobs(next).map((j) => j.jobId));
-  return before.filter((j) => !after.has(j.jobId));
+  return next.definition.stages.flatMap((def) => stageJobsGone(prev, def, prev.stages[def.name], next.stages[def.name], false));
 }
 
 /** Jobs `next` wants queued that `prev` did not (each is dispatched once, by the commit's effects). */
 export function addedJobs(prev: RunDoc, next: RunDoc): LiveJob[] {
-  const after = liveJobs(next).filter((j) => j.status === 'queued');
-  if (after.length === 0) return [];
-  const before = new Set(liveJobs(prev).map((j) => j.jobId));
-  return after.filter((j) => !before.has(j.jobId));
+  return next.definition.stages.flatMap((def) => stageJobsGone(next, def, next.stages[def.name], prev.stages[def.name], true));
 }

@@ -3,7 +3,7 @@ import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { sendControl } from './control.js';
 import { unguarded, type PassGuard } from './lease.js';
-import { addedJobs, droppedJobs, finishedJobIds } from './jobs.js';
+import { addedJobs, droppedJobs, finishedIn } from './jobs.js';
 import type { RunDoc } from './run-doc.js';
 
 /**
@@ -20,10 +20,9 @@ import type { RunDoc } from './run-doc.js';
  * already and is not recorded.
  */
 export function supersededJobs(prev: RunDoc, next: RunDoc): string[] {
-  const dropped = droppedJobs(prev, next);
-  if (dropped.length === 0) return [];
-  const finished = finishedJobIds(next);
-  return dropped.filter((j) => !finished.has(j.jobId)).map((j) => supersededMember(j.agent, j.jobId));
+  return droppedJobs(prev, next)
+    .filter((j) => !finishedIn(next, j))
+    .map((j) => supersededMember(j.agent, j.jobId));
 }
 
 /**

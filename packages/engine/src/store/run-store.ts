@@ -180,8 +180,22 @@ export class RunStore {
   }
 
   async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
+    return this.commitSlices(prev, [t]);
+  }
+
+  /**
+   * Commits transitions computed one after the other from `prev` (each from the document the one
+   * before made) as one compare-and-set: the last document, and every transition's index, event
+   * and counter writes in order, as if each had been committed in turn (commit-lane.ts).
+   */
+  async commitSlices(prev: LoadedRun, slices: Transition[]): Promise<CommitResult> {
+    const t = slices[slices.length - 1]!;
     const ops = new OpList([this.keys.run(t.doc.id)]);
-    this.writes(ops, prev.doc, t);
+    let before = prev.doc;
+    for (const s of slices) {
+      this.writes(ops, before, s);
+      before = s.doc;
+    }
     const json = JSON.stringify(t.doc);
     const rev = await this.commits.call({
       keys: ops.keys,
