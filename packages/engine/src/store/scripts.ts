@@ -21,6 +21,7 @@ const SCRIPTS = {
   batonRemoveFinishedJob: readFileSync(new URL('remove-finished-job.lua', LUA_DIR), 'utf8'),
   batonRenewLease: readFileSync(new URL('renew-lease.lua', LUA_DIR), 'utf8'),
   batonReleaseStaleSlot: load('release-stale-slot'),
+  batonFlagAgentCommand: readFileSync(new URL('flag-agent-command.lua', LUA_DIR), 'utf8'),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
