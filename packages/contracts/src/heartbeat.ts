@@ -30,8 +30,10 @@ export const AgentHeartbeat = z.object({
    */
   wedgedAfterMs: z.int().positive().optional(),
   /**
-   * When Redis took the last beat, in Redis's own clock (epoch ms, from TIME in the beat's script).
-   * Liveness compares it with Redis's clock, never the agent's, so hosts need not agree on the time.
+   * When Redis took the last beat, in Redis's own clock (epoch ms). The registry derives it when it
+   * reads the record, from the TTL Redis has left on it (a beat writes it with AGENT_RECORD_TTL_MS);
+   * agents do not write it (older agents stamped it from TIME in a beat script). Liveness compares it
+   * with Redis's clock, never the agent's, so hosts need not agree on the time.
    */
   seenAt: z.number().optional(),
   metricsPort: z.int().nullable(),

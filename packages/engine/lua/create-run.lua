@@ -25,30 +25,4 @@
   when the pipeline version the caller built the run from is no longer current: the caller built
   it from a copy it remembered, and reads the pipeline again.
 ]]
-if ARGV[9] ~= '' then
-  if ARGV[11] == '1' and redis.call('HGET', KEYS[3], ARGV[9]) ~= ARGV[10] then
-    return {'stale'}
-  end
-  if (redis.call('HGET', KEYS[4], ARGV[10] .. ':at') or '') ~= ARGV[12] then
-    return {'stale'}
-  end
-end
-
-if ARGV[1] ~= '0' then
-  local remembered = redis.call('GET', KEYS[1])
-  if remembered then
-    local sep = string.find(remembered, '|', 1, true)
-    local runId = string.sub(remembered, 1, sep - 1)
-    if redis.call('EXISTS', ARGV[6] .. runId) == 1 then
-      return {'existing', runId, string.sub(remembered, sep + 1)}
-    end
-    -- The run was deleted (retention) while the key is still remembered: never a second run for it.
-    return {'deleted', runId, string.sub(remembered, sep + 1)}
-  end
-  redis.call('SET', KEYS[1], ARGV[3] .. '|' .. ARGV[2], 'PX', ARGV[1])
-end
-
-redis.call('HSET', KEYS[2], 'rev', 1, 'doc', ARGV[4])
-applyOps(cjson.decode(ARGV[5]))
-redis.call('PUBLISH', ARGV[7], ARGV[8])
-return {'created', ARGV[3]}
+return createOne(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV)

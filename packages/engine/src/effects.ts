@@ -11,6 +11,7 @@ import { mutateRun, type Committed } from './mutate.js';
 import { slotEffects } from './slots.js';
 import { markFinished, markItem, unqueue } from './reducer.js';
 import { stageDef, type RunDoc } from './run-doc.js';
+import type { QueuedJob } from './queues.js';
 
 /**
  * Makes the queues follow a committed transition: adds jobs for newly queued stages (and fan-out
@@ -55,12 +56,18 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
  * recorded its resolved input (commit-extras.ts).
  */
 export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob, prebuilt?: TaskEnvelope): Promise<void> {
+  const queued = prebuilt ? queuedJob(doc, job, prebuilt) : await prepareJob(ctx, doc, job);
+  if (!queued) return;
+  await ctx.queues.add(queued.envelope, queued.jobId, queued.stage, queued.priority, queued.attemptsUsed);
+  ctx.log.debug({ runId: doc.id, stage: job.stage, jobId: job.jobId }, 'stage dispatched');
+}
+
+/**
+ * What dispatching a live job adds to its queue (its resolved input is recorded); null when its
+ * input cannot be resolved, in which case the job's failure was committed instead.
+ */
+export async function prepareJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<QueuedJob | null> {
   const { stage, dispatch, item } = job;
-  if (prebuilt) {
-    await ctx.queues.add(prebuilt, job.jobId, stageDef(doc, stage), bullPriority(doc), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
-    ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
-    return;
-  }
   const built = buildEnvelope(doc, stage, item, ctx.config.maxStageInputBytes);
   if ('error' in built) {
     const now = ctx.now();
@@ -69,12 +76,21 @@ export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob,
       item === null ? markFinished(d, { stage, dispatch, outcome }, t) : markItem(d, (x) => itemFinished(x, { stage, dispatch, item, outcome }), t),
     );
     if (committed) await applyEffects(ctx, committed);
-    return;
+    return null;
   }
   // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
   if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
-  await ctx.queues.add(built.envelope, job.jobId, stageDef(doc, stage), bullPriority(doc), item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0);
-  ctx.log.debug({ runId: doc.id, stage, jobId: job.jobId }, 'stage dispatched');
+  return queuedJob(doc, job, built.envelope);
+}
+
+function queuedJob(doc: RunDoc, job: LiveJob, envelope: TaskEnvelope): QueuedJob {
+  return {
+    envelope,
+    jobId: job.jobId,
+    stage: stageDef(doc, job.stage),
+    priority: bullPriority(doc),
+    attemptsUsed: job.item === null ? (doc.stages[job.stage]?.attemptBase ?? 0) : 0,
+  };
 }
 
 /**

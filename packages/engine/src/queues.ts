@@ -22,6 +22,16 @@ export interface QueueCounts {
   prioritized: number;
 }
 
+/** A stage's (or item's) job as it is added to its agent's queue (AgentQueues.add / addMany). */
+export interface QueuedJob {
+  envelope: TaskEnvelope;
+  jobId: string;
+  stage: StageDefinition;
+  priority: number | undefined;
+  /** Attempts spent by earlier dispatches of the same stage (see AgentQueues.add). */
+  attemptsUsed: number;
+}
+
 /**
  * Events BullMQ keeps in each queue's event stream (its own default, pinned here). A completion
  * event carries the stage's output, so this is also up to ~2 500 outputs of memory per queue.
@@ -61,7 +71,30 @@ export class AgentQueues {
    * job gets only the attempts left.
    */
   async add(envelope: TaskEnvelope, jobId: string, stage: StageDefinition, priority?: number, attemptsUsed = 0): Promise<void> {
-    const opts: JobsOptions = {
+    await this.get(envelope.agent).add(envelope.stage, envelope, this.jobOptions(jobId, stage, priority, attemptsUsed));
+  }
+
+  /**
+   * Adds many jobs: one BullMQ addBulk (one pipeline of its add scripts) per agent type, each job
+   * exactly as `add` would add it (idempotent the same way). Rejects if any add failed; the adds
+   * that succeeded stay (a missing job is re-added by the reconciler, convergeRun).
+   */
+  async addMany(jobs: QueuedJob[]): Promise<void> {
+    const byAgent = new Map<string, QueuedJob[]>();
+    for (const j of jobs) {
+      const list = byAgent.get(j.envelope.agent);
+      if (list) list.push(j);
+      else byAgent.set(j.envelope.agent, [j]);
+    }
+    await Promise.all(
+      [...byAgent].map(([agent, list]) =>
+        this.get(agent).addBulk(list.map((j) => ({ name: j.envelope.stage, data: j.envelope, opts: this.jobOptions(j.jobId, j.stage, j.priority, j.attemptsUsed) }))),
+      ),
+    );
+  }
+
+  private jobOptions(jobId: string, stage: StageDefinition, priority: number | undefined, attemptsUsed: number): JobsOptions {
+    return {
       jobId,
       attempts: Math.max(1, stage.retry.maxAttempts - attemptsUsed),
       backoff: { type: stage.retry.backoff.type, delay: stage.retry.backoff.delayMs },
@@ -72,7 +105,6 @@ export class AgentQueues {
       // BullMQ's scale (1 = first); see control/priority.ts.
       ...(priority !== undefined ? { priority } : {}),
     };
-    await this.get(envelope.agent).add(envelope.stage, envelope, opts);
   }
 
   async getJob(agentType: string, jobId: string): Promise<Job<TaskEnvelope> | undefined> {

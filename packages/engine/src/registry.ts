@@ -1,4 +1,5 @@
 import {
+  AGENT_RECORD_TTL_MS,
   AgentHeartbeat,
   AgentTypeRegistration,
   catalogue,
@@ -73,6 +74,37 @@ export async function redisNow(redis: RedisClient): Promise<number> {
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
+/**
+ * When Redis took an agent's last beat, in Redis's clock, from the record's remaining TTL: every beat
+ * writes the record with a TTL of AGENT_RECORD_TTL_MS, which Redis counts down by its own clock, so the
+ * beat's age is that TTL minus what remains. Undefined when the key has no TTL (not a beat's write).
+ */
+export function seenAtFromTtl(now: number, pttl: number): number | undefined {
+  return pttl > 0 ? now - Math.max(0, AGENT_RECORD_TTL_MS - pttl) : undefined;
+}
+
+/**
+ * Heartbeat records with their `seenAt` (Redis's clock, see seenAtFromTtl) and Redis's time, read in
+ * one transaction so the remaining TTLs and the clock they are compared with are one instant.
+ */
+export async function readBeats(redis: RedisClient, keys: Keys, ids: string[]): Promise<{ now: number; beats: AgentHeartbeat[] }> {
+  const tx = redis.multi().time();
+  for (const id of ids) tx.get(keys.agent(id)).pttl(keys.agent(id));
+  const res = (await tx.exec()) ?? [];
+  for (const [err] of res) if (err) throw err;
+  const [s, us] = res[0]![1] as [string, string];
+  const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  const beats: AgentHeartbeat[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const json = res[1 + 2 * i]![1] as string | null;
+    const r = json ? AgentHeartbeat.safeParse(JSON.parse(json)) : null;
+    if (!r?.success) continue;
+    const seenAt = seenAtFromTtl(now, Number(res[2 + 2 * i]![1]));
+    beats.push(seenAt === undefined ? r.data : { ...r.data, seenAt });
+  }
+  return { now, beats };
+}
+
 /** Reads the agent registry the runtimes write (see runtime/heartbeat). */
 export class AgentRegistry {
   private typesCache: { at: number; types: Set<string> } | null = null;
@@ -131,15 +163,9 @@ export class AgentRegistry {
       seen.set(entries[i]!, Number(entries[i + 1]));
     }
     if (ids.length === 0) return [];
-    const docs = await this.redis.mget(ids.map((id) => this.keys.agent(id)));
-    const beats = docs.flatMap((json) => {
-      if (!json) return [];
-      const r = AgentHeartbeat.safeParse(JSON.parse(json));
-      return r.success ? [r.data] : [];
-    });
+    const { now, beats } = await readBeats(this.redis, this.keys, ids);
     const backlogs = new Map<string, { waiting: number; oldestWaitingMs: number }>();
     for (const type of new Set(beats.map((b) => b.type))) backlogs.set(type, await this.backlog(type));
-    const now = await redisNow(this.redis);
     return beats
       .map((hb) => {
         const { lastSeenMs, skewMs } = lastSeenOf(hb, seen.get(hb.id));
@@ -170,16 +196,13 @@ export class AgentRegistry {
   async hints(): Promise<FleetHints> {
     const local = this.opts.now();
     if (this.aliveCache && local - this.aliveCache.at < 1000) return this.aliveCache.hints;
-    const now = await redisNow(this.redis);
-    const ids = await this.redis.zrangebyscore(this.keys.agents(), now - 5 * 60_000, '+inf');
-    const docs = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.keys.agent(id))) : [];
+    const ids = await this.redis.zrangebyscore(this.keys.agents(), (await redisNow(this.redis)) - 5 * 60_000, '+inf');
+    const { now, beats } = await readBeats(this.redis, this.keys, ids);
     const hints: FleetHints = { aliveTypes: new Set(), wedged: new Map() };
-    for (const json of docs) {
-      const r = json ? AgentHeartbeat.safeParse(JSON.parse(json)) : null;
-      if (!r?.success) continue;
-      if (now - lastSeenOf(r.data, undefined).lastSeenMs > STALE_AFTER_BEATS * r.data.intervalMs) continue;
-      if (isWedged(r.data)) hints.wedged.set(r.data.id, r.data.eventLoopBlockedMs);
-      else hints.aliveTypes.add(r.data.type);
+    for (const hb of beats) {
+      if (now - lastSeenOf(hb, undefined).lastSeenMs > STALE_AFTER_BEATS * hb.intervalMs) continue;
+      if (isWedged(hb)) hints.wedged.set(hb.id, hb.eventLoopBlockedMs);
+      else hints.aliveTypes.add(hb.type);
     }
     this.aliveCache = { at: local, hints };
     return hints;

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@baton/contracts';
-import { errorMessage } from '@baton/platform';
+import { errorMessage, RedisBatcher, type RedisClient } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import type { RunDoc } from './run-doc.js';
 
@@ -46,14 +46,32 @@ export const resolvedInputField = (stage: string, dispatch: number) => `${stage}
 /** A dispatch's record as stored. */
 export const resolvedInputJson = (dispatch: number, input: JsonValue) => JSON.stringify(capResolvedInput(dispatch, input));
 
+interface InputRecord {
+  key: string;
+  field: string;
+  json: string;
+}
+
+/** The records of one callback (e.g. the first stages of a group of submissions) go out as one pipeline. */
+const writers = new WeakMap<RedisClient, RedisBatcher<InputRecord, unknown>>();
+
+function writer(redis: RedisClient): RedisBatcher<InputRecord, unknown> {
+  let w = writers.get(redis);
+  if (!w) {
+    w = new RedisBatcher<InputRecord, unknown>(redis, (pipe, r) => pipe.hset(r.key, r.field, r.json), (raw) => raw);
+    writers.set(redis, w);
+  }
+  return w;
+}
+
 /**
  * Records a dispatch's resolved input (not awaited by dispatch: a lost record costs only the view).
  * A stage queued by a run commit has its record written by that commit (commit-extras.ts); this is for
  * the other dispatches (a run's first stages, repairs).
  */
 export function recordResolvedInput(ctx: EngineContext, runId: string, stage: string, dispatch: number, input: JsonValue): void {
-  ctx.redis
-    .hset(ctx.keys.runInputs(runId), resolvedInputField(stage, dispatch), resolvedInputJson(dispatch, input))
+  writer(ctx.redis)
+    .call({ key: ctx.keys.runInputs(runId), field: resolvedInputField(stage, dispatch), json: resolvedInputJson(dispatch, input) })
     .catch((e: unknown) => ctx.log.warn({ runId, stage, err: errorMessage(e) }, 'could not record the resolved input'));
 }
 

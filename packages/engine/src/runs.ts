@@ -5,9 +5,8 @@ import { admitActiveRuns, admitSubmission } from './admission/admission.js';
 import { claimApps } from './admission/app-owners.js';
 import { canonicalJson } from './canonical-json.js';
 import type { EngineContext } from './context.js';
-import { applyEffects, dispatchJob } from './effects.js';
-import { liveJobs } from './jobs.js';
-import { retryWaitingSlots } from './slots.js';
+import { applyEffects } from './effects.js';
+import { submitGroups } from './submit-group.js';
 import { EngineError } from './engine-error.js';
 import { newRunId } from './ids.js';
 import { mutateRun } from './mutate.js';
@@ -88,7 +87,9 @@ export async function submitRun(
       ...(req.priority !== undefined ? { priority: req.priority } : {}),
       ...(req.deadlineMs !== undefined ? { deadlineMs: req.deadlineMs } : {}),
     });
-    const r = await ctx.store.create(t, idem, check);
+    // Stored with the submissions of the same event-loop turn (submit-group.ts): one script, one
+    // wait for replicas / fsync, one addBulk of the first stages; this request keeps its own answer.
+    const r = await submitGroups(ctx).submit(t, idem, check);
     if ('stale' in r) {
       if (attempt < STALE_PIPELINE_RETRIES) continue;
       throw new EngineError('REDIS_UNAVAILABLE', `pipeline "${pipeline.name}" keeps changing while the run is stored; retry`);
@@ -102,54 +103,9 @@ export async function submitRun(
       }
       const existing = await ctx.store.load(r.runId);
       if (!existing) throw new EngineError('INTERNAL', `run ${r.runId} vanished`);
-      await ensureReplicated(ctx, r.runId, idem ?? undefined);
       return { doc: existing.doc, created: false };
     }
-    await ensureReplicated(ctx, r.runId);
-    ctx.log.info({ runId: t.doc.id, pipeline: pipeline.name, version: pipeline.version }, 'run accepted');
-    await dispatchNew(ctx, t);
     return { doc: t.doc, created: true };
-  }
-}
-
-/**
- * An accepted run must survive a failover: with `acceptReplicas` set, it is acknowledged only once
- * that many replicas hold it. Otherwise the client gets a 503 and retries (with its Idempotency-Key
- * the retry finds the same run, or creates it anew on the new master if the old one lost it).
- */
-async function ensureReplicated(ctx: EngineContext, runId: string, replayOf?: { keyHash: string; ttlMs: number }): Promise<void> {
-  const { acceptReplicas, acceptReplicasTimeoutMs, acceptFsync } = ctx.config;
-  if (acceptFsync) {
-    // One WAITAOF covers both: the master's fsync and, with acceptReplicas, that many replicas' fsyncs.
-    const [local, remote] = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf, 'WAITAOF');
-    if (local < 1 || remote < acceptReplicas) {
-      ctx.log.warn({ runId, local, remote, wanted: acceptReplicas }, 'run not yet fsynced to the AOF; refusing to acknowledge it');
-      throw new EngineError('REDIS_UNAVAILABLE', 'the run is not yet fsynced to the AOF; retry (with the same Idempotency-Key)');
-    }
-    return;
-  }
-  if (acceptReplicas <= 0) return;
-  const [, acked] = await ctx.store.replicated(runId, acceptReplicas, acceptReplicasTimeoutMs, replayOf);
-  if (acked < acceptReplicas) {
-    ctx.log.warn({ runId, acked, wanted: acceptReplicas }, 'run not yet on enough replicas; refusing to acknowledge it');
-    throw new EngineError('REDIS_UNAVAILABLE', `the run is not yet copied to ${acceptReplicas} replica(s); retry (with the same Idempotency-Key)`);
-  }
-}
-
-async function dispatchNew(ctx: EngineContext, t: Transition): Promise<void> {
-  if (t.doc.slots) {
-    try {
-      await retryWaitingSlots(ctx, t.doc);
-    } catch (e: unknown) {
-      ctx.log.warn({ runId: t.doc.id, err: e instanceof Error ? e.message : String(e) }, 'could not ask for a concurrency slot; the reconciler will retry');
-    }
-  }
-  for (const job of liveJobs(t.doc)) {
-    try {
-      await dispatchJob(ctx, t.doc, job);
-    } catch (e: unknown) {
-      ctx.log.warn({ runId: t.doc.id, stage: job.stage, err: e instanceof Error ? e.message : String(e) }, 'could not dispatch stage; the reconciler will retry');
-    }
   }
 }
 

@@ -1,6 +1,6 @@
-import type { AgentHeartbeat } from '@baton/contracts';
+import { AGENT_RECORD_TTL_MS, type AgentHeartbeat } from '@baton/contracts';
 import { describe, expect, it } from 'vitest';
-import { isWedged, lastSeenOf, livenessOf } from '../src/registry.js';
+import { isWedged, lastSeenOf, livenessOf, seenAtFromTtl } from '../src/registry.js';
 
 const HOUR = 3_600_000;
 const redisNow = Date.parse('2026-01-01T12:00:00Z');
@@ -42,5 +42,14 @@ describe('livenessOf (pure)', () => {
     const hb = beat(HOUR, { startedAt: new Date(redisNow + HOUR - 40_000).toISOString() });
     const seen = lastSeenOf(hb, undefined);
     expect(livenessOf({ hb, ...seen, now: redisNow + 500, waiting: 3, oldestWaitingMs: 40_000, deafAfterMs: 30_000 })).toBe('deaf');
+  });
+});
+
+describe('seenAtFromTtl (pure)', () => {
+  it('dates the last beat from the TTL Redis has left on the record, in Redis time', () => {
+    expect(seenAtFromTtl(redisNow, AGENT_RECORD_TTL_MS)).toBe(redisNow);
+    expect(seenAtFromTtl(redisNow, AGENT_RECORD_TTL_MS - 7000)).toBe(redisNow - 7000);
+    expect(seenAtFromTtl(redisNow, -1)).toBeUndefined(); // no TTL: not a beat's write
+    expect(seenAtFromTtl(redisNow, -2)).toBeUndefined(); // gone
   });
 });

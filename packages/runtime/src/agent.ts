@@ -179,6 +179,22 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     metricsPort: metricsServer?.port ?? null,
   }, wedgedExitMs);
 
+  // The control stream reader: its connection is open only while tasks run (and a while after); an
+  // idle agent gets drain and restart from its heartbeat record (see ControlListener).
+  const control = new ControlListener(command, () => createRedis(opts.redis, 'blocking', `baton-control-${id}`, log), keys, def.type, log, (m: ControlMessage) => {
+    if (m.kind === 'cancel') {
+      if (runner?.cancel(m.jobId, m.reason)) log.info({ jobId: m.jobId, reason: m.reason }, 'task cancelled by the orchestrator');
+    } else if (m.agentId === id) {
+      log.info({ kind: m.kind }, 'control message received');
+      void stop(m.kind);
+    }
+  });
+  hb.onControl = (kind) => {
+    log.info({ kind }, 'command received with a beat');
+    void stop(kind);
+  };
+  hb.onBeatFailed = () => control.catchUp();
+
   // No doorbells: BullMQ writes every job move (active, progress, completed, failed) to the queue's
   // event stream in the same script, and orchestrators tail that stream.
   runner = new TaskRunner({
@@ -189,7 +205,10 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
     abortGraceMs: opts.abortGraceMs ?? 5000,
     concurrency,
     onAbandonedChange: (n) => capacity(n),
-    onActiveChange: (active) => hb.update({ active }),
+    onActiveChange: (active) => {
+      hb.update({ active });
+      control.setBusy(active.length > 0);
+    },
     superseded: async (jobId) => (await command.zscore(keys.supersededJobs(), supersededMember(def.type, jobId))) !== null,
     liveLog: (runId, stage, dispatch, attempt, taskLog) => new LiveLogWriter(command, keys.stageLog(runId, stage, dispatch), attempt, taskLog),
     artifacts: (runId, stage) => artifactWriter(opts.artifacts, command, keys, { runId, stage, agentId: id }),
@@ -259,14 +278,6 @@ export async function startAgent(def: AgentDefinition, opts: AgentOptions): Prom
   let resolveStopped!: (r: StopReason) => void;
   const stopped = new Promise<StopReason>((r) => (resolveStopped = r));
 
-  const control = new ControlListener(createRedis(opts.redis, 'blocking', `baton-control-${id}`, log), keys, def.type, log, (m: ControlMessage) => {
-    if (m.kind === 'cancel') {
-      if (tasks.cancel(m.jobId, m.reason)) log.info({ jobId: m.jobId, reason: m.reason }, 'task cancelled by the orchestrator');
-    } else if (m.agentId === id) {
-      log.info({ kind: m.kind }, 'control message received');
-      void stop(m.kind);
-    }
-  });
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 

@@ -28,4 +28,10 @@ export type MainToThread =
   | { type: 'update'; patch: Partial<Pick<AgentHeartbeat, 'state' | 'active' | 'lastTaskAt'>> }
   | { type: 'stop'; remove: boolean };
 
-export type ThreadToMain = { type: 'started' } | { type: 'stopped' };
+export type ThreadToMain =
+  | { type: 'started' }
+  | { type: 'stopped' }
+  /** A drain or restart the orchestrator marked on this agent's record, handed over by a beat. */
+  | { type: 'control'; kind: 'drain' | 'restart' }
+  /** A beat failed: the main thread reads the control stream for what it may have missed. */
+  | { type: 'beatFailed' };

@@ -25,20 +25,41 @@ function warn(msg: string, fields: Record<string, unknown>): void {
 }
 
 /**
- * One beat, atomically: the record, stamped with Redis's clock (`seenAt`, so liveness never compares
- * two hosts' clocks), and when asked the registry index entry, scored with the same clock.
+ * A beat is one `SET` of the record with a TTL of AGENT_RECORD_TTL_MS: the registry reads when Redis
+ * took it from the TTL left (Redis counts it down by its own clock: engine registry.readBeats), so
+ * liveness never compares two hosts' clocks and a beat needs no script or TIME call. `GET` returns the
+ * record it replaces: a drain or restart the orchestrator marked on it (lua/flag-agent-command.lua)
+ * reaches the agent that way, with no reader of its own.
+ * When asked, the beat also refreshes the agent's registry index entry, scored with Redis's clock:
  * KEYS[1] the agent's record, KEYS[2] the registry index; ARGV[1] the record (a JSON object),
- * ARGV[2] its TTL (ms), ARGV[3] the agent id, ARGV[4] "1" to refresh the index. Returns Redis's time (ms).
+ * ARGV[2] its TTL (ms), ARGV[3] the agent id. Returns the replaced record.
  */
-const BEAT_LUA = `
+const INDEXED_BEAT_LUA = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('SET', KEYS[1], '{"seenAt":' .. string.format('%d', now) .. ',' .. string.sub(ARGV[1], 2), 'PX', ARGV[2])
-if ARGV[4] == '1' then redis.call('ZADD', KEYS[2], now, ARGV[3]) end
-return now
+local old = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'GET')
+redis.call('ZADD', KEYS[2], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[3])
+return old
 `;
-redis.defineCommand('batonBeat', { numberOfKeys: 2, lua: BEAT_LUA });
-const beatCommand = (redis as unknown as { batonBeat(k1: string, k2: string, json: string, ttl: number, id: string, reindex: string): Promise<number> }).batonBeat.bind(redis);
+redis.defineCommand('batonIndexedBeat', { numberOfKeys: 2, lua: INDEXED_BEAT_LUA });
+const indexedBeat = (redis as unknown as { batonIndexedBeat(k1: string, k2: string, json: string, ttl: number, id: string): Promise<string | null> }).batonIndexedBeat.bind(redis);
+
+/**
+ * A command marked on the record this beat replaced goes to the main thread (once: the beat replaced
+ * the mark). Not on the first beat: the record it replaces is an earlier process's (same agent id),
+ * and so is any mark on it (the control stream reader, too, starts after the messages sent before).
+ */
+let beaten = false;
+function handOver(replaced: string | null): void {
+  const first = !beaten;
+  beaten = true;
+  if (first || !replaced?.startsWith('{"control":')) return;
+  try {
+    const kind = (JSON.parse(replaced) as { control?: { kind?: unknown } }).control?.kind;
+    if (kind === 'drain' || kind === 'restart') port.postMessage({ type: 'control', kind } satisfies ThreadToMain);
+  } catch {
+    warn('ignoring an unreadable command mark on the agent record', {});
+  }
+}
 
 /** The main loop's silence past the bound: a last beat saying so, a log line, then SIGKILL. */
 let killing = false;
@@ -56,8 +77,7 @@ function killWedged(blockedMs: number): void {
 }
 
 /**
- * A beat writes the record (which carries beatAt, the liveness clock the registry reads) every time,
- * and refreshes the agent's entry in the registry index only every INDEX_EVERY_MS or when its state
+ * A beat writes the record (its TTL is the liveness clock the registry reads) every time, and refreshes the agent's entry in the registry index only every INDEX_EVERY_MS or when its state
  * changed: one command per beat in the steady state.
  */
 const INDEX_EVERY_MS = 30_000;
@@ -73,6 +93,7 @@ async function beat(): Promise<void> {
     slots[1] = Date.now();
   } catch (e: unknown) {
     slots[2] = Date.now();
+    if (!stopping) port.postMessage({ type: 'beatFailed' } satisfies ThreadToMain);
     throw e;
   }
 }
@@ -86,7 +107,11 @@ async function write(): Promise<void> {
   record = { ...record, beatAt: new Date(now).toISOString(), eventLoopBlockedMs: Math.round(blocked) };
   const reindex = now - indexedAt >= INDEX_EVERY_MS || record.state !== indexedState;
   const state = record.state;
-  await beatCommand(data.agentKey, data.agentsKey, JSON.stringify(record), data.ttlMs, record.id, reindex ? '1' : '0');
+  const json = JSON.stringify(record);
+  const replaced = reindex
+    ? await indexedBeat(data.agentKey, data.agentsKey, json, data.ttlMs, record.id)
+    : await redis.set(data.agentKey, json, 'PX', data.ttlMs, 'GET');
+  if (!stopping) handOver(replaced);
   if (reindex) {
     indexedAt = now;
     indexedState = state;

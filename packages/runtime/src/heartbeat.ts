@@ -37,10 +37,19 @@ export class Heartbeat {
   private readonly tick: NodeJS.Timeout;
   private stopped: Promise<void> | null = null;
 
+  /** A drain or restart marked on the agent's record, handed over by a beat (see heartbeat-thread). */
+  onControl: (kind: 'drain' | 'restart') => void = () => undefined;
+  /** A beat failed (Redis unreachable or refusing writes). */
+  onBeatFailed: () => void = () => undefined;
+
   private constructor(
     private readonly thread: Worker,
     private readonly shared: Float64Array,
   ) {
+    thread.on('message', (m: ThreadToMain) => {
+      if (m.type === 'control') this.onControl(m.kind);
+      else if (m.type === 'beatFailed') this.onBeatFailed();
+    });
     shared[0] = Date.now();
     this.tick = setInterval(() => {
       shared[0] = Date.now();
@@ -67,7 +76,7 @@ export class Heartbeat {
     const hb = new Heartbeat(thread, new Float64Array(sab));
     await new Promise<void>((resolve, reject) => {
       thread.once('error', reject);
-      thread.once('message', (m: ThreadToMain) => {
+      thread.on('message', (m: ThreadToMain) => {
         if (m.type === 'started') resolve();
       });
     });

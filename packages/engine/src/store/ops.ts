@@ -24,7 +24,8 @@ export class OpList {
     return this.k(key);
   }
 
-  private k(key: string): number {
+  /** The 1-based index of `key` in KEYS (added if new). */
+  k(key: string): number {
     let i = this.index.get(key);
     if (i === undefined) {
       this.keys.push(key);
@@ -78,5 +79,10 @@ export class OpList {
   }
   json(): string {
     return JSON.stringify(this.ops);
+  }
+
+  /** The operations added since `ops.length` was `start`, as JSON (one run's share of a group's list). */
+  jsonFrom(start: number): string {
+    return JSON.stringify(this.ops.slice(start));
   }
 }

@@ -38,6 +38,14 @@ export type CreateResult =
   /** The pipeline version the run was built from is no longer current (or gone): nothing was written. */
   | { created: false; stale: true };
 
+/** One run of a group created together (RunStore.createMany). */
+export interface CreateItem {
+  t: Transition;
+  idem: IdempotencyClaim | null;
+  pipeline: PipelineCheck | null;
+}
+
+
 export type CommitResult = { ok: true; rev: number; removed: ReadonlySet<string> } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
 
 /** A hash field written with a commit (the resolved input of a stage the transition queues). */
@@ -136,29 +144,66 @@ export class RunStore {
   }
 
   async create(t: Transition, idem: IdempotencyClaim | null, pipeline: PipelineCheck | null = null): Promise<CreateResult> {
-    const ops = new OpList([
+    const ops = new OpList(this.createKeys(t, idem, pipeline));
+    this.writes(ops, null, t);
+    const json = JSON.stringify(t.doc);
+    const reply = (await callScript(this.redis, 'batonCreateRun', ops.keys, this.createArgs(t, idem, pipeline, json, ops.json()))) as string[];
+    return this.created(reply, t, json);
+  }
+
+  /**
+   * Creates a group of runs in one script call (lua/create-runs.lua), in order, each exactly as
+   * `create` would alone: one result per run, or the error that creating that run raised. All of a
+   * group's keys must share one hash slot (one partition; see submit-group.ts).
+   */
+  async createMany(items: CreateItem[]): Promise<(CreateResult | { error: Error })[]> {
+    const ops = new OpList([]);
+    const args: (string | number)[] = [items.length];
+    const jsons: string[] = [];
+    for (const { t, idem, pipeline } of items) {
+      const fixed = this.createKeys(t, idem, pipeline).map((key) => ops.k(key));
+      const start = ops.ops.length;
+      this.writes(ops, null, t);
+      const json = JSON.stringify(t.doc);
+      jsons.push(json);
+      args.push(...fixed, ...this.createArgs(t, idem, pipeline, json, ops.jsonFrom(start)));
+    }
+    const replies = (await callScript(this.redis, 'batonCreateRuns', ops.keys, args)) as string[][];
+    return items.map((item, i) => {
+      const reply = replies[i] ?? ['error', 'no reply for this run'];
+      return reply[0] === 'error' ? { error: new Error(reply[1]) } : this.created(reply, item.t, jsons[i]!);
+    });
+  }
+
+  /** create-run.lua's KEYS[1..4]. */
+  private createKeys(t: Transition, idem: IdempotencyClaim | null, pipeline: PipelineCheck | null): string[] {
+    return [
       this.keys.idempotency(idem?.keyHash ?? 'none'),
       this.keys.run(t.doc.id),
       this.keys.pipelines(),
       this.keys.pipelineVersions(pipeline?.name ?? t.doc.pipeline.name),
-    ]);
-    this.writes(ops, null, t);
-    const prefix = this.keys.run('');
-    const json = JSON.stringify(t.doc);
-    const reply = (await callScript(this.redis, 'batonCreateRun', ops.keys, [
+    ];
+  }
+
+  /** create-run.lua's ARGV. */
+  private createArgs(t: Transition, idem: IdempotencyClaim | null, pipeline: PipelineCheck | null, json: string, opsJson: string): (string | number)[] {
+    return [
       idem ? idem.ttlMs : 0,
       idem?.fingerprint ?? '',
       t.doc.id,
       json,
-      ops.json(),
-      prefix,
+      opsJson,
+      this.keys.run(''),
       this.keys.runNotices(),
       JSON.stringify({ runId: t.doc.id, rev: 1 }),
       pipeline?.name ?? '',
       pipeline?.version ?? 0,
       pipeline?.latest ? 1 : 0,
       pipeline?.createdAt ?? '',
-    ])) as string[];
+    ];
+  }
+
+  private created(reply: string[], t: Transition, json: string): CreateResult {
     if (reply[0] === 'stale') return { created: false, stale: true };
     if (reply[0] === 'created') {
       this.remember({ doc: t.doc, rev: 1 }, json.length);
@@ -169,26 +214,27 @@ export class RunStore {
 
   /**
    * Waits until `replicas` replicas hold every write this connection made so far (Redis WAIT), and
-   * returns how many do. Sent in one pipeline with a command on the run's slot so that on a cluster
-   * it goes to that master (WAIT has no key of its own). For a replayed submission, whose run another
-   * connection may have written, `touch` renews the idempotency key first: a replicated write on
-   * this connection, so WAIT also covers everything written before it, the run included.
-   * With `WAITAOF` it also waits for the master's own AOF fsync (BATON_ACCEPT_FSYNC). Returns
-   * [local fsyncs (1 or 0; 1 for WAIT), replicas].
+   * returns how many do: for a group of submissions (submit-group.ts), one wait for all its runs.
+   * Sent in one pipeline with a command on the runs' slot so that on a cluster it goes to that
+   * master (WAIT has no key of its own): for each replayed submission, whose run another connection
+   * may have written, `touches` renews its idempotency key first (a replicated write on this
+   * connection, so the wait also covers everything written before it, the run included); with
+   * nothing to renew, an EXISTS of `runId` (any run of the group). With `WAITAOF` it also waits for
+   * the master's own AOF fsync (BATON_ACCEPT_FSYNC). Returns [local fsyncs (1 or 0; 1 for WAIT), replicas].
    */
-  async replicated(
+  async replicatedMany(
     runId: string,
+    touches: { keyHash: string; ttlMs: number }[],
     replicas: number,
     timeoutMs: number,
-    touch?: { keyHash: string; ttlMs: number },
     command: 'WAIT' | 'WAITAOF' = 'WAIT',
   ): Promise<[number, number]> {
     const pipe = this.redis.pipeline();
-    if (touch) pipe.pexpire(this.keys.idempotency(touch.keyHash), touch.ttlMs);
-    else pipe.exists(this.keys.run(runId));
+    for (const touch of touches) pipe.pexpire(this.keys.idempotency(touch.keyHash), touch.ttlMs);
+    if (touches.length === 0) pipe.exists(this.keys.run(runId));
     const args = command === 'WAIT' ? [replicas, timeoutMs] : [1, replicas, timeoutMs];
     const res = (await pipe.call(command, ...args).exec()) ?? [];
-    const [err, acked] = res[1] ?? [new Error(`no reply to ${command}`), 0];
+    const [err, acked] = res[Math.max(1, touches.length)] ?? [new Error(`no reply to ${command}`), 0];
     if (err) throw err;
     if (command === 'WAIT') return [1, Number(acked)];
     const [local, remote] = acked as [number, number];

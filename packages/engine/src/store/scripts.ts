@@ -5,12 +5,15 @@ import type { RedisClient } from '@baton/platform';
 const LUA_DIR = new URL('../../lua/', import.meta.url);
 const include = readFileSync(new URL('apply-ops.include.lua', LUA_DIR), 'utf8');
 
-function load(name: string): string {
-  return `${include}\n${readFileSync(new URL(`${name}.lua`, LUA_DIR), 'utf8')}`;
+const createOne = readFileSync(new URL('create-one.include.lua', LUA_DIR), 'utf8');
+
+function load(name: string, ...more: string[]): string {
+  return [include, ...more, readFileSync(new URL(`${name}.lua`, LUA_DIR), 'utf8')].join('\n');
 }
 
 const SCRIPTS = {
-  batonCreateRun: load('create-run'),
+  batonCreateRun: load('create-run', createOne),
+  batonCreateRuns: load('create-runs', createOne),
   batonCommitRun: load('commit-run-transition'),
   batonDeleteRun: load('delete-run'),
   batonPutPipeline: load('put-pipeline'),
@@ -18,6 +21,7 @@ const SCRIPTS = {
   batonRemoveFinishedJob: readFileSync(new URL('remove-finished-job.lua', LUA_DIR), 'utf8'),
   batonRenewLease: readFileSync(new URL('renew-lease.lua', LUA_DIR), 'utf8'),
   batonReleaseStaleSlot: load('release-stale-slot'),
+  batonFlagAgentCommand: readFileSync(new URL('flag-agent-command.lua', LUA_DIR), 'utf8'),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
