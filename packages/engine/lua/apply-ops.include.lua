@@ -5,7 +5,7 @@
     ["zadd", k, score, member]       ["zrem", k, member]
     ["xadd", k, maxlen, json]        ["hincrby", k, field, n]
     ["hincrbyfloat", k, field, x]    ["del", k]
-    ["pexpireat", k, ms]
+    ["pexpireat", k, ms]             ["hset", k, field, value]
     ["take", holders, waiters, limit, member, score]   takes a concurrency slot (checked first, see slotsFree)
     ["release", holders, waiters, member]              gives a slot (or a place in line) back
 ]]
@@ -41,6 +41,8 @@ local function applyOps(ops)
       redis.call('DEL', key)
     elseif name == 'pexpireat' then
       redis.call('PEXPIREAT', key, op[3])
+    elseif name == 'hset' then
+      redis.call('HSET', key, op[3], op[4])
     elseif name == 'take' then
       redis.call('ZADD', key, op[6], op[5])
       redis.call('ZREM', KEYS[op[3]], op[5])

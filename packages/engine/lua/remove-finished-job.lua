@@ -1,6 +1,7 @@
 --[[
   Removes a finished job (in the completed or failed set) and its keys, in one step. The orchestrator
-  calls it once the job's result is committed to its run; BullMQ's own removeJob walks parents,
+  calls it once the job's result is committed to its run (the usual case, a job dropped by the commit
+  that applies its result, is done by commit-run-transition.lua itself); BullMQ's own removeJob walks parents,
   children, locks and dedup ids (about 14 commands) that Baton's stage jobs never have. A job in
   neither set (waiting, delayed, active) is left alone (returns 0): the caller then uses BullMQ's
   removeJob, which honours a worker's lock. No 'removed' event is written (nothing reads it).

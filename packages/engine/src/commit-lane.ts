@@ -1,3 +1,4 @@
+import { commitExtras } from './commit-extras.js';
 import type { EngineContext } from './context.js';
 import { applyEffects } from './effects.js';
 import type { Transition } from './reducer.js';
@@ -118,11 +119,13 @@ export class CommitLanes {
       }
       pending = pending.filter((r) => !r.settled);
       if (slices.length === 0) continue; // a fresh read next
-      const res = await ctx.store.commitSlices(prev, slices);
+      // Finished jobs the group drops are removed, and the stages it queues recorded, in the commit.
+      const { finished, fields, envelopes } = commitExtras(ctx, prev.doc, doc);
+      const res = await ctx.store.commitSlices(prev, slices, finished, fields);
       if (res.ok) {
         const next = { doc, rev: res.rev };
         const transition = { doc, events: slices.flatMap((s) => s.events) };
-        applyEffects(ctx, { prev, next, transition }).then(
+        applyEffects(ctx, { prev, next, transition, removed: res.removed, envelopes }).then(
           () => changed.forEach((r) => r.resolve('committed')),
           (e: unknown) => changed.forEach((r) => r.reject(e)),
         );

@@ -1,4 +1,4 @@
-import { jobIdFor } from '@baton/contracts';
+import { jobIdFor, type TaskEnvelope } from '@baton/contracts';
 import { errorMessage } from '@baton/platform';
 import type { EngineContext } from './context.js';
 import { itemFinished, unqueueItem } from './control/for-each.js';
@@ -25,12 +25,14 @@ export async function applyEffects(ctx: EngineContext, c: Committed): Promise<vo
   const work: Promise<void>[] = [];
   const attempt = (stage: string, fn: () => Promise<void>) =>
     work.push(fn().catch((e: unknown) => ctx.log.warn({ runId: next.id, stage, err: errorMessage(e) }, 'stage effect failed; the reconciler will retry')));
-  // All at once (one write on the auto-pipelined connection); new jobs are issued first, so the next
-  // stage's agent can start while the finished job is being removed.
-  for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job));
+  // All at once; new jobs are issued first. A finished job the transition dropped (usually the one
+  // whose result it applied) was already removed by the commit itself (commit-extras.ts).
+  for (const job of addedJobs(prev, next)) attempt(job.stage, () => dispatchJob(ctx, next, job, c.envelopes?.get(job.jobId)));
   for (const job of droppedJobs(prev, next)) {
+    // Removed by the commit itself (it was finished), or not finished when the commit looked.
+    if (c.removed?.has(job.jobId)) continue;
     const status = next.stages[job.stage]?.status ?? 'gone';
-    attempt(job.stage, () => disposeJob(ctx, job.agent, job.jobId, `stage is ${status}`));
+    attempt(job.stage, () => disposeJob(ctx, job.agent, job.jobId, `stage is ${status}`, c.removed !== undefined));
   }
   await Promise.all(work);
   // A paused run starts no new attempt: take back what waits for an agent now, whether the pause
@@ -48,9 +50,13 @@ export async function dispatchStage(ctx: EngineContext, doc: RunDoc, stage: stri
   await dispatchJob(ctx, doc, { stage, agent: stageDef(doc, stage).agent, dispatch: st.dispatch, item: null, jobId: jobIdFor(doc.id, stage, st.dispatch), status: 'queued' });
 }
 
-/** Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot be resolved. */
-export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob): Promise<void> {
-  const queued = await prepareJob(ctx, doc, job);
+/**
+ * Puts a live job (a stage's, or a fan-out item's) on its agent queue, or fails it if its input cannot
+ * be resolved. `prebuilt`: its envelope, built from `doc` by the commit that queued it, which also
+ * recorded its resolved input (commit-extras.ts).
+ */
+export async function dispatchJob(ctx: EngineContext, doc: RunDoc, job: LiveJob, prebuilt?: TaskEnvelope): Promise<void> {
+  const queued = prebuilt ? queuedJob(doc, job, prebuilt) : await prepareJob(ctx, doc, job);
   if (!queued) return;
   await ctx.queues.add(queued.envelope, queued.jobId, queued.stage, queued.priority, queued.attemptsUsed);
   ctx.log.debug({ runId: doc.id, stage: job.stage, jobId: job.jobId }, 'stage dispatched');
@@ -74,18 +80,26 @@ export async function prepareJob(ctx: EngineContext, doc: RunDoc, job: LiveJob):
   }
   // The resolved input of a stage's own job (a fan-out's items each have their own, in their envelopes).
   if (item === null) recordResolvedInput(ctx, doc.id, stage, dispatch, built.envelope.input);
+  return queuedJob(doc, job, built.envelope);
+}
+
+function queuedJob(doc: RunDoc, job: LiveJob, envelope: TaskEnvelope): QueuedJob {
   return {
-    envelope: built.envelope,
+    envelope,
     jobId: job.jobId,
-    stage: stageDef(doc, stage),
+    stage: stageDef(doc, job.stage),
     priority: bullPriority(doc),
-    attemptsUsed: item === null ? (doc.stages[stage]?.attemptBase ?? 0) : 0,
+    attemptsUsed: job.item === null ? (doc.stages[job.stage]?.attemptBase ?? 0) : 0,
   };
 }
 
-/** Removes a job that is no longer wanted; asks the agent holding it to abort when it is running. */
-export async function disposeJob(ctx: EngineContext, agentType: string, jobId: string, reason: string): Promise<void> {
-  const r = await ctx.queues.remove(agentType, jobId);
+/**
+ * Removes a job that is no longer wanted; asks the agent holding it to abort when it is running.
+ * `notFinished`: a commit just found it unfinished (and removed it otherwise), so the finished-job
+ * shortcut is skipped.
+ */
+export async function disposeJob(ctx: EngineContext, agentType: string, jobId: string, reason: string, notFinished = false): Promise<void> {
+  const r = notFinished ? await ctx.queues.removeUnfinished(agentType, jobId) : await ctx.queues.remove(agentType, jobId);
   if (r === 'locked') {
     await sendControl(ctx.redis, ctx.keys, agentType, { kind: 'cancel', jobId, reason });
     ctx.log.info({ jobId, agent: agentType, reason }, 'asked agents to abort a running job');

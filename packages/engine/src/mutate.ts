@@ -1,4 +1,6 @@
 import type { EngineContext } from './context.js';
+import type { TaskEnvelope } from '@baton/contracts';
+import { commitExtras } from './commit-extras.js';
 import type { Transition } from './reducer.js';
 import type { RunDoc } from './run-doc.js';
 import type { LoadedRun } from './store/run-store.js';
@@ -7,6 +9,16 @@ export interface Committed {
   prev: LoadedRun;
   next: LoadedRun;
   transition: Transition;
+  /**
+   * Jobs the transition dropped that its commit already removed (they were finished). Set when the
+   * commit was asked to remove dropped jobs: the others were not finished then (effects.ts).
+   */
+  removed?: ReadonlySet<string>;
+  /**
+   * Task envelopes of the stage jobs the transition queues, built from the committed document before
+   * the commit, which recorded their resolved inputs (resolved-inputs.ts): effects add them as they are.
+   */
+  envelopes?: ReadonlyMap<string, TaskEnvelope>;
 }
 
 const MAX_TRIES = 50;
@@ -37,8 +49,9 @@ export async function mutateRun(
       if (early) continue;
       return null;
     }
-    const r = await ctx.store.commit(prev, transition);
-    if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition };
+    const { finished, fields, envelopes } = commitExtras(ctx, prev.doc, transition.doc);
+    const r = await ctx.store.commit(prev, transition, finished, fields);
+    if (r.ok) return { prev, next: { doc: transition.doc, rev: r.rev }, transition, removed: r.removed, envelopes };
     if (r.reason === 'missing') return null;
     if (r.reason === 'slot-busy') throw new Error(`run ${runId}: a transition took a concurrency slot outside grantSlot (slots.ts)`);
     await new Promise((res) => setTimeout(res, Math.random() * Math.min(50, 2 * (i + 1))));

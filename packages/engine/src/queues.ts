@@ -138,8 +138,22 @@ export class AgentQueues {
    * (lua/remove-finished-job.lua); any other through BullMQ's removeJob.
    */
   async remove(agentType: string, jobId: string): Promise<'removed' | 'missing' | 'locked'> {
+    if (Number(await callScript(this.redis, 'batonRemoveFinishedJob', [...this.finishedJobKeys(agentType, jobId)], [jobId])) === 1) return 'removed';
+    return this.removeUnfinished(agentType, jobId);
+  }
+
+  /** The keys a commit needs to remove a finished job (the job hash, completed and failed sets; see RunStore.commit). */
+  finishedJobKeys(agentType: string, jobId: string): [string, string, string] {
     const q = this.get(agentType);
-    if (Number(await callScript(this.redis, 'batonRemoveFinishedJob', [q.toKey(jobId), q.keys.completed!, q.keys.failed!], [jobId])) === 1) return 'removed';
+    return [q.toKey(jobId), q.keys.completed!, q.keys.failed!];
+  }
+
+  /**
+   * `remove` for a job that was not finished a moment ago (its commit found it so): BullMQ's
+   * removeJob, which honours a worker's lock and also removes a job that finished since.
+   */
+  async removeUnfinished(agentType: string, jobId: string): Promise<'removed' | 'missing' | 'locked'> {
+    const q = this.get(agentType);
     const removed = await q.remove(jobId);
     if (removed === 1) return 'removed';
     return (await this.state(agentType, jobId)) === 'unknown' ? 'missing' : 'locked';

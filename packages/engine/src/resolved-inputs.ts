@@ -40,7 +40,11 @@ export function capResolvedInput(dispatch: number, input: JsonValue): ResolvedIn
   return { dispatch, input: { preview: Buffer.from(json).subarray(0, RESOLVED_INPUT_PREVIEW).toString('utf8'), bytes: Buffer.byteLength(json) }, truncated: true };
 }
 
-const field = (stage: string, dispatch: number) => `${stage}#${dispatch}`;
+/** The field of a dispatch's record in the run's hash (Keys.runInputs). */
+export const resolvedInputField = (stage: string, dispatch: number) => `${stage}#${dispatch}`;
+
+/** A dispatch's record as stored. */
+export const resolvedInputJson = (dispatch: number, input: JsonValue) => JSON.stringify(capResolvedInput(dispatch, input));
 
 interface InputRecord {
   key: string;
@@ -60,10 +64,14 @@ function writer(redis: RedisClient): RedisBatcher<InputRecord, unknown> {
   return w;
 }
 
-/** Records a dispatch's resolved input (not awaited by dispatch: a lost record costs only the view). */
+/**
+ * Records a dispatch's resolved input (not awaited by dispatch: a lost record costs only the view).
+ * A stage queued by a run commit has its record written by that commit (commit-extras.ts); this is for
+ * the other dispatches (a run's first stages, repairs).
+ */
 export function recordResolvedInput(ctx: EngineContext, runId: string, stage: string, dispatch: number, input: JsonValue): void {
   writer(ctx.redis)
-    .call({ key: ctx.keys.runInputs(runId), field: field(stage, dispatch), json: JSON.stringify(capResolvedInput(dispatch, input)) })
+    .call({ key: ctx.keys.runInputs(runId), field: resolvedInputField(stage, dispatch), json: resolvedInputJson(dispatch, input) })
     .catch((e: unknown) => ctx.log.warn({ runId, stage, err: errorMessage(e) }, 'could not record the resolved input'));
 }
 

@@ -72,8 +72,17 @@ export class AgentMetrics {
     this.modelCost.inc(labels, u.costUsd);
   }
 
+  /** Per outcome, the labelled children (looking labels up on every task showed in profiles). */
+  private readonly byOutcome = new Map<TaskOutcome, { tasks: Counter.Internal; duration: Histogram.Internal<string> }>();
+
   taskFinished(outcome: TaskOutcome, seconds: number): void {
-    this.tasks.inc({ agent: this.agentType, outcome });
-    this.duration.observe({ agent: this.agentType, outcome }, seconds);
+    let m = this.byOutcome.get(outcome);
+    if (!m) {
+      const labels = { agent: this.agentType, outcome };
+      m = { tasks: this.tasks.labels(labels), duration: this.duration.labels(labels) };
+      this.byOutcome.set(outcome, m);
+    }
+    m.tasks.inc();
+    m.duration.observe(seconds);
   }
 }

@@ -26,7 +26,9 @@ export class LiveLogWriter implements LiveLog {
   private bytes = 0;
   private truncated = false;
   private readonly secrets: string[] = [];
-  private readonly timer: NodeJS.Timeout;
+  /** Flushes pending lines every LIVE_LOG_FLUSH_MS; started by the first line (most tasks write none). */
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
   private sending: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -35,10 +37,7 @@ export class LiveLogWriter implements LiveLog {
     private readonly attempt: number,
     private readonly log: () => Logger,
     private readonly maxBytes = LIVE_LOG_MAX_BYTES,
-  ) {
-    this.timer = setInterval(() => this.flush(), LIVE_LOG_FLUSH_MS);
-    this.timer.unref();
-  }
+  ) {}
 
   redact(secret: string): void {
     if (secret.length >= 4 && !this.secrets.includes(secret)) this.secrets.push(secret);
@@ -69,6 +68,10 @@ export class LiveLogWriter implements LiveLog {
       return;
     }
     this.pending.push(clean);
+    if (!this.timer && !this.closed) {
+      this.timer = setInterval(() => this.flush(), LIVE_LOG_FLUSH_MS);
+      this.timer.unref();
+    }
   }
 
   private flush(): void {
@@ -87,7 +90,9 @@ export class LiveLogWriter implements LiveLog {
 
   /** Sends what is left and the end marker. */
   async close(outcome: string): Promise<void> {
-    clearInterval(this.timer);
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     if (this.partial !== '') this.push(this.partial);
     this.partial = '';
     this.flush();

@@ -4,6 +4,7 @@
  */
 export type Op = ['zadd', number, number, string] | ['zrem', number, string] | ['xadd', number, number, string] | ['hincrby', number, string, number] | ['hincrbyfloat', number, string, number] | ['del', number]
   | ['pexpireat', number, number]
+  | ['hset', number, string, string]
   | ['take', number, number, number, string, number]
   | ['release', number, number, string];
 
@@ -16,6 +17,11 @@ export class OpList {
   constructor(fixedKeys: string[]) {
     this.keys = [...fixedKeys];
     fixedKeys.forEach((k, i) => this.index.set(k, i + 1));
+  }
+
+  /** The 1-based index of `key` in KEYS (added if new), for script arguments that name keys. */
+  key(key: string): number {
+    return this.k(key);
   }
 
   /** The 1-based index of `key` in KEYS (added if new). */
@@ -52,6 +58,10 @@ export class OpList {
   /** Expires `key` at an absolute time (ms): idempotent, so every commit may repeat it. */
   pexpireat(key: string, atMs: number): this {
     this.ops.push(['pexpireat', this.k(key), atMs]);
+    return this;
+  }
+  hset(key: string, field: string, value: string): this {
+    this.ops.push(['hset', this.k(key), field, value]);
     return this;
   }
   del(key: string): this {

@@ -45,7 +45,24 @@ export interface CreateItem {
   pipeline: PipelineCheck | null;
 }
 
-export type CommitResult = { ok: true; rev: number } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
+
+export type CommitResult = { ok: true; rev: number; removed: ReadonlySet<string> } | { ok: false; reason: 'conflict' | 'missing' | 'slot-busy' };
+
+/** A hash field written with a commit (the resolved input of a stage the transition queues). */
+export interface FieldWrite {
+  key: string;
+  field: string;
+  value: string;
+}
+
+/** A job a transition no longer wants, to remove in its commit if it is finished (AgentQueues.finishedJobKeys). */
+export interface FinishedJobRemoval {
+  jobId: string;
+  /** The job hash, the queue's completed and failed sets. */
+  keys: readonly [string, string, string];
+}
+
+const NOTHING_REMOVED: ReadonlySet<string> = new Set();
 
 /** Active runs whose last commit from this process is remembered (see RunStore.recent), and their JSON bytes at most. */
 const RECENT_MAX = 4096;
@@ -57,7 +74,7 @@ const RECENT_MAX_DOC_BYTES = 256 * 1024;
 export class RunStore {
   /** Loads and commits issued together (many results applied at once) share one pipeline. */
   private readonly loads: RedisBatcher<string, LoadedRun | null>;
-  private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, number>;
+  private readonly commits: RedisBatcher<{ keys: string[]; args: (string | number)[] }, [number, string]>;
   /** Run id -> the document and revision this process last committed, while the run is active. */
   private readonly remembered = new Map<string, { run: LoadedRun; bytes: number }>();
   private rememberedBytes = 0;
@@ -79,7 +96,7 @@ export class RunStore {
     this.commits = new RedisBatcher(
       redis,
       (pipe, c) => pipeScript(pipe, 'batonCommitRun', c.keys, c.args),
-      (raw) => Number(raw),
+      (raw) => (Array.isArray(raw) ? [Number(raw[0]), String(raw[1] ?? '')] : [Number(raw), '']),
     );
   }
 
@@ -224,16 +241,23 @@ export class RunStore {
     return [Number(local), Number(remote)];
   }
 
-  async commit(prev: LoadedRun, t: Transition): Promise<CommitResult> {
-    return this.commitSlices(prev, [t]);
+  /**
+   * Commits `t` iff the run is still at `prev.rev`. `finished`: jobs `t` no longer wants; each one
+   * found finished is removed in the same script (so never before the transition that makes its
+   * result applied or moot is committed), and reported in `removed`. `fields`: hash fields
+   * written in the same script.
+   */
+  async commit(prev: LoadedRun, t: Transition, finished: readonly FinishedJobRemoval[] = [], fields: readonly FieldWrite[] = []): Promise<CommitResult> {
+    return this.commitSlices(prev, [t], finished, fields);
   }
 
   /**
    * Commits transitions computed one after the other from `prev` (each from the document the one
    * before made) as one compare-and-set: the last document, and every transition's index, event
    * and counter writes in order, as if each had been committed in turn (commit-lane.ts).
+   * `finished` and `fields` as for `commit`, for the whole change (prev -> last document).
    */
-  async commitSlices(prev: LoadedRun, slices: Transition[]): Promise<CommitResult> {
+  async commitSlices(prev: LoadedRun, slices: Transition[], finished: readonly FinishedJobRemoval[] = [], fields: readonly FieldWrite[] = []): Promise<CommitResult> {
     const t = slices[slices.length - 1]!;
     const ops = new OpList([this.keys.run(t.doc.id)]);
     let before = prev.doc;
@@ -241,17 +265,28 @@ export class RunStore {
       this.writes(ops, before, s);
       before = s.doc;
     }
+    for (const f of fields) ops.hset(f.key, f.field, f.value);
     const json = JSON.stringify(t.doc);
-    const rev = await this.commits.call({
+    const removals = finished.map((f) => [ops.key(f.keys[0]), ops.key(f.keys[1]), ops.key(f.keys[2]), f.jobId]);
+    const [rev, flags] = await this.commits.call({
       keys: ops.keys,
-      args: [prev.rev, json, ops.json(), this.keys.runNotices(), JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}')],
+      args: [
+        prev.rev,
+        json,
+        ops.json(),
+        this.keys.runNotices(),
+        JSON.stringify({ runId: t.doc.id, rev: 0 }).replace('"rev":0', '"rev":{rev}'),
+        ...(removals.length > 0 ? [JSON.stringify(removals)] : []),
+      ],
     });
     if (rev <= 0) this.forget(t.doc.id);
     if (rev === -1) return { ok: false, reason: 'conflict' };
     if (rev === -2) return { ok: false, reason: 'slot-busy' };
     if (rev === 0) return { ok: false, reason: 'missing' };
     this.remember({ doc: t.doc, rev }, json.length);
-    return { ok: true, rev };
+    let removed = NOTHING_REMOVED;
+    if (flags.includes('1')) removed = new Set(finished.filter((_, i) => flags[i] === '1').map((f) => f.jobId));
+    return { ok: true, rev, removed };
   }
 
   /**
