@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { fleetMetrics } from '../metrics.js';
 import { formatCommand, modelSequence, type ModelCommand } from './commands.js';
 import { checkSequence, type SequenceVerdict } from './invariants.js';
 import { ModelStack } from './model-stack.js';
@@ -91,7 +90,13 @@ export async function runModel(opts: ModelOptions): Promise<ModelReport> {
     report.retryEvents += v.retryEvents;
     report.longestSettleMs = Math.max(report.longestSettleMs, v.settleMs);
   };
-  const retries = async () => (await fleetMetrics(m.stack, ['baton_stage_retries_total'])).baton_stage_retries_total ?? 0;
+  // The counter as committed (the metrics hash), not as /metrics serves it: a scrape is cached for
+  // 5 s per orchestrator (fleet-metrics.ts), so a "before" read from one orchestrator's cache could
+  // miss the previous sequence's last retry and charge it to this one.
+  const retries = async () => {
+    const raw = await m.stack.db.hgetall(m.stack.keys.metrics());
+    return Object.entries(raw).reduce((sum, [field, v]) => (field.startsWith('stage_retries_total|') ? sum + Number(v) : sum), 0);
+  };
 
   const property = fc.asyncProperty(modelSequence(opts.minCommands, opts.maxCommands), async (commands) => {
     await m.heal();
