@@ -73,8 +73,13 @@ describe.skipIf(CHROMIUM_MISSING !== null)('dashboard: live logs and bulk action
     expect(await onBox<number>('el.scrollTop')).toBe(0);
     await expect(page.locator('[data-stage-log="talk"] [data-log-state]').textContent()).resolves.toContain('paused');
     // Back at the bottom: it follows again.
-    await onBox('el.scrollTo({ top: el.scrollHeight })');
-    await page.locator('[data-live-log="talk"][data-follow="true"]').waitFor();
+    // (As a user would: scroll down until it follows; lines keep arriving meanwhile.)
+    await expect
+      .poll(async () => {
+        await onBox('el.scrollTo({ top: el.scrollHeight })');
+        return box.getAttribute('data-follow');
+      })
+      .toBe('true');
     const again = await lines.count();
     await lines.nth(again + 5).waitFor();
     await expect.poll(gap).toBeLessThanOrEqual(8);

@@ -28,6 +28,8 @@ export class StageLogTail {
   private attempt = 0;
   private lines = 0;
   private follow = true;
+  /** The log's height before the last lines were appended (see the scroll handler). */
+  private heightBeforeAppend = 0;
   private controller: AbortController | null = null;
   private reading: Promise<void> | null = null;
   private stopped = false;
@@ -41,7 +43,10 @@ export class StageLogTail {
   ) {
     this.box = h('div.live-log', { 'data-live-log': stage, 'data-follow': 'true', tabindex: 0, 'aria-label': `live log of ${stage}` });
     this.box.addEventListener('scroll', () => {
-      const atBottom = this.box.scrollHeight - this.box.scrollTop - this.box.clientHeight <= BOTTOM_SLACK;
+      const seen = this.box.scrollTop + this.box.clientHeight;
+      // Lines appended between the user's scroll and this event must not keep them from following:
+      // reaching the bottom as it was before the last lines came counts as the bottom.
+      const atBottom = this.box.scrollHeight - seen <= BOTTOM_SLACK || (!this.follow && this.heightBeforeAppend > 0 && seen >= this.heightBeforeAppend - BOTTOM_SLACK);
       if (atBottom !== this.follow) {
         this.follow = atBottom;
         this.box.dataset.follow = String(atBottom);
@@ -125,6 +130,7 @@ export class StageLogTail {
       else frag.append(h('div.log-end', { 'data-log-end': e.detail ?? '' }, `[attempt ${e.attempt} ${e.detail ?? 'ended'}]`));
     }
     if (!frag.hasChildNodes()) return;
+    this.heightBeforeAppend = this.box.scrollHeight;
     this.box.append(frag);
     while (this.lines > MAX_LINES && this.box.firstElementChild) {
       if (this.box.firstElementChild.classList.contains('log-line')) this.lines--;
