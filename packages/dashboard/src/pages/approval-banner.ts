@@ -24,6 +24,9 @@ export function mayDecide(run: Pick<RunView, 'createdBy'>, stage: StageView, me:
   return roles.length === 0 && keyIds.length === 0 && atLeast(me.role, 'operator');
 }
 
+/** Comments typed into the banner, per run and stage, until sent. */
+const drafts = new Map<string, string>();
+
 /** The run page's banner: one line per waiting stage, with approve/reject for those allowed. */
 export function waitingBanner(run: RunView, after: () => void): HTMLElement | null {
   const waiting = run.stages.filter((s) => s.status === 'waiting');
@@ -39,7 +42,10 @@ export function waitingBanner(run: RunView, after: () => void): HTMLElement | nu
         line.append(h('span.muted', {}, ' — waiting for an approver'));
         return line;
       }
-      const comment = h('input', { type: 'text', placeholder: 'comment (optional)', 'aria-label': `comment for ${s.name}` });
+      // The banner is drawn again on every live update of the run: a comment being typed survives it.
+      const key = `${run.id}/${s.name}`;
+      const comment = h('input', { type: 'text', placeholder: 'comment (optional)', 'aria-label': `comment for ${s.name}`, oninput: () => drafts.set(key, comment.value) });
+      comment.value = drafts.get(key) ?? '';
       const status = h('span.action-status');
       const decide = (verb: 'approve' | 'reject') => {
         const b = h('button', {
@@ -49,6 +55,7 @@ export function waitingBanner(run: RunView, after: () => void): HTMLElement | nu
             void act(b, status, async () => {
               const body = comment.value ? { comment: comment.value } : {};
               await (verb === 'approve' ? baton.runs.approve(run.id, s.name, body) : baton.runs.reject(run.id, s.name, body));
+              drafts.delete(key);
               after();
             }),
         }, verb === 'approve' ? 'Approve' : 'Reject');
